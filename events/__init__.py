@@ -1,0 +1,77 @@
+"""The event vocabulary of the commitments tracker: pydantic v2 models, importing nothing of ours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from events.base import Development, EventRef, Recorded, Slug, Source, parse_event_ref
+from events.dates import PartialDate, Precision, WorldDate, parse_partial_date
+from events.states import StateCode, normalize_state, state_name
+from events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
+from events.vocabulary import __all__ as _vocabulary
+
+__all__ = [
+    "EVENT_TYPES",
+    "Development",
+    "EventRef",
+    "InvalidEvent",
+    "PartialDate",
+    "Recorded",
+    "Precision",
+    "Slug",
+    "Source",
+    "StateCode",
+    "WorldDate",
+    "event_type",
+    "normalize_state",
+    "parse_event",
+    "parse_event_ref",
+    "parse_partial_date",
+    "state_name",
+    *_vocabulary,
+]
+
+EVENT_TYPES: dict[str, type[Development]] = {
+    cls.__name__: cls
+    for cls in (globals()[name] for name in _vocabulary)
+    if isinstance(cls, type) and issubclass(cls, Development)
+}
+"""Every event class by its `type` name."""
+
+
+class InvalidEvent(ValueError):
+    """An event that does not validate; `problems` lists (field, value, message)."""
+
+    def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {msg} (value: {value!r})" for field, value, msg in problems))
+
+
+def event_type(name: str) -> type[Development]:
+    """The event class called `name`, or InvalidEvent naming the unknown type."""
+    try:
+        return EVENT_TYPES[name]
+    except KeyError:
+        raise InvalidEvent([("type", name, "unknown event type")]) from None
+
+
+def parse_event(data: dict[str, Any]) -> Development:
+    """Validate one event in its JSON form (`{"type": ..., ...}`) into its class."""
+    if not isinstance(data, dict):
+        raise InvalidEvent([("", data, "an event must be a JSON object")])
+    body = dict(data)
+    name = body.pop("type", None)
+    if not isinstance(name, str):
+        raise InvalidEvent([("type", name, "missing or not a string")])
+    cls = event_type(name)
+    try:
+        return cls.model_validate(body)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(event)"
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append((loc, err.get("input"), message))
+        raise InvalidEvent(problems) from None

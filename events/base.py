@@ -1,0 +1,130 @@
+"""The envelope every development shares: world date, sources, who recorded it, idempotency key."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from events.dates import WorldDate
+
+__all__ = ["Development", "EventRef", "Recorded", "Slug", "Source", "parse_event_ref"]
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_.][a-z0-9]+)*)*$")
+_EVENT_REF = re.compile(r"^(?P<stream>[a-z]+:.+)#(?P<version>[1-9][0-9]*)$")
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a readable identifier: use lower-case letters, digits and "
+            "hyphens, with '/' between parts (e.g. sco-prosecutors-general/22)"
+        )
+    return value
+
+
+Slug = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_slug)]
+"""A user-chosen readable identifier such as `sco-prosecutors-general/22`."""
+
+
+def parse_event_ref(value: str) -> tuple[str, int]:
+    """Split an event reference 'commitment:some-id#3' into its stream and version."""
+    match = _EVENT_REF.match(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not an event reference: expected KIND:ID#VERSION, "
+            "e.g. commitment:sco-joint-action-extremism-2018#2"
+        )
+    return match.group("stream"), int(match.group("version"))
+
+
+def _check_event_ref(value: str) -> str:
+    parse_event_ref(value)
+    return value
+
+
+EventRef = Annotated[str, AfterValidator(_check_event_ref)]
+"""A reference to one recorded event: its stream and version, e.g. `meeting:x/1#2`."""
+
+
+class Source(BaseModel):
+    """A citation: where a development was reported."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    publisher: str = Field(min_length=1, max_length=300)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+    title: str | None = Field(default=None, max_length=1000)
+    published_on: WorldDate | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    quote: str | None = Field(default=None, max_length=5000)
+
+
+class Development(BaseModel):
+    """Base of every event: something that happened in the world, as recorded by a person."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    # Bumped when a class's schema changes; older stored versions are upcast on read
+    # through `upcast_vN_vN+1(state: dict) -> None` static methods on the class.
+    class_version: ClassVar[int] = 1
+    # The kind of entity whose stream the event belongs to, and the field naming it.
+    stream_kind: ClassVar[str] = ""
+    stream_field: ClassVar[str] = ""
+    # True for the event that brings an entity into existence.
+    creates_stream: ClassVar[bool] = False
+
+    occurred_on: WorldDate
+    sources: tuple[Source, ...] = ()
+    unsourced: bool = Field(
+        default=False,
+        description="Set explicitly to record a development with no citation.",
+    )
+    recorded_by: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    key: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _sources_or_explicit_waiver(self) -> Development:
+        if not self.sources and not self.unsourced:
+            raise ValueError(
+                "sources: at least one source is required; "
+                "set unsourced=true to record a development without one"
+            )
+        if self.sources and self.unsourced:
+            raise ValueError("unsourced: cannot be true when sources are given")
+        return self
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The name written in the `type` field of the JSON Lines format."""
+        return cls.__name__
+
+    @property
+    def stream(self) -> str:
+        """The stream (entity) this event belongs to, e.g. 'commitment:some-id'."""
+        return f"{self.stream_kind}:{getattr(self, self.stream_field)}"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The interchange form: `{"type": ..., fields...}`, defaults left out."""
+        body = self.model_dump(mode="json", exclude_defaults=True)
+        return {"type": self.type_name(), **body}
+
+
+class Recorded(BaseModel):
+    """A development as the store holds it: its stream, version, record time and position."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    stream: str
+    version: int = Field(ge=1)
+    recorded_at: datetime
+    event: Development
+    position: int | None = Field(default=None, description="notification id in the global log")
+
+    @property
+    def ref(self) -> str:
+        """This event's reference, e.g. 'commitment:some-id#2'."""
+        return f"{self.stream}#{self.version}"

@@ -1,0 +1,591 @@
+"""The developments the tracker records, one frozen class each, named in the past tense."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from events.base import Development, EventRef, Slug, parse_event_ref
+from events.dates import WorldDate
+from events.states import StateCode
+
+__all__ = [
+    "ActionKind",
+    "Attendee",
+    "BodyEstablished",
+    "ChairmanshipHandedOver",
+    "CommitmentFulfilled",
+    "CommitmentLapsed",
+    "CommitmentSuperseded",
+    "CommitmentUndertaken",
+    "CommitmentWithdrawn",
+    "DeadlineChanged",
+    "DocumentDrafted",
+    "DocumentEnteredIntoForce",
+    "DocumentKind",
+    "DocumentSigned",
+    "EventCorrected",
+    "EventRetracted",
+    "FormerName",
+    "ImplementationLevel",
+    "MeetingCancelled",
+    "MeetingFormat",
+    "MeetingHeld",
+    "MeetingRelocated",
+    "MeetingRescheduled",
+    "MeetingScheduled",
+    "MembershipChanged",
+    "MembershipStatus",
+    "OrganizationRegistered",
+    "Origin",
+    "PartyActionTaken",
+    "ProgressAssessed",
+    "ProposalAdopted",
+    "ProposalDeferred",
+    "ProposalRejected",
+    "ProposalSupported",
+    "ProposalTabled",
+    "ProposalWithdrawn",
+    "RotationOverridden",
+    "RotationRule",
+    "RotationRuleChanged",
+    "ScheduledTerm",
+    "Signatory",
+]
+
+MembershipStatus = Literal["member", "observer", "dialogue_partner", "applicant", "withdrawn"]
+MeetingFormat = Literal["in_person", "virtual", "hybrid"]
+RepresentationLevel = Literal[
+    "head_of_state", "head_of_government", "minister", "head_of_agency", "deputy",
+    "ambassador", "official", "other",
+]
+ProposalKind = Literal["legal_instrument", "initiative", "programme", "declaration", "amendment", "other"]
+ImplementationLevel = Literal["no_evidence", "not_started", "limited", "substantial", "complete"]
+DocumentKind = Literal["protocol", "agreement", "convention", "memorandum", "declaration", "joint_statement"]
+ActionKind = Literal[
+    "ratification", "acceptance", "approval", "accession", "succession",
+    "reservation", "declaration", "objection", "denunciation",
+]
+_LanguageNames = dict[str, str]
+
+
+class _Part(BaseModel):
+    """Base of value objects nested inside events."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _check_languages(value: dict[str, str]) -> dict[str, str]:
+    if not value:
+        raise ValueError("at least one name is required, keyed by language code (e.g. {'en': ...})")
+    for language, name in value.items():
+        if not (2 <= len(language) <= 8 and language.replace("-", "").isalnum()):
+            raise ValueError(f"{language!r} is not a language code")
+        if not name.strip():
+            raise ValueError(f"the {language!r} name is empty")
+    return value
+
+
+# --- Organizations and bodies ------------------------------------------------------
+
+
+class FormerName(_Part):
+    """A name an organization used to have, and until when."""
+
+    name: str = Field(min_length=1)
+    language: str = "en"
+    until: WorldDate
+    since: WorldDate | None = None
+
+
+class OrganizationRegistered(Development):
+    """An intergovernmental organization became known to the tracker."""
+
+    stream_kind = "organization"
+    stream_field = "organization_id"
+    creates_stream = True
+
+    organization_id: Slug
+    names: _LanguageNames
+    abbreviations: _LanguageNames = Field(default_factory=dict)
+    former_names: tuple[FormerName, ...] = ()
+    identifiers: dict[str, str] = Field(default_factory=dict, description="e.g. {'wikidata': 'Q485207'}")
+
+    _names = field_validator("names")(_check_languages)
+
+
+class MembershipChanged(Development):
+    """A state's standing in an organization changed (from occurred_on)."""
+
+    stream_kind = "organization"
+    stream_field = "organization_id"
+
+    organization_id: Slug
+    state: StateCode
+    status: MembershipStatus
+
+
+class ScheduledTerm(_Part):
+    """One term of a fixed presidency schedule."""
+
+    state: StateCode
+    start: WorldDate
+    end: WorldDate | None = None
+
+
+class RotationRule(_Part):
+    """How a body's presidency passes from state to state."""
+
+    kind: Literal["alphabetical", "fixed_schedule", "host_of_next_meeting"]
+    language: str | None = Field(default=None, description="collation language for alphabetical")
+    term: Literal["annual", "monthly", "per_meeting"] | None = None
+    anchor: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$", description="MM-DD an annual term starts")
+    schedule: tuple[ScheduledTerm, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete_for_kind(self) -> RotationRule:
+        if self.kind == "alphabetical" and (self.language is None or self.term is None):
+            raise ValueError("an alphabetical rule needs a collation language and a term")
+        if self.kind == "fixed_schedule" and not self.schedule:
+            raise ValueError("a fixed_schedule rule needs at least one scheduled term")
+        if self.kind != "fixed_schedule" and self.schedule:
+            raise ValueError(f"schedule: only a fixed_schedule rule has one, not {self.kind!r}")
+        return self
+
+
+class BodyEstablished(Development):
+    """A forum of an organization was set up, with its presidency rule."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+    creates_stream = True
+
+    body_id: Slug
+    organization_id: Slug
+    names: _LanguageNames
+    rotation: RotationRule
+
+    _names = field_validator("names")(_check_languages)
+
+
+class RotationRuleChanged(Development):
+    """A body adopted a new presidency rule (from occurred_on)."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    rotation: RotationRule
+    reason: str | None = None
+
+
+class RotationOverridden(Development):
+    """A one-off departure from the rule: a swap, skip or deferral, with its reason."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    override: Literal["swap", "skip", "defer"]
+    states: tuple[StateCode, ...] = Field(min_length=1, max_length=2)
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _arity(self) -> RotationOverridden:
+        wanted = 2 if self.override == "swap" else 1
+        if len(self.states) != wanted:
+            raise ValueError(f"states: a {self.override} names {wanted} state(s), got {list(self.states)}")
+        if len(set(self.states)) != len(self.states):
+            raise ValueError(f"states: a swap needs two different states, got {list(self.states)}")
+        return self
+
+
+class ChairmanshipHandedOver(Development):
+    """The chair of a body passed from one state to another."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    from_state: StateCode | None = None
+    to_state: StateCode
+    meeting_id: Slug | None = None
+
+    @model_validator(mode="after")
+    def _different(self) -> ChairmanshipHandedOver:
+        if self.from_state == self.to_state:
+            raise ValueError(f"to_state: the chair cannot pass from {self.from_state} to itself")
+        return self
+
+
+# --- Meetings --------------------------------------------------------------------------
+
+
+class Attendee(_Part):
+    """Who represented a state at a meeting, and at what level."""
+
+    state: StateCode
+    person: str | None = None
+    office: str | None = None
+    level: RepresentationLevel | None = None
+
+
+class MeetingScheduled(Development):
+    """A meeting of a body was announced (occurred_on: when it was announced)."""
+
+    stream_kind = "meeting"
+    stream_field = "meeting_id"
+    creates_stream = True
+
+    meeting_id: Slug
+    body_id: Slug
+    number: int | None = Field(default=None, ge=1)
+    city: str | None = None
+    venue: str | None = None
+    host_state: StateCode | None = None
+    starts_on: WorldDate
+    ends_on: WorldDate | None = None
+    format: MeetingFormat = "in_person"
+    theme: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MeetingScheduled:
+        if self.ends_on is not None and self.ends_on.latest < self.starts_on.earliest:
+            raise ValueError(f"ends_on: {self.ends_on} is before starts_on {self.starts_on}")
+        return self
+
+
+class MeetingRescheduled(Development):
+    """A meeting moved to other dates."""
+
+    stream_kind = "meeting"
+    stream_field = "meeting_id"
+
+    meeting_id: Slug
+    starts_on: WorldDate
+    ends_on: WorldDate | None = None
+    reason: str | None = None
+
+
+class MeetingRelocated(Development):
+    """A meeting moved to another place or format."""
+
+    stream_kind = "meeting"
+    stream_field = "meeting_id"
+
+    meeting_id: Slug
+    city: str | None = None
+    venue: str | None = None
+    host_state: StateCode | None = None
+    format: MeetingFormat | None = None
+    reason: str | None = None
+
+
+class MeetingCancelled(Development):
+    """A meeting will not take place."""
+
+    stream_kind = "meeting"
+    stream_field = "meeting_id"
+
+    meeting_id: Slug
+    reason: str | None = None
+
+
+class MeetingHeld(Development):
+    """A meeting took place (occurred_on: when), with who attended."""
+
+    stream_kind = "meeting"
+    stream_field = "meeting_id"
+
+    meeting_id: Slug
+    attendees: tuple[Attendee, ...] = ()
+    chaired_by: StateCode | None = None
+
+
+# --- Proposals ---------------------------------------------------------------------------
+
+
+class ProposalTabled(Development):
+    """A state put forward a proposal."""
+
+    stream_kind = "proposal"
+    stream_field = "proposal_id"
+    creates_stream = True
+
+    proposal_id: Slug
+    organization_id: Slug
+    body_id: Slug | None = None
+    meeting_id: Slug | None = None
+    by_state: StateCode
+    by_person: str | None = None
+    by_office: str | None = None
+    title: str = Field(min_length=1, max_length=1000)
+    summary: str | None = None
+    kind: ProposalKind = "other"
+
+
+class ProposalSupported(Development):
+    """States declared support for a proposal."""
+
+    stream_kind = "proposal"
+    stream_field = "proposal_id"
+
+    proposal_id: Slug
+    states: tuple[StateCode, ...] = Field(min_length=1)
+    meeting_id: Slug | None = None
+
+
+class ProposalAdopted(Development):
+    """A proposal was adopted, possibly into a commitment or a document."""
+
+    stream_kind = "proposal"
+    stream_field = "proposal_id"
+
+    proposal_id: Slug
+    meeting_id: Slug | None = None
+    into_commitment_id: Slug | None = None
+    into_document_id: Slug | None = None
+
+
+class ProposalRejected(Development):
+    """A proposal was turned down."""
+
+    stream_kind = "proposal"
+    stream_field = "proposal_id"
+
+    proposal_id: Slug
+    meeting_id: Slug | None = None
+    reason: str | None = None
+
+
+class ProposalWithdrawn(Development):
+    """Its proposer took a proposal back."""
+
+    stream_kind = "proposal"
+    stream_field = "proposal_id"
+
+    proposal_id: Slug
+    reason: str | None = None
+
+
+class ProposalDeferred(Development):
+    """Consideration of a proposal was postponed."""
+
+    stream_kind = "proposal"
+    stream_field = "proposal_id"
+
+    proposal_id: Slug
+    until: WorldDate | None = None
+    meeting_id: Slug | None = None
+    reason: str | None = None
+
+
+# --- Commitments ---------------------------------------------------------------------
+
+
+class Origin(_Part):
+    """Where a commitment comes from: a meeting, a proposal or a document."""
+
+    kind: Literal["meeting", "proposal", "document"]
+    id: Slug
+
+
+class CommitmentUndertaken(Development):
+    """States undertook to do something."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+    creates_stream = True
+
+    commitment_id: Slug
+    organization_id: Slug
+    body_id: Slug | None = None
+    parties: tuple[StateCode, ...] = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1)
+    origin: Origin | None = None
+    due_on: WorldDate | None = None
+    topics: tuple[str, ...] = ()
+
+    @field_validator("parties")
+    @classmethod
+    def _unique_parties(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"a state is listed twice: {list(value)}")
+        return value
+
+
+class ProgressAssessed(Development):
+    """Someone assessed how far a commitment is implemented, by one party or overall."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+
+    commitment_id: Slug
+    party: StateCode | None = Field(default=None, description="None: the commitment overall")
+    level: ImplementationLevel
+    assessor: str | None = None
+    evidence: str | None = None
+
+
+class DeadlineChanged(Development):
+    """A commitment's due date moved (or was removed)."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+
+    commitment_id: Slug
+    due_on: WorldDate | None
+    reason: str | None = None
+
+
+class CommitmentFulfilled(Development):
+    """A commitment was carried out."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+
+    commitment_id: Slug
+
+
+class CommitmentLapsed(Development):
+    """A commitment ran out without being carried out."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+
+    commitment_id: Slug
+    reason: str | None = None
+
+
+class CommitmentWithdrawn(Development):
+    """A commitment was abandoned by its parties."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+
+    commitment_id: Slug
+    reason: str | None = None
+
+
+class CommitmentSuperseded(Development):
+    """A commitment was replaced by another."""
+
+    stream_kind = "commitment"
+    stream_field = "commitment_id"
+
+    commitment_id: Slug
+    by_commitment_id: Slug
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> CommitmentSuperseded:
+        if self.by_commitment_id == self.commitment_id:
+            raise ValueError(f"by_commitment_id: {self.commitment_id!r} cannot supersede itself")
+        return self
+
+
+# --- Documents -----------------------------------------------------------------------
+
+
+class DocumentDrafted(Development):
+    """A text (protocol, agreement, ...) came into being as a draft."""
+
+    stream_kind = "document"
+    stream_field = "document_id"
+    creates_stream = True
+
+    document_id: Slug
+    organization_id: Slug
+    body_id: Slug | None = None
+    meeting_id: Slug | None = None
+    kind: DocumentKind
+    title: str = Field(min_length=1, max_length=1000)
+    languages: tuple[str, ...] = ()
+
+
+class Signatory(_Part):
+    """A state signing a document, and who signed for it."""
+
+    state: StateCode
+    person: str | None = None
+    office: str | None = None
+
+
+class DocumentSigned(Development):
+    """States signed a document."""
+
+    stream_kind = "document"
+    stream_field = "document_id"
+
+    document_id: Slug
+    signatories: tuple[Signatory, ...] = Field(min_length=1)
+    place: str | None = None
+    meeting_id: Slug | None = None
+
+    @field_validator("signatories")
+    @classmethod
+    def _unique_states(cls, value: tuple[Signatory, ...]) -> tuple[Signatory, ...]:
+        states = [s.state for s in value]
+        if len(set(states)) != len(states):
+            raise ValueError(f"a state signs twice in one event: {states}")
+        return value
+
+
+class PartyActionTaken(Development):
+    """A state took a treaty action on a document (as the UN Treaty Collection lists them)."""
+
+    stream_kind = "document"
+    stream_field = "document_id"
+
+    document_id: Slug
+    state: StateCode
+    action: ActionKind
+    text: str | None = Field(default=None, description="text of a reservation, declaration or objection")
+
+
+class DocumentEnteredIntoForce(Development):
+    """A document entered into force, generally or for some states."""
+
+    stream_kind = "document"
+    stream_field = "document_id"
+
+    document_id: Slug
+    for_states: tuple[StateCode, ...] = Field(default=(), description="empty: for all its parties")
+
+
+# --- Corrections ---------------------------------------------------------------------
+
+
+class EventRetracted(Development):
+    """An earlier event was wrong and no longer counts; it stays in the log."""
+
+    stream_kind = "*"
+    stream_field = "target"
+
+    target: EventRef
+    reason: str = Field(min_length=1)
+
+    @property
+    def stream(self) -> str:
+        """The stream of the retracted event."""
+        return parse_event_ref(self.target)[0]
+
+
+class EventCorrected(Development):
+    """An earlier event is replaced by a corrected version of itself; it stays in the log."""
+
+    stream_kind = "*"
+    stream_field = "target"
+
+    target: EventRef
+    reason: str = Field(min_length=1)
+    replacement: dict[str, Any] = Field(
+        description="the whole corrected event, in the JSON Lines form with its 'type'"
+    )
+
+    @property
+    def stream(self) -> str:
+        """The stream of the corrected event."""
+        return parse_event_ref(self.target)[0]

@@ -1,0 +1,272 @@
+"""What the projections answer: frozen result types shared by queries, reports and reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+from events import PartialDate, Source
+
+__all__ = [
+    "Attendance",
+    "ChairTerm",
+    "CommitmentState",
+    "CommitmentStatus",
+    "DevelopmentSummary",
+    "DocumentStatus",
+    "MeetingState",
+    "MeetingStatus",
+    "PartyDocumentStatus",
+    "PresidencyStatus",
+    "ProposalState",
+    "ProposalStatus",
+    "ReadModel",
+    "ReviewItem",
+    "StatusChange",
+]
+
+CommitmentState = Literal["undertaken", "fulfilled", "lapsed", "withdrawn", "superseded"]
+ProposalState = Literal["tabled", "adopted", "rejected", "withdrawn", "deferred"]
+MeetingState = Literal["scheduled", "rescheduled", "relocated", "cancelled", "held"]
+Level = Literal["no_evidence", "not_started", "limited", "substantial", "complete"]
+
+
+@dataclass(frozen=True)
+class DevelopmentSummary:
+    """One recorded development, as reports and timelines show it."""
+
+    ref: str  # e.g. "commitment:sco-joint-action-extremism-2018#2"
+    type: str  # e.g. "ProgressAssessed"
+    entity: str  # the stream, e.g. "commitment:sco-joint-action-extremism-2018"
+    occurred_on: PartialDate
+    recorded_at: datetime
+    summary: str  # one human line, e.g. "Progress assessed: limited (KAZ)"
+    sources: tuple[Source, ...] = ()
+    retracted: bool = False
+    corrected_by: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A development that changed an entity's status, from what to what."""
+
+    entity: str
+    ref: str
+    occurred_on: PartialDate
+    recorded_at: datetime
+    field: str  # "status", "level", "due_on", "chair", ...
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class CommitmentStatus:
+    """A commitment's state as of a world date, as known at a record time."""
+
+    commitment_id: str
+    organization_id: str
+    body_id: str | None
+    title: str
+    text: str
+    parties: tuple[str, ...]
+    origin: tuple[str, str] | None  # (kind, id)
+    topics: tuple[str, ...]
+    undertaken_on: PartialDate
+    status: CommitmentState
+    superseded_by: str | None
+    level: Level  # overall implementation level ("no_evidence" until assessed)
+    party_levels: dict[str, Level]  # per party; parties never assessed are "no_evidence"
+    due_on: PartialDate | None
+    due_version: int  # bumps whenever the due date changes: reminders key on it
+    overdue: bool  # due date passed (latest possible day < as_of) and not fulfilled
+    stale: bool  # no development for N days (config, default 365) while still open
+    last_development: DevelopmentSummary
+    developments: int  # how many developments count for this answer
+
+
+@dataclass(frozen=True)
+class ProposalStatus:
+    """A proposal's state as of a world date."""
+
+    proposal_id: str
+    organization_id: str
+    body_id: str | None
+    meeting_id: str | None
+    title: str
+    summary: str | None
+    kind: str
+    by_state: str
+    by_person: str | None
+    by_office: str | None
+    tabled_on: PartialDate
+    status: ProposalState
+    supporters: tuple[str, ...]
+    adopted_into: tuple[str, str] | None  # ("commitment" | "document", id)
+    deferred_until: PartialDate | None
+    last_development: DevelopmentSummary
+
+
+@dataclass(frozen=True)
+class PartyDocumentStatus:
+    """One state's standing toward a document, reduced as the UN Treaty Collection does."""
+
+    state: str
+    signed_on: PartialDate | None
+    signed_by: str | None  # "person, office"
+    consent: str | None  # ratification / acceptance / approval / accession / succession
+    consent_on: PartialDate | None
+    status: str | None  # "signed", "ratified", "accepted", "approved", "acceded", "succeeded"
+    denounced_on: PartialDate | None
+    reservations: tuple[str, ...]  # texts of reservations, declarations, objections
+    actions: tuple[tuple[str, PartialDate], ...]  # every action with its date, world order
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """A document's state as of a world date."""
+
+    document_id: str
+    organization_id: str
+    body_id: str | None
+    meeting_id: str | None
+    kind: str
+    title: str
+    drafted_on: PartialDate
+    parties: tuple[PartyDocumentStatus, ...]
+    in_force: bool
+    in_force_on: PartialDate | None
+    in_force_for: tuple[str, ...]  # empty with in_force: for all its parties
+    last_development: DevelopmentSummary
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One state's representation at a held meeting."""
+
+    state: str
+    person: str | None
+    office: str | None
+    level: str | None
+
+
+@dataclass(frozen=True)
+class MeetingStatus:
+    """A meeting's state as of a world date."""
+
+    meeting_id: str
+    body_id: str
+    organization_id: str
+    number: int | None
+    city: str | None
+    venue: str | None
+    host_state: str | None
+    starts_on: PartialDate
+    ends_on: PartialDate | None
+    format: str
+    theme: str | None
+    status: MeetingState
+    held_on: PartialDate | None
+    attendees: tuple[Attendance, ...]
+    reschedule_count: int  # bumps whenever dates change: calendar SEQUENCE and reminders key on it
+    last_development: DevelopmentSummary
+
+
+@dataclass(frozen=True)
+class ChairTerm:
+    """A state's term in the chair of a body."""
+
+    state: str
+    start: PartialDate
+    end: PartialDate | None  # None: still chairing
+    expected_state: str | None  # who the rule expected for this term
+    deviation: bool
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PresidencyStatus:
+    """A body's presidency as of a world date."""
+
+    body_id: str
+    organization_id: str
+    rule: str  # e.g. "alphabetical (ru), per_meeting"
+    current: ChairTerm | None
+    terms: tuple[ChairTerm, ...]
+    expected_next: str | None
+    upcoming: tuple[tuple[str, date | None], ...]  # (state, expected start if computable)
+    deviations: tuple[str, ...]  # human lines naming who was expected and the event
+    gaps: tuple[str, ...]
+    chain_conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """Something for a person to look at: sources disagree, or a rule is broken."""
+
+    kind: str  # "chain_conflict", "deviation", "gap", "date_conflict", ...
+    entity: str
+    message: str
+    refs: tuple[str, ...] = field(default_factory=tuple)
+
+
+class ReadModel(Protocol):
+    """The queries reports and reminders rely on; every one answers as of / as known at."""
+
+    def commitments(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[CommitmentStatus]:
+        """Every commitment in scope."""
+        ...
+
+    def proposals(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[ProposalStatus]:
+        """Every proposal in scope."""
+        ...
+
+    def documents(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[DocumentStatus]:
+        """Every document in scope."""
+        ...
+
+    def meetings(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[MeetingStatus]:
+        """Every meeting in scope."""
+        ...
+
+    def presidencies(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[PresidencyStatus]:
+        """The presidency of every body in scope."""
+        ...
+
+    def review_items(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[ReviewItem]:
+        """What needs a person's review."""
+        ...
+
+    def developments(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        recorded_after: datetime | None = None, occurred_after: date | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[DevelopmentSummary]:
+        """Developments in scope, in world order, optionally only those after a time."""
+        ...
+
+    def status_changes(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        recorded_after: datetime | None = None, occurred_after: date | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[StatusChange]:
+        """Status changes caused by developments in the window."""
+        ...
