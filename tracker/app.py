@@ -1,0 +1,233 @@
+"""The Tracker: one facade over the event log, the rules and the views, taking and returning simple values."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import orjson
+from eventsourcing.application import Application
+
+import events as ev
+from events import Development, InvalidEvent, Recorded
+from tracker.domain import StreamReader, check
+from tracker.errors import (
+    ConcurrencyConflict,
+    ImportFailed,
+    InvalidInput,
+    KeyConflict,
+    NotFound,
+    TrackerError,
+)
+from tracker.settings import Settings
+from tracker.store import BulkWriter, EventLog, VersionClash, content_digest, eventsourcing_env
+
+__all__ = ["ImportReport", "RecordResult", "Tracker"]
+
+KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
+_MAX_ATTEMPTS = 8
+_IMPORT_CACHE_STREAMS = 20_000
+_IMPORT_FLUSH_EVERY = 500
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What recording one development did: its reference, and whether it was new."""
+
+    ref: str
+    stored: bool
+    position: int | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did: how many lines were stored, already present, or rejected."""
+
+    stored: int = 0
+    already_present: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        """How many event lines were read."""
+        return self.stored + self.already_present + len(self.rejected)
+
+
+def _as_event(data: Development | dict[str, Any]) -> Development:
+    if isinstance(data, Development):
+        return data
+    try:
+        return ev.parse_event(data)
+    except InvalidEvent as exc:
+        raise InvalidInput(exc.problems) from None
+
+
+def _same_key(history: Sequence[tuple[Recorded, str]], event: Development, digest: str) -> Recorded | None:
+    """The earlier event this one repeats (same key, or no key and same content), if any."""
+    for record, stored_digest in history:
+        if event.key is not None and record.event.key == event.key:
+            if stored_digest != digest:
+                raise KeyConflict("key", event.key, f"was already used for different content ({record.ref})")
+            return record
+        if event.key is None and stored_digest == digest:
+            return record
+    return None
+
+
+class Tracker(Application[str]):
+    """Records developments, enforces the rules, and answers queries about them."""
+
+    name = "tracker"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        super().__init__(env=eventsourcing_env(self.settings.database_url))
+        self.event_log = EventLog(self.recorder)
+
+    # --- recording -------------------------------------------------------------------
+
+    def record(self, event: Development | dict[str, Any]) -> RecordResult:
+        """Validate and store one development; the same key (or content) twice stores it once."""
+        development = _as_event(event)
+        stream, digest = development.stream, content_digest(development)
+        for attempt in range(_MAX_ATTEMPTS):
+            history = self.event_log.load_with_digests(stream)
+            existing = _same_key(history, development, digest) if development.key is not None else None
+            if existing is not None:
+                return RecordResult(existing.ref, stored=False, position=existing.position)
+            check(development, [r for r, _ in history], self.event_log)
+            try:
+                recorded = self.event_log.append(stream, len(history) + 1, development)
+            except VersionClash:
+                # Another writer took this version: re-read and re-judge, with jitter so
+                # two contenders do not keep colliding in lock-step.
+                time.sleep(random.uniform(0, 0.01 * (2**attempt)))  # noqa: S311 - jitter, not crypto
+                continue
+            return RecordResult(recorded.ref, stored=True, position=recorded.position)
+        raise ConcurrencyConflict(
+            f"{stream}: other writers changed it {_MAX_ATTEMPTS} times in a row; nothing was stored, try again"
+        )
+
+    def history(self, entity: str) -> list[Recorded]:
+        """Every recorded event of an entity ('commitment:x' or a bare id), in version order."""
+        stream = self.resolve(entity)
+        return self.event_log.load(stream)
+
+    def resolve(self, entity: str) -> str:
+        """Turn 'x' or 'commitment:x' into the one stream that exists, or raise NotFound."""
+        if ":" in entity:
+            kind, _, slug = entity.partition(":")
+            if kind in KINDS and self.recorder.select_events(entity, limit=1):
+                return entity
+            raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
+        found = [f"{kind}:{entity}" for kind in KINDS if self.recorder.select_events(f"{kind}:{entity}", limit=1)]
+        if not found:
+            raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
+        if len(found) > 1:
+            raise NotFound(f"id: {entity!r} names several entities; say which: {', '.join(found)}")
+        return found[0]
+
+    def streams(self, kind: str | None = None) -> list[str]:
+        """Every recorded entity as 'kind:id', optionally of one kind."""
+        return self.event_log.streams(kind)
+
+    def is_empty(self) -> bool:
+        """True when the log holds no event at all."""
+        return self.event_log.max_position() == 0
+
+    def iter_log(self, after: int = 0, page: int = 1000) -> Iterator[Recorded]:
+        """Every event in global log order, read page by page (memory stays flat)."""
+        position = after
+        while True:
+            batch = self.event_log.read(position, page)
+            if not batch:
+                return
+            yield from batch
+            position = batch[-1].position or position
+
+    # --- JSON Lines interchange ----------------------------------------------------------
+
+    def import_events(
+        self,
+        lines: Iterable[str | bytes],
+        *,
+        all_or_nothing: bool = True,
+        on_line: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import JSON Lines in one transaction: all stored or none (or keep the good lines)."""
+        report = ImportReport()
+        with self.event_log.bulk() as bulk:
+            reader = _BulkReader(bulk)
+            for number, line in enumerate(lines, start=1):
+                if on_line is not None:
+                    on_line(number)
+                if not line.strip():
+                    continue
+                try:
+                    outcome = self._import_line(line, reader, bulk)
+                except (TrackerError, InvalidEvent, orjson.JSONDecodeError) as exc:
+                    if all_or_nothing:
+                        raise ImportFailed(number, _problems(exc)) from None
+                    report.rejected.append((number, str(ImportFailed(number, _problems(exc)))))
+                    continue
+                if outcome:
+                    report.stored += 1
+                else:
+                    report.already_present += 1
+                if len(bulk.pending) >= _IMPORT_FLUSH_EVERY:
+                    bulk.flush()
+        return report
+
+    def _import_line(self, line: str | bytes, reader: _BulkReader, bulk: BulkWriter) -> bool:
+        data = orjson.loads(line)
+        development = ev.parse_event(data)
+        stream, digest = development.stream, content_digest(development)
+        history = reader.load_with_digests(stream)
+        if _same_key(history, development, digest) is not None:
+            return False
+        check(development, [r for r, _ in history], reader)
+        recorded = bulk.append(stream, len(history) + 1, development)
+        history.append((recorded, digest))
+        return True
+
+    def export_events(self, out: IO[bytes]) -> int:
+        """Write every event as one JSON line, in log order; returns how many."""
+        count = 0
+        for record in self.iter_log():
+            out.write(orjson.dumps(record.event.to_json_dict()) + b"\n")
+            count += 1
+        return count
+
+
+def _problems(exc: Exception) -> list[tuple[str, Any, str]]:
+    if isinstance(exc, InvalidInput | InvalidEvent):
+        return exc.problems
+    if isinstance(exc, orjson.JSONDecodeError):
+        return [("(line)", exc.doc[:80] if isinstance(exc.doc, str) else "", f"not valid JSON: {exc.msg}")]
+    return [("(event)", None, str(exc))]
+
+
+class _BulkReader(StreamReader):
+    """Streams as an open import transaction sees them, with a bounded cache (flat memory)."""
+
+    def __init__(self, bulk: BulkWriter) -> None:
+        self.bulk = bulk
+        self.cache: OrderedDict[str, list[tuple[Recorded, str]]] = OrderedDict()
+
+    def load_with_digests(self, stream: str) -> list[tuple[Recorded, str]]:
+        history = self.cache.get(stream)
+        if history is None:
+            history = self.bulk.load_with_digests(stream)
+            self.cache[stream] = history
+            if len(self.cache) > _IMPORT_CACHE_STREAMS:
+                self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(stream)
+        return history
+
+    def load(self, stream: str) -> Sequence[Recorded]:
+        return [r for r, _ in self.load_with_digests(stream)]

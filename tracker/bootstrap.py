@@ -1,0 +1,20 @@
+"""The one place that wires settings, the event log, the views and their engine together."""
+
+from __future__ import annotations
+
+from tracker.app import Tracker
+from tracker.errors import ConfigurationError
+from tracker.settings import Settings
+
+__all__ = ["open_tracker"]
+
+
+def open_tracker(settings: Settings | None = None) -> Tracker:
+    """Open the tracker on the configured database, creating its tables if needed."""
+    settings = settings or Settings()
+    try:
+        return Tracker(settings)
+    except ConfigurationError:
+        raise
+    except Exception as exc:  # the driver's own errors say little to a user: name the database
+        raise ConfigurationError(f"database_url: cannot open {settings.describe()}: {exc}") from exc

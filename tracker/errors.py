@@ -1,0 +1,106 @@
+"""Errors the tracker raises at its boundary.
+
+The hierarchy::
+
+    TrackerError
+    ├── InvalidInput                 bad input: names the field and the value; nothing stored
+    │   └── ImportFailed             a JSON Lines import stopped; names the line, field and value
+    ├── NotFound                     an identifier that names nothing
+    │   ├── UnknownEntity            a reference to an organization, body, meeting, ... not recorded
+    │   └── UnknownEvent             an event reference (stream#version) that names no event
+    ├── RuleViolation                the world timeline makes the development impossible
+    │   ├── NotAParty                a state that is not a party to the commitment or document
+    │   ├── AlreadyExists            an entity recorded twice
+    │   └── KeyConflict              an idempotency key reused for different content
+    ├── ConcurrencyConflict          another writer kept winning the race for the same entity
+    └── ConfigurationError           settings that cannot work (bad URL, unreachable database)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AlreadyExists",
+    "ConcurrencyConflict",
+    "ConfigurationError",
+    "ImportFailed",
+    "InvalidInput",
+    "KeyConflict",
+    "NotAParty",
+    "NotFound",
+    "RuleViolation",
+    "TrackerError",
+    "UnknownEntity",
+    "UnknownEvent",
+]
+
+
+class TrackerError(Exception):
+    """Base of every error the tracker raises on purpose."""
+
+
+class InvalidInput(TrackerError, ValueError):
+    """Input that does not validate; `problems` lists (field, value, message)."""
+
+    def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {message} (value: {value!r})" for field, value, message in problems))
+
+
+class ImportFailed(InvalidInput):
+    """A line of a JSON Lines import failed; nothing of the file was stored."""
+
+    def __init__(self, line: int, problems: list[tuple[str, Any, str]]) -> None:
+        self.line = line
+        super().__init__(problems)
+        self.args = (f"line {line}: {self.args[0]}",)
+
+
+class NotFound(TrackerError, LookupError):
+    """Something named by an identifier does not exist."""
+
+
+class UnknownEntity(NotFound):
+    """A reference to an entity that has not been recorded."""
+
+    def __init__(self, kind: str, entity_id: str, field: str | None = None) -> None:
+        self.kind, self.entity_id, self.field = kind, entity_id, field
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}unknown {kind} {entity_id!r} (value: {entity_id!r})")
+
+
+class UnknownEvent(NotFound):
+    """An event reference that names no recorded event."""
+
+    def __init__(self, ref: str, field: str = "target") -> None:
+        self.ref = ref
+        super().__init__(f"{field}: no recorded event {ref!r} (value: {ref!r})")
+
+
+class RuleViolation(TrackerError):
+    """A development the world timeline makes impossible."""
+
+    def __init__(self, field: str, value: Any, message: str) -> None:
+        self.field, self.value = field, value
+        super().__init__(f"{field}: {message} (value: {value!r})")
+
+
+class NotAParty(RuleViolation):
+    """A state acting on a commitment or document it is not a party to."""
+
+
+class AlreadyExists(RuleViolation):
+    """An entity recorded a second time."""
+
+
+class KeyConflict(RuleViolation):
+    """An idempotency key already used for a different development."""
+
+
+class ConcurrencyConflict(TrackerError):
+    """Concurrent writers kept changing the same entity; the development was not stored."""
+
+
+class ConfigurationError(TrackerError):
+    """Settings that cannot work."""

@@ -1,0 +1,339 @@
+"""The reminder outbox: issued once under a unique key, claimed with a lease, sent, retried, dead-lettered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from projections.reminders import Attachment, Reminder
+
+__all__ = [
+    "OUTBOX",
+    "Claimed",
+    "OutboxRow",
+    "RowStatus",
+    "backoff_delay",
+    "begin_write",
+    "claim",
+    "create_outbox",
+    "existing_keys",
+    "issue",
+    "last_digest_at",
+    "list_rows",
+    "mark_failed",
+    "mark_sent",
+    "metadata",
+    "outbox_key",
+    "retry",
+]
+
+RowStatus = Literal["pending", "sent", "dead"]
+
+metadata = MetaData()
+"""The outbox's own metadata: create with `create_outbox(engine)` (metadata.create_all)."""
+
+# Times are stored as naive UTC on both dialects: SQLite has no time zones and comparing
+# mixed aware/naive values is where lease bugs hide.
+OUTBOX = Table(
+    "reminder_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(600), nullable=False, unique=True),  # reminder key + "@" + channel
+    Column("reminder_key", String(560), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("rule", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("entity", String(300), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("claimed_by", String(200), nullable=True),
+    Column("lease_until", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index("ix_reminder_outbox_due", "status", "next_attempt_at"),
+    Index("ix_reminder_outbox_entity", "entity", "created_at"),
+)
+
+
+def create_outbox(engine: Engine) -> None:
+    """Create the outbox table(s) if missing."""
+    metadata.create_all(engine)
+
+
+def _naive(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"now: a timezone-aware datetime is required, got naive {moment.isoformat()}")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def outbox_key(reminder_key: str, channel: str) -> str:
+    """The outbox key: one row, and one delivery, per reminder and channel."""
+    return f"{reminder_key}@{channel}"
+
+
+def begin_write(conn: Connection) -> None:
+    """Start a write transaction that cannot fail half-way for lock upgrade on SQLite.
+
+    pysqlite starts a deferred transaction; two writers that both read first then deadlock on
+    the upgrade and one gets "database is locked" at once, bypassing the busy timeout.
+    BEGIN IMMEDIATE takes the write lock up front so the busy timeout applies.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` the outbox already holds."""
+    found: set[str] = set()
+    # Chunks keep the bound-parameter count under SQLite's limit and PostgreSQL's 65535.
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
+        found.update(conn.execute(select(OUTBOX.c.key).where(OUTBOX.c.key.in_(chunk))).scalars())
+    return found
+
+
+def _insert(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        return pg_insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+    raise NotImplementedError(f"dialect: the outbox supports sqlite and postgresql, not {conn.dialect.name!r}")
+
+
+def issue(conn: Connection, reminders: Iterable[Reminder], *, now: datetime) -> list[str]:
+    """Insert each reminder once per channel (ON CONFLICT DO NOTHING); the outbox keys actually written.
+
+    Run inside the caller's transaction so a scan's reminders land all together or not at all.
+    """
+    stamp = _naive(now)
+    rows: dict[str, dict[str, Any]] = {}
+    for r in reminders:
+        for channel in r.channels:
+            key = outbox_key(r.key, channel)
+            rows[key] = {
+                "key": key,
+                "reminder_key": r.key,
+                "channel": channel,
+                "rule": r.rule,
+                "kind": r.kind,
+                "entity": r.entity,
+                "subject": r.subject,
+                "body": r.body,
+                "recipients": list(r.recipients),
+                "attachments": [a.__dict__ for a in r.attachments],
+                "due_on": r.due_on,
+                "late": r.late,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": stamp,
+                "created_at": stamp,
+            }
+    if not rows:
+        return []
+    # Reading first keeps a scan with nothing new as cheap as a key lookup; the ON CONFLICT
+    # still decides when two scans race between this read and the insert.
+    have = existing_keys(conn, list(rows))
+    new = [row for key, row in rows.items() if key not in have]
+    if not new:
+        return []
+    written: list[str] = []
+    for start in range(0, len(new), 500):
+        chunk = new[start:start + 500]
+        result = conn.execute(_insert(conn).returning(OUTBOX.c.key), chunk)
+        written.extend(result.scalars())
+    return written
+
+
+def last_digest_at(conn: Connection, entity: str, rule: str) -> datetime | None:
+    """When the previous digest for this rule and scope was issued (its "changes since" starts there)."""
+    value = conn.execute(
+        select(func.max(OUTBOX.c.created_at)).where(OUTBOX.c.entity == entity, OUTBOX.c.rule == rule)
+    ).scalar()
+    return _aware(value)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row as the shells and CLI see it."""
+
+    id: int
+    key: str
+    reminder_key: str
+    channel: str
+    rule: str
+    kind: str
+    entity: str
+    subject: str
+    body: str
+    recipients: tuple[str, ...]
+    attachments: tuple[Attachment, ...]
+    due_on: date
+    late: bool
+    status: RowStatus
+    attempts: int
+    next_attempt_at: datetime
+    claimed_by: str | None
+    lease_until: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+def _row(m: Any) -> OutboxRow:
+    recipients = m["recipients"]
+    attachments = m["attachments"]
+    if isinstance(recipients, str):  # some drivers hand JSON back as text
+        recipients = json.loads(recipients)
+    if isinstance(attachments, str):
+        attachments = json.loads(attachments)
+    next_attempt = _aware(m["next_attempt_at"])
+    created = _aware(m["created_at"])
+    assert next_attempt is not None and created is not None  # NOT NULL columns
+    return OutboxRow(
+        id=m["id"], key=m["key"], reminder_key=m["reminder_key"], channel=m["channel"], rule=m["rule"],
+        kind=m["kind"], entity=m["entity"], subject=m["subject"], body=m["body"],
+        recipients=tuple(recipients), attachments=tuple(Attachment(**a) for a in attachments),
+        due_on=m["due_on"], late=bool(m["late"]), status=m["status"], attempts=m["attempts"],
+        next_attempt_at=next_attempt, claimed_by=m["claimed_by"], lease_until=_aware(m["lease_until"]),
+        created_at=created, sent_at=_aware(m["sent_at"]), last_error=m["last_error"],
+    )
+
+
+def list_rows(engine: Engine, *, status: RowStatus | None = None, limit: int | None = None) -> list[OutboxRow]:
+    """Outbox rows in issue order, optionally only those in one status."""
+    query = select(OUTBOX).order_by(OUTBOX.c.id)
+    if status is not None:
+        query = query.where(OUTBOX.c.status == status)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [_row(m) for m in conn.execute(query).mappings()]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker holds a lease on, with the attempt number this send is."""
+
+    row: OutboxRow
+    attempt: int
+
+
+def claim(engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+    """Lease up to `limit` pending rows whose time has come and whose lease (if any) has run out."""
+    stamp = _naive(now)
+    ready = and_(
+        OUTBOX.c.status == "pending",
+        OUTBOX.c.next_attempt_at <= stamp,
+        or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < stamp),
+    )
+    with engine.begin() as conn:
+        begin_write(conn)
+        query = select(OUTBOX.c.id).where(ready).order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id).limit(limit)
+        if conn.dialect.name == "postgresql":
+            # Concurrent deliverers skip each other's rows instead of queueing behind them.
+            query = query.with_for_update(skip_locked=True)
+        ids = list(conn.execute(query).scalars())
+        if not ids:
+            return []
+        # The `ready` condition is repeated so a row leased in between (possible on dialects
+        # without row locks) is not taken twice; attempts count at claim so a crash still counts.
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(ids), ready)
+            .values(claimed_by=worker, lease_until=stamp + lease, attempts=OUTBOX.c.attempts + 1)
+        )
+        rows = conn.execute(
+            select(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.claimed_by == worker,
+                                 OUTBOX.c.lease_until == stamp + lease).order_by(OUTBOX.c.id)
+        ).mappings()
+        return [Claimed(row=_row(m), attempt=m["attempts"]) for m in rows]
+
+
+def mark_sent(engine: Engine, row_id: int, *, worker: str, now: datetime) -> bool:
+    """Record a successful send; False when the lease was lost to another worker meanwhile."""
+    with engine.begin() as conn:
+        begin_write(conn)
+        result = conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker, OUTBOX.c.status == "pending")
+            .values(status="sent", sent_at=_naive(now), claimed_by=None, lease_until=None, last_error=None)
+        )
+        return result.rowcount == 1
+
+
+def backoff_delay(attempt: int, *, base: timedelta, cap: timedelta) -> timedelta:
+    """Exponential backoff after the n-th failed attempt: base, 2·base, 4·base... capped."""
+    return min(cap, base * (2 ** max(0, attempt - 1)))
+
+
+def mark_failed(
+    engine: Engine, row_id: int, *, worker: str, now: datetime, error: str, attempt: int, max_attempts: int,
+    base: timedelta, cap: timedelta, permanent: bool = False,
+) -> RowStatus:
+    """Record a failed send: back off for a retry, or dead-letter after the last attempt; the new status."""
+    dead = permanent or attempt >= max_attempts
+    status: RowStatus = "dead" if dead else "pending"
+    with engine.begin() as conn:
+        begin_write(conn)
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
+            .values(
+                status=status,
+                claimed_by=None,
+                lease_until=None,
+                last_error=error[:4000],
+                next_attempt_at=_naive(now + (timedelta(0) if dead else backoff_delay(attempt, base=base, cap=cap))),
+            )
+        )
+    return status
+
+
+def retry(engine: Engine, row_id: int, *, now: datetime) -> bool:
+    """Put a dead letter back in the queue with fresh attempts; False when no dead row has that id."""
+    with engine.begin() as conn:
+        begin_write(conn)
+        result = conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.status == "dead")
+            .values(status="pending", attempts=0, next_attempt_at=_naive(now), claimed_by=None, lease_until=None)
+        )
+        return result.rowcount == 1

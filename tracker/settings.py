@@ -1,0 +1,66 @@
+"""Settings: environment variables `TRACKER_*` over a TOML config file over defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+__all__ = ["Settings"]
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("TRACKER_CONFIG", "tracker.toml"))
+
+
+class Settings(BaseSettings):
+    """Where the tracker keeps its data and how it behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="forbid")
+
+    database_url: str = Field(
+        default="sqlite:///tracker.sqlite",
+        description="sqlite:///path/to/file.sqlite (default) or postgresql://user@host:port/dbname",
+    )
+    stale_days: int = Field(default=365, ge=1, description="a commitment with no development for this long is stale")
+    batch_size: int = Field(default=500, ge=1, le=100_000, description="events per transaction in rebuilds")
+    timezone: str = Field(default="UTC")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError(
+                f"database_url: {value!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST:PORT/DB"
+            )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit arguments, then environment, then the TOML file (TRACKER_CONFIG or ./tracker.toml)."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when the database is PostgreSQL."""
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    def describe(self) -> str:
+        """The database URL with any password hidden, for messages."""
+        from sqlalchemy.engine import make_url  # local: keep settings import cheap
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Settings as plain values, password hidden."""
+        return {**self.model_dump(), "database_url": self.describe()}
