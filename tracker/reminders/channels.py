@@ -188,7 +188,7 @@ class WebhookChannel:
     def send(self, row: OutboxRow) -> None:
         """POST the reminder; a non-2xx answer or a network error is a retryable DeliveryError."""
         body = orjson.dumps(payload(row))
-        request = urllib.request.Request(  # noqa: S310 - the URL scheme is validated as http(s) by the config
+        request = urllib.request.Request(
             self.config.url,
             data=body,
             method="POST",
@@ -200,7 +200,7 @@ class WebhookChannel:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout_seconds) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.config.timeout_seconds) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"webhook {self.config.url}: HTTP {exc.code} {exc.reason}") from exc

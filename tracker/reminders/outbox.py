@@ -301,7 +301,8 @@ def mark_sent(engine: Engine, row_id: int, *, worker: str, now: datetime) -> boo
 
 def backoff_delay(attempt: int, *, base: timedelta, cap: timedelta) -> timedelta:
     """Exponential backoff after the n-th failed attempt: base, 2·base, 4·base... capped."""
-    return min(cap, base * (2 ** max(0, attempt - 1)))
+    delay: timedelta = base * (2 ** max(0, attempt - 1))
+    return min(cap, delay)
 
 
 def mark_failed(

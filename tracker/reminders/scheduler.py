@@ -107,7 +107,7 @@ class PostgresLeadership:
             try:
                 self._conn.invalidate()
                 self._conn.close()
-            except Exception:  # noqa: S110 - the connection is already broken; nothing to save
+            except Exception:
                 pass
         self._conn = None
 

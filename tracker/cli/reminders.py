@@ -1,0 +1,184 @@
+"""CLI: `tracker reminders scan|deliver|dead-letters|retry`, `tracker scheduler`, `tracker calendar`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol, TypeVar
+
+import click
+from sqlalchemy import Engine
+
+from projections.model import ReadModel
+from tracker.reminders.calendar import calendar_from_read_model
+from tracker.reminders.channels import build_channels
+from tracker.reminders.config import ReminderConfigError, RemindersConfig, load_config
+from tracker.reminders.delivery import deliver
+from tracker.reminders.outbox import create_outbox, list_rows, retry
+from tracker.reminders.scan import scan
+from tracker.reminders.scheduler import run_scheduler
+
+__all__ = ["TrackerContext", "calendar", "reminders", "scheduler"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TrackerContext(Protocol):
+    """What these commands need from `ctx.obj`: the read model and the tracker database's engine."""
+
+    def read_model(self) -> ReadModel:
+        """A ReadModel on the tracker's events."""
+        ...
+
+    def engine(self) -> Engine:
+        """An SQLAlchemy Engine on the tracker's database."""
+        ...
+
+
+def _obj(ctx: click.Context) -> TrackerContext:
+    obj = ctx.obj
+    if obj is None or not hasattr(obj, "read_model") or not hasattr(obj, "engine"):
+        raise click.ClickException("internal: the CLI context object must provide read_model() and engine()")
+    return obj  # type: ignore[no-any-return]
+
+
+def _config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="TRACKER_REMINDERS_CONFIG",
+        default=None, help="reminders.toml (default: the shipped config/reminders.toml; env TRACKER_REMINDERS_CONFIG)",
+    )(func)
+
+
+def _load(config_path: Path | None) -> RemindersConfig:
+    try:
+        return load_config(config_path)
+    except ReminderConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _logging() -> None:
+    # The log channel writes through logging: make sure it reaches the console.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time (value: {value!r})", param_hint="--now") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@click.group("reminders")
+def reminders() -> None:
+    """Reminders one step at a time (for cron): scan, deliver, dead letters, retry."""
+
+
+@reminders.command("scan")
+@_config_option
+@click.option("--now", "now_text", default=None, help="Scan as of this UTC date-time (ISO), e.g. for a backfill.")
+@click.option("--digests/--no-digests", default=True, show_default=True, help="Also issue the weekly digests due.")
+@click.pass_context
+def scan_command(ctx: click.Context, config_path: Path | None, now_text: str | None, digests: bool) -> None:
+    """Write every reminder that is due and not yet issued into the outbox (once each)."""
+    _logging()
+    obj = _obj(ctx)
+    report = scan(obj.engine(), obj.read_model(), _load(config_path), now=_parse_now(now_text), digests=digests)
+    click.echo(f"due {report.due}, issued {len(report.issued)} ({report.late} late)")
+
+
+@reminders.command("deliver")
+@_config_option
+@click.option("--worker", default=None, help="Name this worker in the outbox's claimed_by (default: host:pid:random).")
+@click.pass_context
+def deliver_command(ctx: click.Context, config_path: Path | None, worker: str | None) -> None:
+    """Send what the outbox holds and is due, with leases, retries and dead letters."""
+    _logging()
+    config = _load(config_path)
+    try:
+        channels = build_channels(config)
+    except ReminderConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = deliver(_obj(ctx).engine(), config.delivery, channels, worker=worker)
+    click.echo(f"sent {report.sent}, retrying {report.retrying}, dead {report.dead}, lease lost {report.lost}")
+
+
+@reminders.command("dead-letters")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def dead_letters_command(ctx: click.Context, as_json: bool) -> None:
+    """List the reminders that failed every attempt (retry one with `tracker reminders retry ID`)."""
+    engine = _obj(ctx).engine()
+    create_outbox(engine)
+    rows = list_rows(engine, status="dead")
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps({
+                "id": row.id, "key": row.key, "channel": row.channel, "subject": row.subject,
+                "attempts": row.attempts, "last_error": row.last_error, "issued_at": row.created_at.isoformat(),
+            }))
+        else:
+            click.echo(f"{row.id}\t{row.key}\t{row.attempts} attempts\t{row.last_error}")
+    if not rows and not as_json:
+        click.echo("no dead letters")
+
+
+@reminders.command("retry")
+@click.argument("row_id", metavar="ID", type=int)
+@click.pass_context
+def retry_command(ctx: click.Context, row_id: int) -> None:
+    """Queue a dead letter for delivery again, with fresh attempts."""
+    engine = _obj(ctx).engine()
+    create_outbox(engine)
+    if not retry(engine, row_id, now=datetime.now(UTC)):
+        raise click.ClickException(f"ID: no dead letter with id {row_id} (see `tracker reminders dead-letters`)")
+    click.echo(f"dead letter {row_id} queued again")
+
+
+@click.command("scheduler")
+@_config_option
+@click.option("--poll-seconds", type=click.FloatRange(0.1, 300), default=5.0, show_default=True,
+              help="How often a standby tries to take over, and the active one checks its lock.")
+@click.pass_context
+def scheduler(ctx: click.Context, config_path: Path | None, poll_seconds: float) -> None:
+    """Run scan, deliver and the weekly digest on schedule; one active per database, others wait as standby."""
+    _logging()
+    obj = _obj(ctx)
+    config = _load(config_path)
+    try:
+        channels = build_channels(config)
+    except ReminderConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    run_scheduler(obj.engine(), obj.read_model, config, stop=stop, channels=channels, poll_seconds=poll_seconds)
+
+
+@click.command("calendar")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the .ics feed (written whole, then moved into place).")
+@click.option("--organization", default=None, help="Only this organization's meetings and deadlines.")
+@click.option("--body", default=None, help="Only this body's meetings and deadlines.")
+@click.pass_context
+def calendar(ctx: click.Context, output: Path, organization: str | None, body: str | None) -> None:
+    """Write meetings and commitment deadlines as an iCalendar feed with stable UIDs."""
+    data = calendar_from_read_model(_obj(ctx).read_model(), organization_id=organization, body_id=body)
+    # Write then rename: a calendar app polling the file never reads half a feed.
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(output)
+    click.echo(f"wrote {output}")
