@@ -1,0 +1,33 @@
+"""An entity's full history in world order, retracted and corrected developments marked, not hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime
+
+from events import Recorded
+from projections.model import DevelopmentSummary
+from projections.reduce import _resolve, summarize, world_key
+
+__all__ = ["timeline"]
+
+
+def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime) -> list[DevelopmentSummary]:
+    """Every development of an entity known at `known_at` and dated by `as_of`, in world order.
+
+    Unlike the reductions, nothing is dropped: retracted developments carry `retracted=True`,
+    corrected ones show their corrected content with `corrected_by` naming the correction, and
+    the retractions and corrections themselves appear at their own dates.
+    """
+    # Reuse the reductions' record-time resolution so the marks agree with what they count.
+    resolution = _resolve(records, known_at)
+    shown = sorted((r for r in resolution.visible if r.event.occurred_on.earliest <= as_of), key=world_key)
+    return [
+        replace(
+            summarize(record),
+            retracted=record.ref in resolution.retracted_by,
+            corrected_by=resolution.corrected_by.get(record.ref),
+        )
+        for record in shown
+    ]
