@@ -1,0 +1,548 @@
+"""The report's data: one frozen structure built from a ReadModel, which every renderer formats."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal, TypedDict
+
+from events import PartialDate, Source
+from projections.model import (
+    ChairTerm,
+    CommitmentStatus,
+    DevelopmentSummary,
+    DocumentStatus,
+    MeetingStatus,
+    PartyDocumentStatus,
+    PresidencyStatus,
+    ReadModel,
+    ReviewItem,
+    StatusChange,
+)
+
+__all__ = [
+    "COMMITMENT_STATES",
+    "CONSENT_MARKS",
+    "LEVELS",
+    "SCHEMA",
+    "ChairLine",
+    "ChangeEntry",
+    "ChangeGroup",
+    "Changes",
+    "CommitmentRow",
+    "DocumentRow",
+    "Headline",
+    "LastDevelopment",
+    "MeetingRow",
+    "Meetings",
+    "ReportData",
+    "Scope",
+    "SourceEntry",
+    "TimelinePoint",
+    "build_report",
+    "consent_text",
+    "words",
+]
+
+SCHEMA = "tracker.report/1"
+"""The version tag every JSON report carries; bump it when the JSON shape changes."""
+
+COMMITMENT_STATES: tuple[str, ...] = ("undertaken", "fulfilled", "lapsed", "withdrawn", "superseded")
+"""Commitment states in the order the headline counts them."""
+
+LEVELS: tuple[str, ...] = ("no_evidence", "not_started", "limited", "substantial", "complete")
+"""Implementation levels from least to most."""
+
+# Meetings further back than this are history, not "recent"; at least a few are always shown
+# so a quiet body still has context.
+RECENT_DAYS = 365
+RECENT_MINIMUM = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the report covers: one organization, one body, or everything."""
+
+    organization_id: str | None
+    body_id: str | None
+
+    def label(self) -> str:
+        """A human phrase naming the scope."""
+        if self.body_id is not None:
+            return f"body {self.body_id}"
+        if self.organization_id is not None:
+            return f"organization {self.organization_id}"
+        return "all organizations"
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A cited source, numbered in order of first citation."""
+
+    number: int
+    publisher: str
+    title: str | None
+    url: str | None
+    published_on: PartialDate | None
+    language: str | None
+
+
+@dataclass(frozen=True)
+class LastDevelopment:
+    """The latest development of an entity, with the numbers of its sources."""
+
+    ref: str
+    type: str
+    summary: str
+    occurred_on: PartialDate
+    recorded_at: datetime
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """One development in an entity's life, for its timeline chart."""
+
+    ref: str
+    type: str
+    summary: str
+    occurred_on: PartialDate
+    retracted: bool
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    """One row of the commitments table."""
+
+    commitment_id: str
+    organization_id: str
+    body_id: str | None
+    title: str
+    status: str
+    level: str
+    parties: tuple[str, ...]
+    undertaken_on: PartialDate
+    due_on: PartialDate | None
+    overdue: bool
+    stale: bool
+    superseded_by: str | None
+    last_development: LastDevelopment
+    developments: int
+    history: tuple[TimelinePoint, ...]  # world order; empty when the read model lists none
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """One document with its parties-by-action matrix."""
+
+    document_id: str
+    organization_id: str
+    body_id: str | None
+    meeting_id: str | None
+    kind: str
+    title: str
+    drafted_on: PartialDate
+    parties: tuple[PartyDocumentStatus, ...]  # sorted by state code
+    in_force: bool
+    in_force_on: PartialDate | None
+    in_force_for: tuple[str, ...]
+    last_development: LastDevelopment
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting with the numbers of its last development's sources."""
+
+    meeting: MeetingStatus
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Meetings:
+    """Recent meetings (newest first) and upcoming ones (soonest first)."""
+
+    recent: tuple[MeetingRow, ...]
+    upcoming: tuple[MeetingRow, ...]
+
+
+@dataclass(frozen=True)
+class ChairLine:
+    """A body's current chair, for the headline."""
+
+    organization_id: str
+    body_id: str
+    state: str | None
+    since: PartialDate | None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Counts an analyst reads first."""
+
+    commitments: int
+    by_status: tuple[tuple[str, int], ...]  # every state, zeros included, in COMMITMENT_STATES order
+    by_level: tuple[tuple[str, int], ...]  # every level, zeros included, in LEVELS order
+    overdue: int
+    stale: int
+    documents: int
+    documents_in_force: int
+    chairs: tuple[ChairLine, ...]
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """A development in the window and the status changes it caused."""
+
+    ref: str
+    type: str
+    summary: str
+    occurred_on: PartialDate
+    recorded_at: datetime
+    retracted: bool
+    corrected_by: str | None
+    status_changes: tuple[StatusChange, ...]
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    """Every change to one entity in the window."""
+
+    entity: str
+    entries: tuple[ChangeEntry, ...]
+    # Status changes whose causing development is not listed (e.g. it was recorded before the window).
+    unmatched: tuple[StatusChange, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since a record time ("recorded") or a world date ("world")."""
+
+    kind: Literal["recorded", "world"]
+    since: str  # ISO text of the datetime or date
+    groups: tuple[ChangeGroup, ...]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a status report shows, already sorted; renderers only format it."""
+
+    schema: str
+    title: str
+    scope: Scope
+    as_of: date
+    known_at: datetime
+    generated_at: datetime
+    headline: Headline
+    commitments: tuple[CommitmentRow, ...]
+    documents: tuple[DocumentRow, ...]
+    presidencies: tuple[PresidencyStatus, ...]
+    meetings: Meetings
+    changes: Changes | None
+    review: tuple[ReviewItem, ...]
+    sources: tuple[SourceEntry, ...]
+
+
+class _Query(TypedDict):
+    organization_id: str | None
+    body_id: str | None
+    as_of: date
+    known_at: datetime
+
+
+_SourceKey = tuple[str, str, str, str]
+
+
+class _SourceIndex:
+    """Numbers sources in order of first citation; the same source cited twice keeps one number."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[_SourceKey, int] = {}
+        self._entries: list[SourceEntry] = []
+
+    def cite(self, sources: Iterable[Source]) -> tuple[int, ...]:
+        numbers: list[int] = []
+        for source in sources:
+            # The quote differs between citations of one article, so it is not part of its identity.
+            key = (
+                source.publisher,
+                source.url or "",
+                source.title or "",
+                source.published_on.text if source.published_on else "",
+            )
+            number = self._numbers.get(key)
+            if number is None:
+                number = len(self._entries) + 1
+                self._numbers[key] = number
+                self._entries.append(
+                    SourceEntry(
+                        number=number,
+                        publisher=source.publisher,
+                        title=source.title,
+                        url=source.url,
+                        published_on=source.published_on,
+                        language=source.language,
+                    )
+                )
+            if number not in numbers:
+                numbers.append(number)
+        return tuple(numbers)
+
+    def entries(self) -> tuple[SourceEntry, ...]:
+        return tuple(self._entries)
+
+
+def _last(dev: DevelopmentSummary, index: _SourceIndex) -> LastDevelopment:
+    return LastDevelopment(
+        ref=dev.ref,
+        type=dev.type,
+        summary=dev.summary,
+        occurred_on=dev.occurred_on,
+        recorded_at=dev.recorded_at,
+        sources=index.cite(dev.sources),
+    )
+
+
+def _commitment_row(
+    c: CommitmentStatus, history: list[DevelopmentSummary], index: _SourceIndex
+) -> CommitmentRow:
+    last = _last(c.last_development, index)
+    return CommitmentRow(
+        commitment_id=c.commitment_id,
+        organization_id=c.organization_id,
+        body_id=c.body_id,
+        title=c.title,
+        status=c.status,
+        level=c.level,
+        parties=tuple(sorted(c.parties)),
+        undertaken_on=c.undertaken_on,
+        due_on=c.due_on,
+        overdue=c.overdue,
+        stale=c.stale,
+        superseded_by=c.superseded_by,
+        last_development=last,
+        developments=c.developments,
+        history=tuple(
+            TimelinePoint(ref=d.ref, type=d.type, summary=d.summary, occurred_on=d.occurred_on, retracted=d.retracted)
+            for d in sorted(history, key=_world_order)
+        ),
+        sources=last.sources,
+    )
+
+
+def _document_row(d: DocumentStatus, index: _SourceIndex) -> DocumentRow:
+    last = _last(d.last_development, index)
+    return DocumentRow(
+        document_id=d.document_id,
+        organization_id=d.organization_id,
+        body_id=d.body_id,
+        meeting_id=d.meeting_id,
+        kind=d.kind,
+        title=d.title,
+        drafted_on=d.drafted_on,
+        parties=tuple(sorted(d.parties, key=lambda p: p.state)),
+        in_force=d.in_force,
+        in_force_on=d.in_force_on,
+        in_force_for=tuple(sorted(d.in_force_for)),
+        last_development=last,
+        sources=last.sources,
+    )
+
+
+def _world_order(d: DevelopmentSummary) -> tuple[date, date, datetime, str]:
+    return (*d.occurred_on.sort_key(), d.recorded_at, d.ref)
+
+
+def _split_meetings(meetings: list[MeetingStatus], as_of: date) -> tuple[list[MeetingStatus], list[MeetingStatus]]:
+    """Past meetings newest first (trimmed to the recent ones) and future ones soonest first."""
+    past: list[MeetingStatus] = []
+    upcoming: list[MeetingStatus] = []
+    for m in meetings:
+        when = m.held_on or m.starts_on
+        # A meeting that may still lie ahead (its earliest possible day is after as_of) and was
+        # not held is upcoming; a cancelled one is news only while its date is ahead.
+        if m.status != "held" and when.earliest > as_of:
+            upcoming.append(m)
+        else:
+            past.append(m)
+    past.sort(key=lambda m: ((m.held_on or m.starts_on).sort_key(), m.meeting_id), reverse=True)
+    upcoming.sort(key=lambda m: (m.starts_on.sort_key(), m.meeting_id))
+    horizon = as_of - timedelta(days=RECENT_DAYS)
+    recent = [m for m in past if (m.held_on or m.starts_on).latest >= horizon]
+    if len(recent) < RECENT_MINIMUM:
+        recent = past[:RECENT_MINIMUM]
+    return recent, upcoming
+
+
+def _current_chair(p: PresidencyStatus) -> ChairLine:
+    current: ChairTerm | None = p.current
+    return ChairLine(
+        organization_id=p.organization_id,
+        body_id=p.body_id,
+        state=current.state if current else None,
+        since=current.start if current else None,
+    )
+
+
+def _changes(
+    developments: list[DevelopmentSummary],
+    status_changes: list[StatusChange],
+    kind: Literal["recorded", "world"],
+    since_text: str,
+    index: _SourceIndex,
+) -> Changes:
+    by_ref: dict[str, list[StatusChange]] = defaultdict(list)
+    for sc in status_changes:
+        by_ref[sc.ref].append(sc)
+    listed = {d.ref for d in developments}
+    entries: dict[str, list[ChangeEntry]] = defaultdict(list)
+    for d in sorted(developments, key=_world_order):
+        caused = sorted(by_ref.get(d.ref, ()), key=lambda s: (s.field, s.before or "", s.after or ""))
+        entries[d.entity].append(
+            ChangeEntry(
+                ref=d.ref,
+                type=d.type,
+                summary=d.summary,
+                occurred_on=d.occurred_on,
+                recorded_at=d.recorded_at,
+                retracted=d.retracted,
+                corrected_by=d.corrected_by,
+                status_changes=tuple(caused),
+                sources=index.cite(d.sources),
+            )
+        )
+    unmatched: dict[str, list[StatusChange]] = defaultdict(list)
+    for sc in status_changes:
+        if sc.ref not in listed:
+            unmatched[sc.entity].append(sc)
+    groups = tuple(
+        ChangeGroup(
+            entity=entity,
+            entries=tuple(entries.get(entity, ())),
+            unmatched=tuple(
+                sorted(unmatched.get(entity, ()), key=lambda s: (*s.occurred_on.sort_key(), s.ref, s.field))
+            ),
+        )
+        for entity in sorted(set(entries) | set(unmatched))
+    )
+    return Changes(kind=kind, since=since_text, groups=groups)
+
+
+def build_report(
+    read_model: ReadModel,
+    *,
+    organization_id: str | None = None,
+    body_id: str | None = None,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    since: datetime | date | None = None,
+    title: str | None = None,
+    generated_at: datetime | None = None,
+) -> ReportData:
+    """Build the report of a scope as of a world date, as known at a record time, optionally since a time."""
+    generated = generated_at or datetime.now(UTC)
+    # Both axes default to "now", and the same now, so one report never mixes two instants.
+    world = as_of if as_of is not None else generated.date()
+    known = known_at if known_at is not None else generated
+    scope = Scope(organization_id=organization_id, body_id=body_id)
+    query = _Query(organization_id=organization_id, body_id=body_id, as_of=world, known_at=known)
+
+    commitments = sorted(
+        read_model.commitments(**query),
+        key=lambda c: (c.organization_id, c.body_id or "", c.undertaken_on.sort_key(), c.commitment_id),
+    )
+    documents = sorted(
+        read_model.documents(**query),
+        key=lambda d: (d.organization_id, d.body_id or "", d.drafted_on.sort_key(), d.document_id),
+    )
+    presidencies = tuple(sorted(read_model.presidencies(**query), key=lambda p: (p.organization_id, p.body_id)))
+    recent, upcoming = _split_meetings(read_model.meetings(**query), world)
+    review = tuple(sorted(read_model.review_items(**query), key=lambda r: (r.kind, r.entity, r.message, r.refs)))
+
+    history: dict[str, list[DevelopmentSummary]] = defaultdict(list)
+    if commitments:
+        for dev in read_model.developments(**query):
+            if dev.entity.startswith("commitment:"):
+                history[dev.entity].append(dev)
+
+    index = _SourceIndex()
+    commitment_rows = tuple(_commitment_row(c, history[f"commitment:{c.commitment_id}"], index) for c in commitments)
+    document_rows = tuple(_document_row(d, index) for d in documents)
+    meetings = Meetings(
+        recent=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in recent),
+        upcoming=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in upcoming),
+    )
+
+    changes: Changes | None = None
+    if since is not None:
+        # datetime is a subclass of date: test it first, a datetime means a record time.
+        recorded_after = since if isinstance(since, datetime) else None
+        occurred_after = None if isinstance(since, datetime) else since
+        kind: Literal["recorded", "world"] = "recorded" if recorded_after is not None else "world"
+        changes = _changes(
+            read_model.developments(**query, recorded_after=recorded_after, occurred_after=occurred_after),
+            read_model.status_changes(**query, recorded_after=recorded_after, occurred_after=occurred_after),
+            kind,
+            since.isoformat(),
+            index,
+        )
+
+    by_status = {s: 0 for s in COMMITMENT_STATES}
+    by_level = {lv: 0 for lv in LEVELS}
+    for c in commitments:
+        by_status[c.status] = by_status.get(c.status, 0) + 1
+        by_level[c.level] = by_level.get(c.level, 0) + 1
+    headline = Headline(
+        commitments=len(commitments),
+        by_status=tuple(by_status.items()),
+        by_level=tuple(by_level.items()),
+        overdue=sum(c.overdue for c in commitments),
+        stale=sum(c.stale for c in commitments),
+        documents=len(documents),
+        documents_in_force=sum(d.in_force for d in documents),
+        chairs=tuple(_current_chair(p) for p in presidencies),
+    )
+    return ReportData(
+        schema=SCHEMA,
+        title=title if title is not None else f"Status report: {scope.label()}",
+        scope=scope,
+        as_of=world,
+        known_at=known,
+        generated_at=generated,
+        headline=headline,
+        commitments=commitment_rows,
+        documents=document_rows,
+        presidencies=presidencies,
+        meetings=meetings,
+        changes=changes,
+        review=review,
+        sources=index.entries(),
+    )
+
+
+# UN Treaty Collection convention: the consent date carries a mark saying which kind of consent it was.
+CONSENT_MARKS: dict[str, str] = {
+    "ratification": "",
+    "acceptance": "A",
+    "approval": "AA",
+    "accession": "a",
+    "succession": "d",
+}
+"""The UNTC mark that follows a consent date (ratification has none)."""
+
+
+def words(value: str) -> str:
+    """A machine value ('no_evidence') as words ('no evidence')."""
+    return value.replace("_", " ")
+
+
+def consent_text(party: PartyDocumentStatus) -> str:
+    """The consent cell as the UNTC shows it: '2021-06 AA', or '' when no consent yet."""
+    if party.consent_on is None:
+        return ""
+    mark = CONSENT_MARKS.get(party.consent or "", party.consent or "")
+    return f"{party.consent_on.text} {mark}".strip()

@@ -1,0 +1,268 @@
+"""The JSON report: a plain, versioned document (schema "tracker.report/1", see report.schema.json)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from events import PartialDate
+from projections.model import ChairTerm, MeetingStatus, PartyDocumentStatus, PresidencyStatus, StatusChange
+from projections.reports.data import (
+    ChangeEntry,
+    Changes,
+    CommitmentRow,
+    DocumentRow,
+    LastDevelopment,
+    MeetingRow,
+    ReportData,
+    SourceEntry,
+)
+
+__all__ = ["render_json", "report_to_dict"]
+
+Json = dict[str, Any]
+
+
+def _date(value: PartialDate | None) -> Json | None:
+    # Every partial date travels with its bounds and precision so consumers never re-parse EDTF.
+    if value is None:
+        return None
+    return {
+        "text": value.text,
+        "earliest": value.earliest.isoformat(),
+        "latest": value.latest.isoformat(),
+        "precision": value.precision,
+        "uncertain": value.uncertain,
+        "approximate": value.approximate,
+    }
+
+
+def _time(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _last(dev: LastDevelopment) -> Json:
+    return {
+        "ref": dev.ref,
+        "type": dev.type,
+        "summary": dev.summary,
+        "occurred_on": _date(dev.occurred_on),
+        "recorded_at": _time(dev.recorded_at),
+        "sources": list(dev.sources),
+    }
+
+
+def _commitment(row: CommitmentRow) -> Json:
+    return {
+        "commitment_id": row.commitment_id,
+        "organization_id": row.organization_id,
+        "body_id": row.body_id,
+        "title": row.title,
+        "status": row.status,
+        "level": row.level,
+        "parties": list(row.parties),
+        "undertaken_on": _date(row.undertaken_on),
+        "due_on": _date(row.due_on),
+        "overdue": row.overdue,
+        "stale": row.stale,
+        "superseded_by": row.superseded_by,
+        "developments": row.developments,
+        "last_development": _last(row.last_development),
+        "history": [
+            {"ref": p.ref, "type": p.type, "summary": p.summary, "occurred_on": _date(p.occurred_on),
+             "retracted": p.retracted}
+            for p in row.history
+        ],
+        "sources": list(row.sources),
+    }
+
+
+def _party(p: PartyDocumentStatus) -> Json:
+    return {
+        "state": p.state,
+        "signed_on": _date(p.signed_on),
+        "signed_by": p.signed_by,
+        "consent": p.consent,
+        "consent_on": _date(p.consent_on),
+        "status": p.status,
+        "denounced_on": _date(p.denounced_on),
+        "reservations": list(p.reservations),
+        "actions": [{"action": action, "on": _date(on)} for action, on in p.actions],
+    }
+
+
+def _document(row: DocumentRow) -> Json:
+    return {
+        "document_id": row.document_id,
+        "organization_id": row.organization_id,
+        "body_id": row.body_id,
+        "meeting_id": row.meeting_id,
+        "kind": row.kind,
+        "title": row.title,
+        "drafted_on": _date(row.drafted_on),
+        "in_force": row.in_force,
+        "in_force_on": _date(row.in_force_on),
+        "in_force_for": list(row.in_force_for),
+        "parties": [_party(p) for p in row.parties],
+        "last_development": _last(row.last_development),
+        "sources": list(row.sources),
+    }
+
+
+def _term(t: ChairTerm | None) -> Json | None:
+    if t is None:
+        return None
+    return {
+        "state": t.state,
+        "start": _date(t.start),
+        "end": _date(t.end),
+        "expected_state": t.expected_state,
+        "deviation": t.deviation,
+        "refs": list(t.refs),
+    }
+
+
+def _presidency(p: PresidencyStatus) -> Json:
+    return {
+        "organization_id": p.organization_id,
+        "body_id": p.body_id,
+        "rule": p.rule,
+        "current": _term(p.current),
+        "expected_next": p.expected_next,
+        "upcoming": [
+            {"state": state, "expected_start": start.isoformat() if start else None} for state, start in p.upcoming
+        ],
+        "terms": [_term(t) for t in p.terms],
+        "deviations": list(p.deviations),
+        "gaps": list(p.gaps),
+        "chain_conflicts": list(p.chain_conflicts),
+    }
+
+
+def _meeting(row: MeetingRow) -> Json:
+    m: MeetingStatus = row.meeting
+    return {
+        "meeting_id": m.meeting_id,
+        "organization_id": m.organization_id,
+        "body_id": m.body_id,
+        "number": m.number,
+        "status": m.status,
+        "starts_on": _date(m.starts_on),
+        "ends_on": _date(m.ends_on),
+        "held_on": _date(m.held_on),
+        "city": m.city,
+        "venue": m.venue,
+        "host_state": m.host_state,
+        "format": m.format,
+        "theme": m.theme,
+        "attendees": [
+            {"state": a.state, "person": a.person, "office": a.office, "level": a.level} for a in m.attendees
+        ],
+        "reschedule_count": m.reschedule_count,
+        "last_development": {
+            "ref": m.last_development.ref,
+            "type": m.last_development.type,
+            "summary": m.last_development.summary,
+            "occurred_on": _date(m.last_development.occurred_on),
+            "recorded_at": _time(m.last_development.recorded_at),
+            "sources": list(row.sources),
+        },
+        "sources": list(row.sources),
+    }
+
+
+def _status_change(s: StatusChange) -> Json:
+    return {
+        "entity": s.entity,
+        "ref": s.ref,
+        "occurred_on": _date(s.occurred_on),
+        "recorded_at": _time(s.recorded_at),
+        "field": s.field,
+        "before": s.before,
+        "after": s.after,
+    }
+
+
+def _entry(e: ChangeEntry) -> Json:
+    return {
+        "ref": e.ref,
+        "type": e.type,
+        "summary": e.summary,
+        "occurred_on": _date(e.occurred_on),
+        "recorded_at": _time(e.recorded_at),
+        "retracted": e.retracted,
+        "corrected_by": e.corrected_by,
+        "status_changes": [_status_change(s) for s in e.status_changes],
+        "sources": list(e.sources),
+    }
+
+
+def _changes(c: Changes | None) -> Json | None:
+    if c is None:
+        return None
+    return {
+        "kind": c.kind,
+        "since": c.since,
+        "groups": [
+            {"entity": g.entity, "entries": [_entry(e) for e in g.entries],
+             "unmatched": [_status_change(s) for s in g.unmatched]}
+            for g in c.groups
+        ],
+    }
+
+
+def _source(s: SourceEntry) -> Json:
+    return {
+        "number": s.number,
+        "publisher": s.publisher,
+        "title": s.title,
+        "url": s.url,
+        "published_on": _date(s.published_on),
+        "language": s.language,
+    }
+
+
+def report_to_dict(report: ReportData) -> Json:
+    """The report as plain JSON-ready data, in the shape report.schema.json describes."""
+    h = report.headline
+    return {
+        "schema": report.schema,
+        "title": report.title,
+        "scope": {"organization_id": report.scope.organization_id, "body_id": report.scope.body_id},
+        "as_of": report.as_of.isoformat(),
+        "known_at": _time(report.known_at),
+        "generated_at": _time(report.generated_at),
+        "headline": {
+            "commitments": h.commitments,
+            "by_status": dict(h.by_status),
+            "by_level": dict(h.by_level),
+            "overdue": h.overdue,
+            "stale": h.stale,
+            "documents": h.documents,
+            "documents_in_force": h.documents_in_force,
+            "chairs": [
+                {"organization_id": c.organization_id, "body_id": c.body_id, "state": c.state,
+                 "since": _date(c.since)}
+                for c in h.chairs
+            ],
+        },
+        "commitments": [_commitment(r) for r in report.commitments],
+        "documents": [_document(r) for r in report.documents],
+        "presidencies": [_presidency(p) for p in report.presidencies],
+        "meetings": {
+            "recent": [_meeting(r) for r in report.meetings.recent],
+            "upcoming": [_meeting(r) for r in report.meetings.upcoming],
+        },
+        "changes": _changes(report.changes),
+        "review": [
+            {"kind": r.kind, "entity": r.entity, "message": r.message, "refs": list(r.refs)} for r in report.review
+        ],
+        "sources": [_source(s) for s in report.sources],
+    }
+
+
+def render_json(report: ReportData) -> str:
+    """The report as indented UTF-8 JSON text (non-ASCII kept readable), ending in a newline."""
+    return orjson.dumps(report_to_dict(report), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

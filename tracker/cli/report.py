@@ -1,0 +1,107 @@
+"""`tracker report`: write a status report of an organization, a body or everything."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from projections.reports import FORMATS, Format, build_report, render
+
+__all__ = ["report"]
+
+
+def _as_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2024-07-25", param=param) from None
+
+
+def _as_datetime(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date and time: use ISO 8601, e.g. 2024-07-26T09:00 or 2024-07-26T09:00+05:00",
+            param=param,
+        ) from None
+    # Record times are stored in UTC; a time typed without an offset is read as UTC, not local time,
+    # so the same command gives the same report on every machine.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> date | datetime | None:
+    if value is None:
+        return None
+    # A bare date is a world date ("what happened after"); anything with a time is a record time
+    # ("what we learned after").
+    if len(value) == 10:
+        return _as_date(ctx, param, value)
+    return _as_datetime(ctx, param, value)
+
+
+@click.command("report")
+@click.option("--org", "organization_id", metavar="ORG_ID", help="Only this organization, e.g. sco.")
+@click.option("--body", "body_id", metavar="BODY_ID", help="Only this body, e.g. sco-prosecutors-general.")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
+    help="md for email and wikis, html for one offline file, json for machines, csv for spreadsheets.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=str), default="-",
+    show_default=True, help="File to write; - for standard output.",
+)
+@click.option("--as-of", callback=_as_date, metavar="YYYY-MM-DD", help="World date the report describes [today].")
+@click.option(
+    "--known-at", callback=_as_datetime, metavar="DATETIME",
+    help="Answer with what was recorded by this time (ISO 8601, UTC unless an offset is given) [now].",
+)
+@click.option(
+    "--since", callback=_as_since, metavar="DATE|DATETIME",
+    help="Add 'Changes since': a date is a world date, a date and time is a record time.",
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    organization_id: str | None,
+    body_id: str | None,
+    fmt: str,
+    output: str,
+    as_of: date | None,
+    known_at: datetime | None,
+    since: date | datetime | None,
+) -> None:
+    """Write a status report (headline, commitments, documents, presidency, meetings, review, sources)."""
+    obj: Any = ctx.obj
+    if obj is None or not hasattr(obj, "read_model"):
+        raise click.UsageError("no read model is configured for this command")
+    data = build_report(
+        obj.read_model(),
+        organization_id=organization_id,
+        body_id=body_id,
+        as_of=as_of,
+        known_at=known_at,
+        since=since,
+    )
+    rendered = render(data, cast(Format, fmt))
+    # Always UTF-8, whatever the terminal's locale: Cyrillic names must survive a redirect.
+    payload = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(payload)
+        stream.flush()
+    else:
+        Path(output).write_bytes(payload)
+        click.echo(f"Wrote {fmt} report to {output}", err=True)
+    if data.headline.overdue:
+        # Said on stderr so scripts piping the report still see it, without corrupting the output.
+        click.echo(f"{data.headline.overdue} overdue commitment(s)", err=True)
+    sys.stdout.flush()
