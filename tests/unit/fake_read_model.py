@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from events import PartialDate, Source, parse_partial_date
@@ -73,8 +74,9 @@ SILKWAY = Source(
 )
 
 
+@cache
 def d(text: str) -> PartialDate:
-    """A PartialDate from its EDTF text."""
+    """A PartialDate from its EDTF text (cached: the EDTF parser is slow and dates repeat)."""
     return parse_partial_date(text)
 
 

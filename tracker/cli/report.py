@@ -69,7 +69,7 @@ def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="Add 'Changes since': a date is a world date, a date and time is a record time.",
 )
 @click.pass_context
-def report(
+def report(  # noqa: PLR0917 - click passes every option as a positional-or-keyword argument
     ctx: click.Context,
     organization_id: str | None,
     body_id: str | None,

@@ -1,0 +1,415 @@
+"""Status reports: the data built from a ReadModel, and each of the four renderers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import re
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the fake lives in tests/unit; make it importable however pytest is run
+    sys.path.insert(0, str(ROOT))
+
+from projections.reports import FORMATS, build_report, render, render_csv, render_html, render_json  # noqa: E402
+from projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
+from projections.reports.data import ReportData  # noqa: E402
+from projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
+from tests.unit.fake_read_model import FakeReadModel, demo_read_model  # noqa: E402
+from tracker.cli.report import report as report_command  # noqa: E402
+
+GOLDEN = Path(__file__).parent / "golden"
+SCHEMA_FILE = ROOT / "projections" / "reports" / "report.schema.json"
+AS_OF = date(2025, 3, 1)
+KNOWN_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+GENERATED = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
+SINCE = datetime(2025, 2, 1, tzinfo=UTC)
+HOSTILE = (
+    "<script>document.title='pwned';console.error('pwned')</script> | "
+    "<img src=x onerror=alert(1)> [x](javascript:alert(1))"
+)
+
+
+def _report(model: FakeReadModel | None = None, **kwargs: object) -> ReportData:
+    args: dict[str, object] = {"as_of": AS_OF, "known_at": KNOWN_AT, "generated_at": GENERATED}
+    args.update(kwargs)
+    return build_report(model or demo_read_model(), **args)  # type: ignore[arg-type]
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def test_every_query_gets_the_same_as_of_known_at_and_scope() -> None:
+    model = demo_read_model()
+    _report(model, organization_id="sco", since=SINCE)
+    assert {name for name, _ in model.calls} >= {
+        "commitments", "documents", "meetings", "presidencies", "review_items", "developments", "status_changes",
+    }
+    for name, kwargs in model.calls:
+        assert kwargs["organization_id"] == "sco", name
+        if "as_of" in kwargs:
+            assert kwargs["as_of"] == AS_OF, name
+            assert kwargs["known_at"] == KNOWN_AT, name
+
+
+def test_as_of_and_known_at_default_to_the_generated_instant() -> None:
+    model = demo_read_model()
+    data = build_report(model, generated_at=GENERATED)
+    assert data.as_of == GENERATED.date()
+    assert data.known_at == GENERATED
+    assert all(kw.get("known_at", GENERATED) == GENERATED for _, kw in model.calls)
+
+
+def test_since_a_datetime_is_a_record_time_and_a_date_is_a_world_date() -> None:
+    model = demo_read_model()
+    recorded = _report(model, since=SINCE)
+    window_calls = [kw for name, kw in model.calls if name == "status_changes"]
+    assert window_calls[-1]["recorded_after"] == SINCE and window_calls[-1]["occurred_after"] is None
+    assert recorded.changes is not None and recorded.changes.kind == "recorded"
+    assert [g.entity for g in recorded.changes.groups] == [
+        "commitment:ots-information-exchange-2024",
+        "commitment:sco-internet-terrorism-document-2018",
+        "commitment:sco-protocol-cooperation-2024",
+    ]
+    deadline = recorded.changes.groups[1].entries[0]
+    assert [(s.field, s.before, s.after) for s in deadline.status_changes] == [("due_on", "2019", "2025-12")]
+
+    world = _report(model, since=date(2024, 7, 24))
+    window_calls = [kw for name, kw in model.calls if name == "status_changes"]
+    assert window_calls[-1]["occurred_after"] == date(2024, 7, 24) and window_calls[-1]["recorded_after"] is None
+    assert world.changes is not None and world.changes.kind == "world"
+    entities = {g.entity for g in world.changes.groups}
+    assert "body:sco-prosecutors-general" in entities  # the chair handover on 2024-07-25
+    chair = next(g for g in world.changes.groups if g.entity == "body:sco-prosecutors-general")
+    assert chair.entries[0].status_changes[0].after == "PAK"
+
+
+def test_no_since_means_no_changes_section() -> None:
+    assert _report().changes is None
+    assert "Changes since" not in render_markdown(_report())
+
+
+def test_headline_counts_statuses_levels_overdue_stale_documents_and_chairs() -> None:
+    h = _report().headline
+    assert h.commitments == 5
+    assert dict(h.by_status) == {"undertaken": 4, "fulfilled": 1, "lapsed": 0, "withdrawn": 0, "superseded": 0}
+    assert dict(h.by_level)["limited"] == 2 and dict(h.by_level)["complete"] == 1
+    assert (h.overdue, h.stale) == (1, 1)
+    assert (h.documents, h.documents_in_force) == (2, 1)
+    assert [(c.body_id, c.state, c.since.text if c.since else None) for c in h.chairs] == [
+        ("ots-council-of-prosecutors-general", "KGZ", "2023-11"),
+        ("sco-prosecutors-general", "PAK", "2024-07-25"),
+    ]
+
+
+def test_scope_to_one_organization_keeps_only_its_rows() -> None:
+    data = _report(organization_id="ots", since=date(2000, 1, 1))
+    assert {r.organization_id for r in data.commitments} == {"ots"}
+    assert [p.body_id for p in data.presidencies] == ["ots-council-of-prosecutors-general"]
+    assert data.changes is not None
+    assert all("ots" in g.entity for g in data.changes.groups)
+    assert data.title == "Status report: organization ots"
+
+
+def test_known_at_hides_what_was_recorded_later() -> None:
+    early = _report(known_at=datetime(2024, 8, 1, 9, 15, tzinfo=UTC))
+    ids = [r.commitment_id for r in early.commitments]
+    assert "sco-joint-action-extremism-2018" in ids
+    assert "sco-protocol-cooperation-2024" not in ids  # first recorded at 10:08
+
+
+def test_sources_are_numbered_once_each_in_order_of_first_citation() -> None:
+    data = _report(since=SINCE)
+    numbers = [s.number for s in data.sources]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len({(s.publisher, s.url, s.title) for s in data.sources}) == len(data.sources)
+    cited: set[int] = set()
+    for row in data.commitments:
+        cited.update(row.sources)
+    for doc in data.documents:
+        cited.update(doc.sources)
+    for m in (*data.meetings.recent, *data.meetings.upcoming):
+        cited.update(m.sources)
+    assert cited == set(numbers)  # every listed source is cited, and every citation resolves
+    first = data.commitments[0]  # OTS sorts first; its last development cites Kabar
+    assert [data.sources[n - 1].publisher for n in first.sources] == ["Kabar"]
+    assert first.sources == (1,)
+
+
+def test_output_does_not_depend_on_the_read_models_order() -> None:
+    model = demo_read_model()
+    shuffled = demo_read_model()
+    rng = random.Random(7)
+    for name in ("commitment_list", "document_list", "meeting_list", "presidency_list", "review_list",
+                 "development_list", "change_list"):
+        rng.shuffle(getattr(shuffled, name))
+    a, b = _report(model, since=SINCE), _report(shuffled, since=SINCE)
+    assert render_json(a) == render_json(b)
+    assert render_markdown(a) == render_markdown(b)
+    assert render_html(a) == render_html(b)
+
+
+def test_meetings_split_into_recent_newest_first_and_upcoming() -> None:
+    m = _report().meetings
+    assert [r.meeting.meeting_id for r in m.upcoming] == ["sco-prosecutors-general/23"]
+    recent = [r.meeting.meeting_id for r in m.recent]
+    assert recent[0] in ("sco-prosecutors-general/22", "ots-council-of-prosecutors-general/3")
+    assert recent[-1] == "sco-prosecutors-general/17"
+
+
+def test_commitment_history_comes_in_world_order() -> None:
+    row = next(r for r in _report().commitments if r.commitment_id == "sco-joint-action-extremism-2018")
+    assert [p.occurred_on.text for p in row.history] == ["2018-09-20", "2019-10", "2024-07-25"]
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def test_presidency_chart_marks_deviations_and_the_open_current_term() -> None:
+    data = _report()
+    ots = next(p for p in data.presidencies if p.body_id.startswith("ots"))
+    chart = presidency_chart(ots, AS_OF)
+    assert chart is not None
+    assert [(b.state, b.deviation, b.current) for b in chart.bars] == [("AZE", False, False), ("KGZ", True, True)]
+    kgz = chart.bars[1]
+    assert kgz.x + kgz.width == pytest.approx(chart.now_x, abs=0.2)  # the current term runs to as_of
+    assert "expected KAZ" in kgz.title
+    assert [t.label for t in chart.ticks][:2] == ["2022", "2023"]
+    assert presidency_chart(replace(ots, terms=(), current=None), AS_OF) is None
+
+
+def test_life_chart_of_a_closed_commitment_stops_at_its_last_development() -> None:
+    data = _report()
+    axis = life_axis(data.commitments, AS_OF)
+    assert axis is not None
+    fulfilled = next(r for r in data.commitments if r.status == "fulfilled")
+    chart = life_chart(fulfilled, axis, AS_OF)
+    assert not chart.open
+    assert chart.end_x == axis.x(date(2019, 10, 1)) < chart.now_x
+    overdue = next(r for r in data.commitments if r.overdue)
+    assert life_chart(overdue, axis, AS_OF).overdue
+    assert axis.x(date(1900, 1, 1)) == axis.left  # clamped, never drawn outside the chart
+
+
+# --- markdown -------------------------------------------------------------------------------
+
+
+def test_escape_markdown_neutralises_html_pipes_links_and_newlines() -> None:
+    out = escape_markdown("<script>x</script> | [a](javascript:b) *c*\nd")
+    assert "<" not in out and ">" not in out
+    assert "&lt;script&gt;" in out
+    assert "\\|" in out and "\\[a\\]" in out and "\\*c\\*" in out
+    assert "\n" not in out
+
+
+def test_markdown_tables_keep_their_columns_with_hostile_text() -> None:
+    md = render_markdown(_report(demo_read_model(hostile=HOSTILE)))
+    assert "<script" not in md and "<img" not in md
+    assert "&lt;script&gt;" in md
+    table = md.split("## Commitments")[1].split("## Documents")[0]
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    assert len(rows) == 2 + 6
+    # An unescaped pipe would add a cell: count the separators that are not backslash-escaped.
+    assert {len(re.findall(r"(?<!\\)\|", line)) for line in rows} == {10}
+
+
+def test_markdown_shows_precision_overdue_and_source_links() -> None:
+    md = render_markdown(_report())
+    assert "2024-12, month precision, approximate" in md
+    assert "**OVERDUE**" in md
+    title = "Protocol signed at the XXII meeting of SCO Prosecutors General"
+    assert f"[{title}](<https://www.kt.kz/rus/state/1377967080.html>)" in md
+    assert "| UZB |   | 2022-02-01 a |" in md  # UNTC: accession marked "a"
+
+
+# --- golden files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("demo_since.md", "md"), ("demo_since.json", "json")])
+def test_golden(name: str, fmt: str) -> None:
+    rendered = render(_report(since=SINCE), fmt)  # type: ignore[arg-type]
+    assert isinstance(rendered, str)
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(rendered, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}: run with UPDATE_GOLDEN=1"
+    assert rendered == path.read_text(encoding="utf-8"), f"{name} changed: review, then UPDATE_GOLDEN=1 to accept"
+
+
+# --- json -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"since": SINCE}, {"since": date(2018, 1, 1), "organization_id": "sco"}])
+def test_json_validates_against_the_published_schema(kwargs: dict[str, object]) -> None:
+    import jsonschema  # test extra; see the report's notes
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    document = json.loads(render_json(_report(demo_read_model(hostile=HOSTILE), **kwargs)))
+    assert document["schema"] == "tracker.report/1"
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+    assert errors == []
+
+
+def test_schema_rejects_a_report_missing_a_section() -> None:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    document = json.loads(render_json(_report()))
+    del document["sources"]
+    assert not jsonschema.Draft202012Validator(schema).is_valid(document)
+
+
+def test_json_keeps_cyrillic_readable_and_dates_with_bounds() -> None:
+    text = render_json(_report())
+    assert "Обмен информацией" in text
+    doc = json.loads(text)
+    due = next(c for c in doc["commitments"] if c["commitment_id"] == "sco-protocol-cooperation-2024")["due_on"]
+    assert due == {"text": "2024-12", "earliest": "2024-12-01", "latest": "2024-12-31", "precision": "month",
+                   "uncertain": False, "approximate": False}
+
+
+# --- csv ------------------------------------------------------------------------------------
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_is_utf8_with_bom_and_keeps_cyrillic() -> None:
+    data = render_csv(_report())
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data
+    rows = _csv_rows(data)
+    assert len(rows) == 5
+    ots = next(r for r in rows if r["commitment_id"] == "ots-information-exchange-2024")
+    assert ots["title"].startswith("Обмен информацией")
+    assert (ots["stale"], ots["last_development_on"], ots["last_development_precision"]) == ("yes", "2025-01", "month")
+    assert ots["sources"].startswith("[1] Kabar")
+
+
+def test_csv_neutralises_formulas_and_keeps_commas_and_quotes_in_one_cell() -> None:
+    model = demo_read_model()
+    model.commitment_list[0] = replace(model.commitment_list[0], title='=HYPERLINK("http://x","a, b")')
+    rows = _csv_rows(render_csv(_report(model)))
+    row = next(r for r in rows if r["commitment_id"] == model.commitment_list[0].commitment_id)
+    assert row["title"] == "'=HYPERLINK(\"http://x\",\"a, b\")"
+
+
+# --- html -----------------------------------------------------------------------------------
+
+
+def test_html_escapes_hostile_text_everywhere() -> None:
+    page = render_html(_report(demo_read_model(hostile=HOSTILE), since=SINCE))
+    assert "<script" not in page.lower()
+    assert "<img" not in page.lower()
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;" in page
+    assert 'href="https://example.org/a?b=&lt;c&gt;&amp;d=(e)"' in page  # attribute escaped, still a link
+
+
+def test_html_is_self_contained() -> None:
+    page = render_html(_report(since=SINCE))
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<?xml" not in page
+    # Nothing fetched: no external script, stylesheet, font, image or frame; only the Sources list links out.
+    assert not re.search(r"<(script|iframe|object|embed)\b", page)
+    assert not re.search(r"\bsrc\s*=", page)
+    assert "@import" not in page and "url(" not in page
+    assert not re.search(r"<link\b(?![^>]*rel=\"icon\" href=\"data:,\")", page)
+    outbound = re.findall(r'href="(https?://[^"]+)"', page)
+    sources_html = page.split('id="sources"')[1]
+    assert outbound and all(url in sources_html for url in outbound)
+    assert "default-src 'none'" in page
+
+
+def test_html_has_charts_responsive_and_print_css() -> None:
+    data = _report()
+    page = render_html(data)
+    assert page.count('class="chart presidency-chart"') == 2
+    assert page.count('class="chart life-chart"') == len(data.commitments)
+    assert "deviation" in page.split('class="chart presidency-chart"')[1]
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "@media (max-width: 640px)" in page and "@media print" in page
+
+
+# --- render and CLI -------------------------------------------------------------------------
+
+
+def test_render_dispatches_every_format_and_refuses_others() -> None:
+    data = _report()
+    outputs = {fmt: render(data, fmt) for fmt in FORMATS}
+    assert isinstance(outputs["csv"], bytes)
+    assert str(outputs["md"]).startswith("# Status report")
+    assert json.loads(outputs["json"])["schema"] == "tracker.report/1"
+    assert str(outputs["html"]).startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError, match="unknown report format"):
+        render(data, "pdf")  # type: ignore[arg-type]
+
+
+class _Obj:
+    """What the CLI expects on the click context: something with read_model()."""
+
+    def __init__(self, model: FakeReadModel) -> None:
+        self.model = model
+
+    def read_model(self) -> FakeReadModel:
+        return self.model
+
+
+def test_cli_writes_each_format_to_stdout() -> None:
+    runner = CliRunner()
+    for fmt, check in (("md", b"# Status report: organization sco"), ("json", b'"schema": "tracker.report/1"'),
+                       ("csv", b"\xef\xbb\xbfcommitment_id,"), ("html", b"<!DOCTYPE html>")):
+        result = runner.invoke(report_command, ["--org", "sco", "--format", fmt, "--as-of", "2025-03-01"],
+                               obj=_Obj(demo_read_model()))
+        assert result.exit_code == 0, result.output
+        assert result.stdout_bytes.startswith(check) or check in result.stdout_bytes, fmt
+
+
+def test_cli_passes_scope_and_times_to_the_read_model(tmp_path: Path) -> None:
+    model = demo_read_model()
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        report_command,
+        ["--body", "sco-prosecutors-general", "--format", "json", "-o", str(out), "--as-of", "2025-03-01",
+         "--known-at", "2025-03-01T12:00", "--since", "2025-02-01T00:00:00+00:00"],
+        obj=_Obj(model),
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["scope"] == {"organization_id": None, "body_id": "sco-prosecutors-general"}
+    assert doc["known_at"] == "2025-03-01T12:00:00+00:00"  # naive input read as UTC
+    assert doc["changes"]["kind"] == "recorded"
+    calls = dict(model.calls)
+    assert calls["commitments"]["as_of"] == date(2025, 3, 1)
+    assert calls["status_changes"]["recorded_after"] == SINCE
+
+
+def test_cli_since_a_bare_date_is_a_world_date() -> None:
+    model = demo_read_model()
+    result = CliRunner().invoke(report_command, ["--since", "2024-07-24", "--format", "json"], obj=_Obj(model))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changes"]["kind"] == "world"
+    assert dict(model.calls)["status_changes"]["occurred_after"] == date(2024, 7, 24)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--as-of", "25.07.2024"], "is not a date"),
+    (["--known-at", "yesterday"], "is not a date and time"),
+    (["--format", "pdf"], "'pdf' is not one of"),
+])
+def test_cli_refuses_bad_options_with_a_clear_message(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(report_command, args, obj=_Obj(demo_read_model()))
+    assert result.exit_code == 2
+    assert message in result.output
