@@ -18,7 +18,8 @@ def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime) ->
 
     Unlike the reductions, nothing is dropped: retracted developments carry `retracted=True`,
     corrected ones show their corrected content with `corrected_by` naming the correction, and
-    the retractions and corrections themselves appear at their own dates.
+    the retractions and corrections themselves appear at their own world dates (so only when
+    dated by `as_of`). The marks depend on `known_at` alone, as amendments act in record time.
     """
     # Reuse the reductions' record-time resolution so the marks agree with what they count.
     resolution = _resolve(records, known_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -68,8 +69,16 @@ FAR = date(2100, 1, 1)
 CID = "sco-extremism-2018"
 
 
+_parse_date = functools.cache(parse_partial_date)
+_DATE_FIELDS = ("occurred_on", "due_on", "until", "starts_on", "ends_on")
+
+
 def ev(cls: type[Development], **fields: Any) -> Development:
     """An event with the citation waiver, so tests only name what matters."""
+    # Dates parsed once per text: EDTF parsing dominates the cost of building events.
+    for name in _DATE_FIELDS:
+        if isinstance(fields.get(name), str):
+            fields[name] = _parse_date(fields[name])
     return cls(unsourced=True, **fields)
 
 
@@ -403,6 +412,19 @@ def test_dangling_amendment_is_reviewed_and_harmless() -> None:
     assert [i.kind for i in review_items(s.stream, s.records, as_of=FAR, known_at=LATER)] == ["dangling_reference"]
 
 
+def test_amendment_of_itself_or_of_a_later_record_is_dangling() -> None:
+    s = commitment(undertaken())
+    target = s.add(assessed("limited", "2019-01-01"), at=T0 + timedelta(days=10))
+    # Recorded before its target (clock skew, bad import): it cannot retract what was not yet known.
+    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=target.ref, reason="early"), at=T0 + timedelta(days=5))
+    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#4", reason="itself"))
+    assert cstatus(s, as_of=FAR).level == "limited"
+    items = review_items(s.stream, s.records, as_of=FAR, known_at=LATER)
+    assert sorted(i.refs for i in items) == [(f"commitment:{CID}#3", target.ref),
+                                             (f"commitment:{CID}#4", f"commitment:{CID}#4")]
+    assert {i.kind for i in items} == {"dangling_reference"}
+
+
 def test_amendments_are_not_developments() -> None:
     s = commitment(undertaken())
     target = s.add(assessed("limited", "2019-01-01"))
@@ -547,8 +569,23 @@ def test_entry_into_force_for_some_then_all() -> None:
 def test_signed_before_drafted_is_a_date_conflict() -> None:
     s = document(signed("2019-01-01", "KAZ"))
     items = review_items(s.stream, s.records, as_of=FAR, known_at=LATER)
-    assert [(i.kind, i.refs) for i in items] == [("date_conflict", (f"document:{DID}#2",))]
+    assert [(i.kind, i.refs) for i in items] == [("date_conflict", (f"document:{DID}#2", f"document:{DID}#1"))]
     assert dstatus(s).parties[0].status == "signed"
+
+
+def test_event_sorted_before_a_vaguer_creation_is_no_conflict() -> None:
+    s = Stream(f"document:{DID}")
+    s.add(ev(DocumentDrafted, occurred_on="2019", document_id=DID, organization_id="sco", kind="protocol", title="P"))
+    s.add(signed("2019-01-01", "KAZ"))  # sorts first (same earliest, earlier latest) but may well be later
+    assert review_items(s.stream, s.records, as_of=FAR, known_at=LATER) == []
+    assert dstatus(s).parties[0].status == "signed"
+
+
+def test_deadline_dated_before_undertaking_is_kept_and_reviewed() -> None:
+    s = commitment(undertaken(on="2018-06-15", due="2020"), deadline("2021", "2018-01-01"))
+    status = cstatus(s, as_of=FAR)
+    assert str(status.due_on) == "2021" and status.due_version == 2
+    assert [i.kind for i in review_items(s.stream, s.records, as_of=FAR, known_at=LATER)] == ["date_conflict"]
 
 
 def test_signing_twice_is_reviewed() -> None:
@@ -582,7 +619,8 @@ def held(on: str, *states: str) -> Development:
 
 def test_meeting_scheduled() -> None:
     status = mstatus(meeting())
-    assert status.status == "scheduled" and status.organization_id == "sco" and status.body_id == "sco-prosecutors-general"
+    assert status.status == "scheduled" and status.organization_id == "sco"
+    assert status.body_id == "sco-prosecutors-general"
     assert str(status.starts_on) == "2024-06-10" and str(status.ends_on) == "2024-06-11"
     assert status.city == "Astana" and status.reschedule_count == 0 and status.held_on is None
 
@@ -635,7 +673,7 @@ def organization() -> Stream:
              names={"en": "Shanghai Cooperation Organisation"}, abbreviations={"en": "SCO"},
              former_names=({"name": "Shanghai Five", "until": "2001-06-15"},)))
     for state, status, on in [("KAZ", "member", "2001-06-15"), ("PAK", "observer", "2005-07"),
-                              ("PAK", "member", "2017-06-09"), ("IRN", "member", "2023-07-04")]:
+                              ("PAK", "member", "2017-06-09"), ("IRN", "member", "2023-07")]:
         s.add(ev(MembershipChanged, occurred_on=on, organization_id="sco", state=state, status=status))
     return s
 
@@ -647,7 +685,8 @@ def test_organization_membership_timeline() -> None:
     assert [(m.state, m.status, str(m.on)) for m in org.memberships][:3] == [
         ("KAZ", "member", "2001-06-15"), ("PAK", "observer", "2005-07"), ("PAK", "member", "2017-06-09")]
     assert org.members_on(date(2010, 1, 1)) == ("KAZ",)
-    assert org.members_on(date(2023, 7, 4)) == ("IRN", "KAZ", "PAK")
+    assert org.members_on(date(2023, 6, 30)) == ("KAZ", "PAK")
+    assert org.members_on(date(2023, 7, 1)) == ("IRN", "KAZ", "PAK")  # month precision: from its first day
     assert org.status_on("PAK", date(2005, 7, 1)) == "observer"
     assert org.status_on("PAK", date(2005, 6, 30)) is None
     early = reduce_organization(s.records, as_of=date(2020, 1, 1), known_at=LATER)
@@ -870,25 +909,27 @@ def test_property_known_at_equals_reducing_what_was_recorded_by_then(
 def test_property_events_dated_after_as_of_never_matter(
     records: list[Recorded], as_of: date, data: st.DataObject,
 ) -> None:
-    # Drop every development dated after as_of (amendments stay: they act in record time).
-    kept = [r for r in records
-            if isinstance(r.event, EventRetracted | EventCorrected) or r.event.occurred_on.earliest <= as_of]
-    # Corrections can move a kept event past as_of or bring a dropped one before it, so compare
-    # only where no correction is involved; retractions are fine either way.
-    if any(isinstance(r.event, EventCorrected) for r in records):
-        kept_refs = {r.ref for r in kept}
-        assert all(r.ref in kept_refs for r in effective_events(records, as_of=as_of, known_at=LATER))
-        return
-    assert reduce_commitment(records, as_of=as_of, known_at=LATER) == reduce_commitment(
-        kept, as_of=as_of, known_at=LATER)
+    answer = reduce_commitment(records, as_of=as_of, known_at=LATER)
+    # (a) Any further development dated after as_of, whatever its kind, changes nothing.
     later = data.draw(st.dates(as_of + timedelta(days=1), date(2030, 1, 1)))
-    extra = Recorded(stream=f"commitment:{CID}", version=999, recorded_at=T0,
-                     event=ev(CommitmentFulfilled, occurred_on=later.isoformat(), commitment_id=CID))
-    assert reduce_commitment([*records, extra], as_of=as_of, known_at=LATER) == reduce_commitment(
-        records, as_of=as_of, known_at=LATER)
+    on = data.draw(st.sampled_from([later.isoformat(), f"{later.year + 1}", f"{later.year + 1}-{later.month:02d}"]))
+    extra_event = data.draw(st.sampled_from([
+        assessed("complete", on), assessed("limited", on, "KAZ"), deadline("2019", on),
+        ev(CommitmentWithdrawn, occurred_on=on, commitment_id=CID),
+        undertaken(on=on, due="2019"),
+    ]))
+    extra = Recorded(stream=f"commitment:{CID}", version=len(records) + 1,
+                     recorded_at=T0 + timedelta(hours=len(records) + 1), event=extra_event)
+    assert reduce_commitment([*records, extra], as_of=as_of, known_at=LATER) == answer
+    # (b) Without corrections (which may move events across as_of), dropping every development
+    # dated after as_of changes nothing either; amendments stay, as they act in record time.
+    if not any(isinstance(r.event, EventCorrected) for r in records):
+        kept = [r for r in records
+                if isinstance(r.event, EventRetracted) or r.event.occurred_on.earliest <= as_of]
+        assert reduce_commitment(kept, as_of=as_of, known_at=LATER) == answer
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(world_dates(2019, 2024))
 def test_property_partial_dates_count_from_their_earliest_day(on: str) -> None:
     s = commitment(undertaken(on="2018-01-01"), assessed("complete", on))
