@@ -24,8 +24,10 @@ from sqlalchemy import (
     Text,
     and_,
     func,
+    inspect,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -89,9 +91,21 @@ OUTBOX = Table(
 )
 
 
+_DDL_LOCK_KEY = 0x7472_6B72_6F75_7462  # "trkroutb": serialises concurrent first-time table creation
+
+
 def create_outbox(engine: Engine) -> None:
-    """Create the outbox table(s) if missing."""
-    metadata.create_all(engine)
+    """Create the outbox table(s) if missing; safe when several processes start at once."""
+    with engine.connect() as conn:
+        if inspect(conn).has_table(OUTBOX.name):
+            return
+    with engine.begin() as conn:
+        # create_all checks then creates: two starters would both see no table and one would
+        # fail on the duplicate. A lock around the check makes the second see the first's table.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK_KEY})
+        begin_write(conn)
+        metadata.create_all(conn)
 
 
 def _naive(moment: datetime) -> datetime:
