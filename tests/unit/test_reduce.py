@@ -789,6 +789,15 @@ def test_timeline_marks_instead_of_hiding() -> None:
 # --- status changes -----------------------------------------------------------------------------
 
 
+def test_timeline_of_a_corrected_then_retracted_event_shows_only_the_retraction() -> None:
+    s = commitment(undertaken())
+    target = s.add(assessed("limited", "2019-01-01"))
+    s.correct(target, assessed("complete", "2019-01-01"))
+    s.retract(target)
+    line = {x.ref: x for x in timeline(s.records, as_of=FAR, known_at=LATER)}[target.ref]
+    assert line.retracted and line.corrected_by is None
+
+
 def test_status_changes_along_world_time() -> None:
     s = commitment(undertaken(due="2020"), ev(CommitmentFulfilled, occurred_on="2021-01-01", commitment_id=CID),
                    assessed("limited", "2019-01-01"))
