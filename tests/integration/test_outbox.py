@@ -1,4 +1,4 @@
-"""The outbox on SQLite and PostgreSQL: issued once per fact version, concurrent scans, leases, backoff, dead letters."""
+"""The outbox on SQLite and PostgreSQL: once per fact version, concurrent scans, leases, backoff, dead letters."""
 
 from __future__ import annotations
 

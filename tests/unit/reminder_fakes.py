@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from events import PartialDate, parse_partial_date
@@ -25,7 +25,7 @@ __all__ = ["FakeReadModel", "commitment", "development", "meeting", "pd", "presi
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-@lru_cache(maxsize=None)
+@cache
 def pd(text: str) -> PartialDate:
     # The EDTF parser takes milliseconds per date; fakes reuse the same few dates thousands of times.
     return parse_partial_date(text)

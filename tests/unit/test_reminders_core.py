@@ -118,7 +118,7 @@ def test_chair_term_ending_names_who_is_expected_next() -> None:
 
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        due([DEADLINE], datetime(2025, 6, 1), commitments=[commitment()])  # noqa: DTZ001
+        due([DEADLINE], datetime(2025, 6, 1), commitments=[commitment()])
 
 
 def test_digest_slot_is_the_latest_weekly_time_and_one_per_slot() -> None:
