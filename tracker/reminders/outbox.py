@@ -158,39 +158,41 @@ def issue(conn: Connection, reminders: Iterable[Reminder], *, now: datetime) -> 
     Run inside the caller's transaction so a scan's reminders land all together or not at all.
     """
     stamp = _naive(now)
-    rows: dict[str, dict[str, Any]] = {}
-    for r in reminders:
-        for channel in r.channels:
-            key = outbox_key(r.key, channel)
-            rows[key] = {
-                "key": key,
-                "reminder_key": r.key,
-                "channel": channel,
-                "rule": r.rule,
-                "kind": r.kind,
-                "entity": r.entity,
-                "subject": r.subject,
-                "body": r.body,
-                "recipients": list(r.recipients),
-                "attachments": [a.__dict__ for a in r.attachments],
-                "due_on": r.due_on,
-                "late": r.late,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": stamp,
-                "created_at": stamp,
-            }
-    if not rows:
+    wanted = {outbox_key(r.key, channel): (r, channel) for r in reminders for channel in r.channels}
+    if not wanted:
         return []
-    # Reading first keeps a scan with nothing new as cheap as a key lookup; the ON CONFLICT
-    # still decides when two scans race between this read and the insert.
-    have = existing_keys(conn, list(rows))
-    new = [row for key, row in rows.items() if key not in have]
+    # Reading the keys first keeps a scan with nothing new as cheap as a key lookup (rows are
+    # only built for new keys); the ON CONFLICT still decides when two scans race in between.
+    have = existing_keys(conn, list(wanted))
+    new = [
+        {
+            "key": key,
+            "reminder_key": r.key,
+            "channel": channel,
+            "rule": r.rule,
+            "kind": r.kind,
+            "entity": r.entity,
+            "subject": r.subject,
+            "body": r.body,
+            "recipients": list(r.recipients),
+            "attachments": [
+                {"filename": a.filename, "content_type": a.content_type, "content": a.content} for a in r.attachments
+            ],
+            "due_on": r.due_on,
+            "late": r.late,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": stamp,
+            "created_at": stamp,
+        }
+        for key, (r, channel) in wanted.items()
+        if key not in have
+    ]
     if not new:
         return []
     written: list[str] = []
-    for start in range(0, len(new), 500):
-        chunk = new[start:start + 500]
+    for start in range(0, len(new), 1000):
+        chunk = new[start:start + 1000]
         result = conn.execute(_insert(conn).returning(OUTBOX.c.key), chunk)
         written.extend(result.scalars())
     return written
