@@ -7,14 +7,26 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
+from events import PartialDate
 from projections.model import PresidencyStatus
 from projections.reports.charts import Axis, LifeChart, PresidencyChart, life_axis, life_chart, presidency_chart
-from projections.reports.data import CommitmentRow, ReportData, consent_text, words
+from projections.reports.data import CommitmentRow, ReportData, consent_text, describe, words
 
 __all__ = ["render_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _describe(value: PartialDate | None) -> str:
+    return describe(value) if value is not None else ""
+
+
+def _refs(numbers: tuple[int, ...]) -> Markup:
+    # Built here, not in a macro, because it runs for every row; only our own integers go into it.
+    # ":d" refuses anything but an integer, so nothing else can reach the markup.
+    return Markup(" ".join(f'<a href="#src-{n:d}">[{n:d}]</a>' for n in numbers))
 
 
 @cache
@@ -31,6 +43,8 @@ def _environment() -> Environment:
     )
     env.filters["words"] = words
     env.filters["consent"] = consent_text
+    env.filters["pd"] = _describe
+    env.filters["refs"] = _refs
     return env
 
 

@@ -25,18 +25,11 @@ __all__ = ["render_json", "report_to_dict"]
 Json = dict[str, Any]
 
 
-def _date(value: PartialDate | None) -> Json | None:
+def _date(value: PartialDate | None) -> PartialDate | None:
     # Every partial date travels with its bounds and precision so consumers never re-parse EDTF.
-    if value is None:
-        return None
-    return {
-        "text": value.text,
-        "earliest": value.earliest.isoformat(),
-        "latest": value.latest.isoformat(),
-        "precision": value.precision,
-        "uncertain": value.uncertain,
-        "approximate": value.approximate,
-    }
+    # PartialDate is a dataclass: orjson writes it natively as {"text", "earliest", "latest",
+    # "precision", "uncertain", "approximate"} (dates as YYYY-MM-DD), far faster than building dicts.
+    return value
 
 
 def _time(value: datetime) -> str:
@@ -70,11 +63,6 @@ def _commitment(row: CommitmentRow) -> Json:
         "superseded_by": row.superseded_by,
         "developments": row.developments,
         "last_development": _last(row.last_development),
-        "history": [
-            {"ref": p.ref, "type": p.type, "summary": p.summary, "occurred_on": _date(p.occurred_on),
-             "retracted": p.retracted}
-            for p in row.history
-        ],
         "sources": list(row.sources),
     }
 

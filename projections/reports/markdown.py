@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from events import PartialDate
 from projections.model import MeetingStatus, PresidencyStatus, ReviewItem
@@ -22,18 +23,18 @@ from projections.reports.data import (
 
 __all__ = ["escape_markdown", "render_markdown"]
 
-# Characters Markdown (CommonMark + GFM tables) would interpret inside inline text.
-_SPECIAL = re.compile(r"([\\`*_\[\]{}|~])")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# One translation table, applied in a single pass so an entity's own '&' and ';' are never
+# re-escaped: raw HTML becomes entities, and what Markdown (CommonMark + GFM tables) would read
+# as emphasis, code, links, strikethrough or a cell boundary gets a backslash.
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;"} | {ch: "\\" + ch for ch in "\\`*_[]{}|~"}
+)
 
 
 def escape_markdown(text: str) -> str:
     """Text made inert for Markdown: raw HTML as entities, pipes and emphasis/link marks backslashed, one line."""
-    # Entities first (their own '&' and ';' must not be touched again), then backslashes.
-    text = "".join(_ENTITIES.get(ch, ch) for ch in text)
-    text = _SPECIAL.sub(r"\\\1", text)
     # A newline would end a table row or a list item and let the rest start a block of its own.
-    return " ".join(text.split())
+    return " ".join(text.translate(_ESCAPES).split())
 
 
 def _e(text: str | None) -> str:
@@ -45,8 +46,14 @@ def _url(url: str) -> str:
     return re.sub(r"[<>\s|]", lambda m: f"%{ord(m.group(0)):02X}", url)
 
 
+@lru_cache(maxsize=4096)
+def _described(value: PartialDate) -> str:
+    # Reports repeat a few thousand distinct dates many times over; describe each once.
+    return escape_markdown(value.describe())
+
+
 def _date(value: PartialDate | None) -> str:
-    return escape_markdown(value.describe()) if value is not None else ""
+    return _described(value) if value is not None else ""
 
 
 def _refs(numbers: Iterable[int]) -> str:

@@ -470,6 +470,16 @@ _LEVELS = ("no_evidence", "not_started", "limited", "substantial", "complete")
 _TYPES = ("ProgressAssessed", "DeadlineChanged", "ProgressAssessed", "ProgressAssessed")
 
 
+def _day(on: date) -> PartialDate:
+    # Built directly: the EDTF parser would take most of a minute for 100,000 dates.
+    return PartialDate(on.isoformat(), on, on, "day", uncertain=False, approximate=False)
+
+
+def _month(on: date) -> PartialDate:
+    last = (on.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return PartialDate(on.strftime("%Y-%m"), on.replace(day=1), last, "month", uncertain=False, approximate=False)
+
+
 def synthetic_read_model(commitments: int = 10_000, developments_per_commitment: int = 10) -> FakeReadModel:
     """A deterministic scaled-up model: `commitments` commitments with that many developments each, on the demo."""
     model = demo_read_model()
@@ -485,10 +495,10 @@ def synthetic_read_model(commitments: int = 10_000, developments_per_commitment:
         for v in range(1, developments_per_commitment + 1):
             on = start + timedelta(days=37 * v)
             # Every 7th development is known only to the month: reports must keep precision apart.
-            text = on.strftime("%Y-%m") if (i + v) % 7 == 0 else on.isoformat()
+            occurred = _month(on) if (i + v) % 7 == 0 else _day(on)
             history.append(DevelopmentSummary(
                 ref=f"{entity}#{v}", type="CommitmentUndertaken" if v == 1 else _TYPES[(i + v) % len(_TYPES)],
-                entity=entity, occurred_on=d(text), recorded_at=recorded + timedelta(seconds=i * 20 + v),
+                entity=entity, occurred_on=occurred, recorded_at=recorded + timedelta(seconds=i * 20 + v),
                 summary=f"Development {v} of commitment {i}", sources=(sources[(i + v) % len(sources)],),
             ))
         model.development_list.extend(history)
@@ -496,7 +506,7 @@ def synthetic_read_model(commitments: int = 10_000, developments_per_commitment:
         status = _STATES[i % len(_STATES)]
         model.commitment_list.append(CommitmentStatus(
             commitment_id=cid, organization_id=org, body_id=body, title=f"Synthetic commitment {i} — обязательство",
-            text="Synthetic.", parties=parties, origin=None, topics=(), undertaken_on=d(start.isoformat()),
+            text="Synthetic.", parties=parties, origin=None, topics=(), undertaken_on=_day(start),
             status=status,  # type: ignore[arg-type]
             superseded_by=None, level=_LEVELS[i % len(_LEVELS)],  # type: ignore[arg-type]
             party_levels={}, due_on=d(f"{2016 + i % 12}") if i % 2 else None, due_version=1,
