@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -23,8 +23,10 @@ def _describe(value: PartialDate | None) -> str:
     return describe(value) if value is not None else ""
 
 
+@lru_cache(maxsize=4096)
 def _refs(numbers: tuple[int, ...]) -> Markup:
-    # Built here, not in a macro, because it runs for every row; only our own integers go into it.
+    # Built here (and memoised: rows cite the same few sources), not in a macro, because it runs
+    # for every row; only our own integers go into it.
     # ":d" refuses anything but an integer, so nothing else can reach the markup.
     return Markup(" ".join(f'<a href="#src-{n:d}">[{n:d}]</a>' for n in numbers))
 
