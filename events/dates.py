@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from edtf import parse_edtf, struct_time_to_date
-from edtf.parser.edtf_exceptions import EDTFParseException
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 __all__ = ["PartialDate", "Precision", "WorldDate", "parse_partial_date"]
@@ -64,27 +64,37 @@ def parse_partial_date(value: Any) -> PartialDate:
         value = value.isoformat()
     if not isinstance(value, str):
         raise ValueError(f"expected an EDTF date such as 2024-07-25, 2024-07 or 2024, got {value!r}")
-    text = value.strip()
+    return _parse(value.strip())
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str) -> PartialDate:
+    # The bounds of this subset are plain calendar arithmetic. The edtf package's grammar
+    # gives the same answers (tests/unit/test_events.py checks it on random dates) but
+    # costs about 12 ms a date through pyparsing, which would dominate every import.
     match = _SUBSET.match(text)
     if match is None:
         raise ValueError(
-            f"{value!r} is not a date the tracker accepts: use YYYY, YYYY-MM or YYYY-MM-DD, "
+            f"{text!r} is not a date the tracker accepts: use YYYY, YYYY-MM or YYYY-MM-DD, "
             "optionally followed by ? (uncertain), ~ (approximate) or % (both)"
         )
+    year_text, month_text, day_text, qualifier = match.groups()
+    year = int(year_text)
     try:
-        parsed = parse_edtf(text)
-    except EDTFParseException:
-        raise ValueError(f"{value!r} is not a valid calendar date") from None
-    earliest = struct_time_to_date(parsed.lower_strict())
-    latest = struct_time_to_date(parsed.upper_strict())
-    if match.group(3):
-        # edtf normalises impossible days (2023-02-30) silently in some versions: check ourselves.
-        try:
-            date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a valid calendar date") from None
-    precision: Precision = "day" if match.group(3) else "month" if match.group(2) else "year"
-    qualifier = match.group(4) or ""
+        if day_text:
+            earliest = latest = date(year, int(month_text), int(day_text))
+        elif month_text:
+            month = int(month_text)
+            earliest = date(year, month, 1)
+            latest = date(year, month, calendar.monthrange(year, month)[1])
+        else:
+            earliest, latest = date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid calendar date") from None
+    if year == 0:
+        raise ValueError(f"{text!r} is not a valid calendar date")
+    precision: Precision = "day" if day_text else "month" if month_text else "year"
+    qualifier = qualifier or ""
     return PartialDate(
         text=text,
         earliest=earliest,

@@ -7,24 +7,24 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
 
 import events as ev
 from events import Development, InvalidEvent, Recorded
-from tracker.domain import StreamReader, check
+from tracker.domain import StreamReader, StreamState, check
 from tracker.errors import (
     ConcurrencyConflict,
     ImportFailed,
     InvalidInput,
-    KeyConflict,
     NotFound,
     TrackerError,
 )
 from tracker.settings import Settings
-from tracker.store import BulkWriter, EventLog, VersionClash, content_digest, eventsourcing_env
+from tracker.store import BulkWriter, EventLog, content_digest, eventsourcing_env, schema_lock
 
 __all__ = ["ImportReport", "RecordResult", "Tracker"]
 
@@ -66,18 +66,6 @@ def _as_event(data: Development | dict[str, Any]) -> Development:
         raise InvalidInput(exc.problems) from None
 
 
-def _same_key(history: Sequence[tuple[Recorded, str]], event: Development, digest: str) -> Recorded | None:
-    """The earlier event this one repeats (same key, or no key and same content), if any."""
-    for record, stored_digest in history:
-        if event.key is not None and record.event.key == event.key:
-            if stored_digest != digest:
-                raise KeyConflict("key", event.key, f"was already used for different content ({record.ref})")
-            return record
-        if event.key is None and stored_digest == digest:
-            return record
-    return None
-
-
 class Tracker(Application[str]):
     """Records developments, enforces the rules, and answers queries about them."""
 
@@ -87,6 +75,9 @@ class Tracker(Application[str]):
         self.settings = settings or Settings()
         super().__init__(env=eventsourcing_env(self.settings.database_url))
         self.event_log = EventLog(self.recorder)
+        if self.event_log.is_postgres:
+            with schema_lock(self.settings.database_url):
+                cast(Any, self.recorder).create_table()
 
     # --- recording -------------------------------------------------------------------
 
@@ -95,19 +86,22 @@ class Tracker(Application[str]):
         development = _as_event(event)
         stream, digest = development.stream, content_digest(development)
         for attempt in range(_MAX_ATTEMPTS):
-            history = self.event_log.load_with_digests(stream)
-            existing = _same_key(history, development, digest) if development.key is not None else None
-            if existing is not None:
-                return RecordResult(existing.ref, stored=False, position=existing.position)
-            check(development, [r for r, _ in history], self.event_log)
             try:
-                recorded = self.event_log.append(stream, len(history) + 1, development)
-            except VersionClash:
-                # Another writer took this version: re-read and re-judge, with jitter so
-                # two contenders do not keep colliding in lock-step.
+                # One write transaction holding the store's write lock: the rules are judged
+                # on a history no other writer can change before this event lands.
+                with self.event_log.bulk() as writer:
+                    state = StreamState(writer.load_with_digests(stream))
+                    existing = state.repeat_of(development, digest, match_content=False)
+                    if existing is not None:
+                        return RecordResult(existing.ref, stored=False, position=existing.position)
+                    check(development, state.records, _WriterReader(writer), current=state.effective)
+                    recorded = writer.append(stream, state.next_version, development)
+                    positions = writer.flush(with_positions=True)
+            except IntegrityError:
+                # Only reachable if another writer bypassed the lock; re-read and re-judge.
                 time.sleep(random.uniform(0, 0.01 * (2**attempt)))  # noqa: S311 - jitter, not crypto
                 continue
-            return RecordResult(recorded.ref, stored=True, position=recorded.position)
+            return RecordResult(recorded.ref, stored=True, position=positions[0] if positions else None)
         raise ConcurrencyConflict(
             f"{stream}: other writers changed it {_MAX_ATTEMPTS} times in a row; nothing was stored, try again"
         )
@@ -186,12 +180,11 @@ class Tracker(Application[str]):
         data = orjson.loads(line)
         development = ev.parse_event(data)
         stream, digest = development.stream, content_digest(development)
-        history = reader.load_with_digests(stream)
-        if _same_key(history, development, digest) is not None:
+        state = reader.state(stream)
+        if state.repeat_of(development, digest, match_content=True) is not None:
             return False
-        check(development, [r for r, _ in history], reader)
-        recorded = bulk.append(stream, len(history) + 1, development)
-        history.append((recorded, digest))
+        check(development, state.records, reader, current=state.effective)
+        state.add(bulk.append(stream, state.next_version, development), digest)
         return True
 
     def export_events(self, out: IO[bytes]) -> int:
@@ -204,11 +197,21 @@ class Tracker(Application[str]):
 
 
 def _problems(exc: Exception) -> list[tuple[str, Any, str]]:
-    if isinstance(exc, InvalidInput | InvalidEvent):
+    if isinstance(exc, TrackerError | InvalidEvent):
         return exc.problems
     if isinstance(exc, orjson.JSONDecodeError):
         return [("(line)", exc.doc[:80] if isinstance(exc.doc, str) else "", f"not valid JSON: {exc.msg}")]
     return [("(event)", None, str(exc))]
+
+
+class _WriterReader(StreamReader):
+    """Other streams as the open write transaction sees them."""
+
+    def __init__(self, writer: BulkWriter) -> None:
+        self.writer = writer
+
+    def load(self, stream: str) -> Sequence[Recorded]:
+        return [r for r, _ in self.writer.load_with_digests(stream)]
 
 
 class _BulkReader(StreamReader):
@@ -216,18 +219,19 @@ class _BulkReader(StreamReader):
 
     def __init__(self, bulk: BulkWriter) -> None:
         self.bulk = bulk
-        self.cache: OrderedDict[str, list[tuple[Recorded, str]]] = OrderedDict()
+        self.cache: OrderedDict[str, StreamState] = OrderedDict()
 
-    def load_with_digests(self, stream: str) -> list[tuple[Recorded, str]]:
-        history = self.cache.get(stream)
-        if history is None:
-            history = self.bulk.load_with_digests(stream)
-            self.cache[stream] = history
+    def state(self, stream: str) -> StreamState:
+        """The stream's state, from the cache or read inside the transaction."""
+        state = self.cache.get(stream)
+        if state is None:
+            state = StreamState(self.bulk.load_with_digests(stream))
+            self.cache[stream] = state
             if len(self.cache) > _IMPORT_CACHE_STREAMS:
                 self.cache.popitem(last=False)
         else:
             self.cache.move_to_end(stream)
-        return history
+        return state
 
     def load(self, stream: str) -> Sequence[Recorded]:
-        return [r for r, _ in self.load_with_digests(stream)]
+        return self.state(stream).records

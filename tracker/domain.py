@@ -11,9 +11,17 @@ from typing import Protocol
 
 import events as ev
 from events import Development, InvalidEvent, Recorded, parse_event, parse_event_ref
-from tracker.errors import AlreadyExists, InvalidInput, NotAParty, RuleViolation, UnknownEntity, UnknownEvent
+from tracker.errors import (
+    AlreadyExists,
+    InvalidInput,
+    KeyConflict,
+    NotAParty,
+    RuleViolation,
+    UnknownEntity,
+    UnknownEvent,
+)
 
-__all__ = ["StreamReader", "check", "effective_history", "references"]
+__all__ = ["StreamReader", "StreamState", "check", "effective_history", "references"]
 
 _TERMINAL_COMMITMENT = (
     ev.CommitmentFulfilled, ev.CommitmentLapsed, ev.CommitmentWithdrawn, ev.CommitmentSuperseded,
@@ -28,6 +36,52 @@ class StreamReader(Protocol):
     def load(self, stream: str) -> Sequence[Recorded]:
         """All events of `stream`, in version order."""
         ...
+
+
+class StreamState:
+    """One stream's history with the indexes a writer needs: keys, digests, effective events."""
+
+    def __init__(self, records: Iterable[tuple[Recorded, str]] = ()) -> None:
+        self.records: list[Recorded] = []
+        self._by_key: dict[str, tuple[Recorded, str]] = {}
+        self._by_digest: dict[str, Recorded] = {}
+        self._effective: list[Recorded] | None = None
+        for record, digest in records:
+            self.add(record, digest)
+
+    def add(self, record: Recorded, digest: str) -> None:
+        """Append a stored event, keeping the indexes current."""
+        self.records.append(record)
+        if record.event.key is not None:
+            self._by_key.setdefault(record.event.key, (record, digest))
+        self._by_digest.setdefault(digest, record)
+        if isinstance(record.event, _CORRECTIONS):
+            self._effective = None  # a correction can change any earlier answer: recompute
+        elif self._effective is not None:
+            self._effective.append(record)
+
+    @property
+    def next_version(self) -> int:
+        """The version the next event of this stream gets."""
+        return len(self.records) + 1
+
+    @property
+    def effective(self) -> list[Recorded]:
+        """The history as known now (retractions and corrections applied)."""
+        if self._effective is None:
+            self._effective = effective_history(self.records)
+        return self._effective
+
+    def repeat_of(self, event: Development, digest: str, *, match_content: bool) -> Recorded | None:
+        """The stored event `event` repeats (same key; or, unkeyed, same content), if any."""
+        if event.key is not None:
+            found = self._by_key.get(event.key)
+            if found is None:
+                return None
+            if found[1] != digest:
+                raise KeyConflict("key", event.key, f"was already used for different content ({found[0].ref})")
+            return found[0]
+        return self._by_digest.get(digest) if match_content else None
 
 
 def effective_history(history: Sequence[Recorded]) -> list[Recorded]:
@@ -71,15 +125,25 @@ def references(event: Development) -> Iterable[tuple[str, str, str]]:
         yield "origin.id", origin.kind, origin.id
 
 
-def check(event: Development, history: Sequence[Recorded], reader: StreamReader) -> None:
-    """Raise a TrackerError naming the problem if `event` cannot follow `history`."""
+def check(
+    event: Development,
+    history: Sequence[Recorded],
+    reader: StreamReader,
+    *,
+    current: list[Recorded] | None = None,
+) -> None:
+    """Raise a TrackerError naming the problem if `event` cannot follow `history`.
+
+    `current` is the effective history when the caller already has it (imports keep it).
+    """
     for field, kind, entity_id in references(event):
         if not reader.load(f"{kind}:{entity_id}"):
             raise UnknownEntity(kind, entity_id, field)
     if isinstance(event, _CORRECTIONS):
         _check_correction(event, history)
         return
-    current = effective_history(history)
+    if current is None:
+        current = effective_history(history)
     if event.creates_stream:
         if current:
             raise AlreadyExists(event.stream_field, getattr(event, event.stream_field), "is already recorded")

@@ -39,13 +39,24 @@ __all__ = [
 class TrackerError(Exception):
     """Base of every error the tracker raises on purpose."""
 
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """(field, value, message) triples; a single '(event)' entry when no field applies."""
+        return [("(event)", None, str(self))]
+
 
 class InvalidInput(TrackerError, ValueError):
     """Input that does not validate; `problems` lists (field, value, message)."""
 
     def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
-        self.problems = problems
+        self._problems = problems
         super().__init__("; ".join(f"{field}: {message} (value: {value!r})" for field, value, message in problems))
+
+
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """(field, value, message) for each problem found."""
+        return self._problems
 
 
 class ImportFailed(InvalidInput):
@@ -65,25 +76,39 @@ class UnknownEntity(NotFound):
     """A reference to an entity that has not been recorded."""
 
     def __init__(self, kind: str, entity_id: str, field: str | None = None) -> None:
-        self.kind, self.entity_id, self.field = kind, entity_id, field
-        where = f"{field}: " if field else ""
-        super().__init__(f"{where}unknown {kind} {entity_id!r} (value: {entity_id!r})")
+        self.kind, self.entity_id, self.field = kind, entity_id, field or "id"
+        super().__init__(f"{self.field}: unknown {kind} {entity_id!r} (value: {entity_id!r})")
+
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """The field naming the unknown entity."""
+        return [(self.field, self.entity_id, f"unknown {self.kind}: record it first")]
 
 
 class UnknownEvent(NotFound):
     """An event reference that names no recorded event."""
 
     def __init__(self, ref: str, field: str = "target") -> None:
-        self.ref = ref
+        self.ref, self.field = ref, field
         super().__init__(f"{field}: no recorded event {ref!r} (value: {ref!r})")
+
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """The field naming the missing event."""
+        return [(self.field, self.ref, "no such recorded event")]
 
 
 class RuleViolation(TrackerError):
     """A development the world timeline makes impossible."""
 
     def __init__(self, field: str, value: Any, message: str) -> None:
-        self.field, self.value = field, value
+        self.field, self.value, self.message = field, value, message
         super().__init__(f"{field}: {message} (value: {value!r})")
+
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """The field and value that break the rule."""
+        return [(self.field, self.value, self.message)]
 
 
 class NotAParty(RuleViolation):

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from events import EVENT_TYPES, Development, Recorded
 from tracker.errors import ConfigurationError
 
-__all__ = ["BulkWriter", "EventLog", "VersionClash", "content_digest", "eventsourcing_env"]
+__all__ = ["BulkWriter", "EventLog", "VersionClash", "content_digest", "eventsourcing_env", "schema_lock"]
 
 
 class VersionClash(Exception):
@@ -57,8 +57,33 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
             # under concurrent writers. The table-lock insert path keeps ids in commit order.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "POSTGRES_LOCK_TIMEOUT": "30",
+            # Tables are created by `schema_lock` holders only: concurrent CREATE OR REPLACE
+            # FUNCTION from two starting processes fails with "tuple concurrently updated".
+            "CREATE_TABLE": "n",
         }
     raise ConfigurationError(f"database_url: {database_url!r} is not sqlite:/// or postgresql://")
+
+
+# An arbitrary constant: the advisory lock every tracker process takes to change the schema.
+_SCHEMA_LOCK_ID = 7_140_825_301
+
+
+@contextmanager
+def schema_lock(database_url: str) -> Iterator[None]:
+    """Serialise schema creation across processes (PostgreSQL advisory lock; SQLite needs none)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgres"):
+        yield
+        return
+    import psycopg  # only on the PostgreSQL path
+
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [_SCHEMA_LOCK_ID])
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [_SCHEMA_LOCK_ID])
 
 
 def content_digest(event: Development) -> str:
@@ -160,6 +185,9 @@ class EventLog:
         datastore = cast(Any, self.recorder).datastore
         if self.is_postgres:
             with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+                # Take eventsourcing's own insert lock before reading, so the rules are
+                # judged on a stream no other writer can change until we commit.
+                cast(Any, self.recorder)._lock_table(curs)
                 writer = BulkWriter(self, curs)
                 yield writer
                 writer.flush()
@@ -217,15 +245,21 @@ class BulkWriter:
         self.pending.append(encode(stream, version, self.recorded_at, event))
         return Recorded(stream=stream, version=version, recorded_at=self.recorded_at, event=event)
 
-    def flush(self) -> None:
-        """Write queued events (one executemany) without committing."""
+    def flush(self, *, with_positions: bool = False) -> list[int]:
+        """Write queued events without committing; their log positions when asked for."""
         if not self.pending:
-            return
+            return []
         recorder = cast(Any, self.log.recorder)
+        positions: list[int] = []
         if self.log.is_postgres:
-            recorder._insert_stored_events(self.cursor, self.pending)  # takes the table lock, notifies
+            recorder._insert_stored_events(self.cursor, self.pending)  # notifies LISTENers too
+            if with_positions:
+                positions = list(recorder._fetch_ids_after_insert_events(self.cursor, self.pending))
+        elif with_positions:
+            positions = list(recorder._insert_events(self.cursor, self.pending))
         else:
             # The aggregate recorder's executemany path: the application recorder inserts
             # row by row only to collect ids, which a bulk import does not need.
             SQLiteAggregateRecorder._insert_events(recorder, self.cursor, self.pending)
         self.pending = []
+        return positions
