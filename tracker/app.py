@@ -23,6 +23,8 @@ from tracker.errors import (
     NotFound,
     TrackerError,
 )
+from projections.queries import Queries
+from tracker.projector import Projector, make_engine
 from tracker.settings import Settings
 from tracker.store import BulkWriter, EventLog, content_digest, eventsourcing_env, schema_lock
 
@@ -78,6 +80,22 @@ class Tracker(Application[str]):
         if self.event_log.is_postgres:
             with schema_lock(self.settings.database_url):
                 cast(Any, self.recorder).create_table()
+        self.engine = make_engine(self.settings.database_url)
+        self.projector = Projector(
+            self.engine, self.event_log, self.settings.database_url, batch_size=self.settings.batch_size
+        )
+        self.projector.ensure_schema()
+
+    def read_model(self, *, catch_up: bool = True) -> Queries:
+        """The views, first brought up to date with everything recorded (read-your-writes)."""
+        if catch_up:
+            self.projector.catch_up()
+        return Queries(self.engine, self.event_log, stale_days=self.settings.stale_days)
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+        super().close()
 
     # --- recording -------------------------------------------------------------------
 

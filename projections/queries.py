@@ -1,0 +1,302 @@
+"""The ReadModel: answers from the views for "now", and from the entity's own events for any other time."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select
+
+from events import Recorded
+from projections.model import (
+    CommitmentStatus,
+    DevelopmentSummary,
+    DocumentStatus,
+    MeetingStatus,
+    PresidencyStatus,
+    ProposalStatus,
+    ReviewItem,
+    StatusChange,
+)
+from projections.presidency import compute_body_presidency, presidency_review_items
+from projections.reduce import (
+    reduce_body,
+    reduce_commitment,
+    reduce_document,
+    reduce_meeting,
+    reduce_organization,
+    reduce_proposal,
+    review_items,
+    status_changes,
+)
+from projections.timeline import timeline
+from projections.views import (
+    COMMITMENT,
+    DOCUMENT,
+    MEETING,
+    PROPOSAL,
+    CommitmentRow,
+    DocumentRow,
+    EntityRow,
+    EventSource,
+    MeetingRow,
+    ProposalRow,
+    ReviewItemRow,
+)
+
+__all__ = ["Queries"]
+
+_T = TypeVar("_T")
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class Queries:
+    """Implements projections.model.ReadModel over the views and the event log."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        source: EventSource,
+        *,
+        stale_days: int = 365,
+        today: Callable[[], date] = _today,
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.stale_days = stale_days
+        self.today = today
+
+    # --- scope and time -----------------------------------------------------------------
+
+    def _streams(self, kind: str, organization_id: str | None, body_id: str | None) -> list[str]:
+        query = select(EntityRow.stream).where(EntityRow.kind == kind)
+        if organization_id is not None:
+            query = query.where(EntityRow.organization_id == organization_id)
+        if body_id is not None:
+            query = query.where(EntityRow.body_id == body_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query.order_by(EntityRow.stream)).scalars())
+
+    def _times(self, as_of: date | None, known_at: datetime | None) -> tuple[date, datetime, bool]:
+        """The effective times, and whether the views (current as known now) can answer."""
+        today = self.today()
+        current = (as_of is None or as_of >= today) and known_at is None
+        return as_of or today, known_at or datetime.now(UTC), current
+
+    def _slow(self, kind: str, organization_id: str | None, body_id: str | None,
+              reduce: Callable[[Sequence[Recorded]], _T | None]) -> list[_T]:
+        found = (reduce(self.source.load(stream)) for stream in self._streams(kind, organization_id, body_id))
+        return [item for item in found if item is not None]
+
+    def _fast(self, kind: str, table: Any, key: Any, adapter: Any, organization_id: str | None,
+              body_id: str | None, as_of: date, fallback: Callable[[str], _T | None]) -> list[_T]:
+        query = select(table.doc, EntityRow.latest_world, EntityRow.stream).join(
+            EntityRow, (EntityRow.kind == kind) & (EntityRow.entity_id == key))
+        if organization_id is not None:
+            query = query.where(table.organization_id == organization_id)
+        if body_id is not None:
+            query = query.where(table.body_id == body_id)
+        results: list[_T] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(key)).all()
+        for doc, latest_world, stream in rows:
+            if latest_world > as_of:
+                # The entity has events dated after today (announced ahead): the stored
+                # row holds them already, so answer this one from its own events.
+                item = fallback(stream)
+                if item is not None:
+                    results.append(item)
+            else:
+                results.append(adapter.validate_python(doc))
+        return results
+
+    # --- ReadModel ------------------------------------------------------------------------
+
+    def commitments(self, *, organization_id: str | None = None, body_id: str | None = None,
+                    as_of: date | None = None, known_at: datetime | None = None) -> list[CommitmentStatus]:
+        """Every commitment in scope, with overdue and stale judged on `as_of`."""
+        day, known, current = self._times(as_of, known_at)
+
+        def reduce(records: Sequence[Recorded]) -> CommitmentStatus | None:
+            return reduce_commitment(records, as_of=day, known_at=known, stale_days=self.stale_days)
+
+        if not current:
+            return self._slow("commitment", organization_id, body_id, reduce)
+        stored = self._fast("commitment", CommitmentRow, CommitmentRow.commitment_id, COMMITMENT, organization_id, body_id, day,
+                            lambda stream: reduce(self.source.load(stream)))
+        return [self._flags(c, day) for c in stored]
+
+    def _flags(self, status: CommitmentStatus, day: date) -> CommitmentStatus:
+        # Same judgement as reduce_commitment, on the day asked about rather than the end of time.
+        open_ = status.status == "undertaken"
+        quiet = (day - status.last_development.occurred_on.latest).days
+        return dataclasses.replace(
+            status,
+            overdue=open_ and status.due_on is not None and status.due_on.latest < day,
+            stale=open_ and quiet > self.stale_days,
+        )
+
+    def proposals(self, *, organization_id: str | None = None, body_id: str | None = None,
+                  as_of: date | None = None, known_at: datetime | None = None) -> list[ProposalStatus]:
+        """Every proposal in scope."""
+        day, known, current = self._times(as_of, known_at)
+
+        def reduce(records: Sequence[Recorded]) -> ProposalStatus | None:
+            return reduce_proposal(records, as_of=day, known_at=known)
+
+        if not current:
+            return self._slow("proposal", organization_id, body_id, reduce)
+        return self._fast("proposal", ProposalRow, ProposalRow.proposal_id, PROPOSAL, organization_id, body_id, day,
+                          lambda stream: reduce(self.source.load(stream)))
+
+    def documents(self, *, organization_id: str | None = None, body_id: str | None = None,
+                  as_of: date | None = None, known_at: datetime | None = None) -> list[DocumentStatus]:
+        """Every document in scope, with each party's standing."""
+        day, known, current = self._times(as_of, known_at)
+
+        def reduce(records: Sequence[Recorded]) -> DocumentStatus | None:
+            return reduce_document(records, as_of=day, known_at=known)
+
+        if not current:
+            return self._slow("document", organization_id, body_id, reduce)
+        return self._fast("document", DocumentRow, DocumentRow.document_id, DOCUMENT, organization_id, body_id, day,
+                          lambda stream: reduce(self.source.load(stream)))
+
+    def meetings(self, *, organization_id: str | None = None, body_id: str | None = None,
+                 as_of: date | None = None, known_at: datetime | None = None) -> list[MeetingStatus]:
+        """Every meeting in scope."""
+        day, known, current = self._times(as_of, known_at)
+        if not current:
+            results = []
+            for stream in self._streams("meeting", organization_id, body_id):
+                meeting = self._meeting(stream, day, known)
+                if meeting is not None:
+                    results.append(meeting)
+            return results
+        return self._fast("meeting", MeetingRow, MeetingRow.meeting_id, MEETING, organization_id, body_id, day,
+                          lambda stream: self._meeting(stream, day, known))
+
+    def _meeting(self, stream: str, day: date, known: datetime) -> MeetingStatus | None:
+        records = self.source.load(stream)
+        if not records:
+            return None
+        body_id = str(getattr(records[0].event, "body_id", ""))
+        body = reduce_body(self.source.load(f"body:{body_id}"), as_of=day, known_at=known)
+        organization_id = body.organization_id if body else ""
+        return reduce_meeting(records, as_of=day, known_at=known, organization_id=organization_id)
+
+    def presidencies(self, *, organization_id: str | None = None, body_id: str | None = None,
+                     as_of: date | None = None, known_at: datetime | None = None) -> list[PresidencyStatus]:
+        """The presidency of every body in scope, computed for `as_of`."""
+        day, known, _ = self._times(as_of, known_at)
+        return [p for p, _ in self._presidencies(organization_id, body_id, day, known)]
+
+    def _presidencies(self, organization_id: str | None, body_id: str | None, day: date,
+                      known: datetime) -> list[tuple[PresidencyStatus, Any]]:
+        answers = []
+        for stream in self._streams("body", organization_id, body_id):
+            body = reduce_body(self.source.load(stream), as_of=day, known_at=known)
+            if body is None:
+                continue
+            organization = reduce_organization(self.source.load(f"organization:{body.organization_id}"),
+                                               as_of=day, known_at=known)
+            if organization is None:
+                continue
+            meetings = [m for m in (self._meeting(s, day, known) for s in self._streams("meeting", None, body.body_id))
+                        if m is not None]
+            answers.append(compute_body_presidency(body, organization, meetings, as_of=day))
+        return answers
+
+    def presidency(self, body_id: str, *, as_of: date | None = None,
+                   known_at: datetime | None = None) -> PresidencyStatus | None:
+        """One body's presidency."""
+        found = self.presidencies(body_id=body_id, as_of=as_of, known_at=known_at)
+        return next((p for p in found if p.body_id == body_id), None)
+
+    def review_items(self, *, organization_id: str | None = None, body_id: str | None = None,
+                     as_of: date | None = None, known_at: datetime | None = None) -> list[ReviewItem]:
+        """What needs a person's review, from the entities and the presidencies."""
+        day, known, current = self._times(as_of, known_at)
+        if current:
+            query = select(ReviewItemRow)
+            if organization_id is not None:
+                query = query.where(ReviewItemRow.organization_id == organization_id)
+            if body_id is not None:
+                query = query.where(ReviewItemRow.body_id == body_id)
+            with self.engine.connect() as conn:
+                rows = conn.execute(query.order_by(ReviewItemRow.stream, ReviewItemRow.id)).scalars().all()
+                return [ReviewItem(r.kind, r.stream, r.message, tuple(r.refs)) for r in rows]
+        items: list[ReviewItem] = []
+        for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):
+            for stream in self._streams(kind, organization_id, body_id):
+                items.extend(review_items(stream, self.source.load(stream), as_of=day, known_at=known))
+        for presidency, result in self._presidencies(organization_id, body_id, day, known):
+            items.extend(presidency_review_items(f"body:{presidency.body_id}", result))
+        return items
+
+    def _all_streams(self, organization_id: str | None, body_id: str | None) -> Iterable[str]:
+        for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):
+            if organization_id is not None and body_id is None and kind == "organization":
+                yield f"organization:{organization_id}"
+                continue
+            yield from self._streams(kind, organization_id, body_id)
+
+    def developments(self, *, organization_id: str | None = None, body_id: str | None = None,
+                     recorded_after: datetime | None = None, occurred_after: date | None = None,
+                     as_of: date | None = None, known_at: datetime | None = None) -> list[DevelopmentSummary]:
+        """Developments in scope, in world order (then record time, then reference)."""
+        day, known, _ = self._times(as_of, known_at)
+        found: list[DevelopmentSummary] = []
+        for stream in self._all_streams(organization_id, body_id):
+            for item in timeline(self.source.load(stream), as_of=day, known_at=known):
+                if recorded_after is not None and item.recorded_at <= recorded_after:
+                    continue
+                if occurred_after is not None and item.occurred_on.earliest <= occurred_after:
+                    continue
+                found.append(item)
+        found.sort(key=lambda d: (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref))
+        return found
+
+    def status_changes(self, *, organization_id: str | None = None, body_id: str | None = None,
+                       recorded_after: datetime | None = None, occurred_after: date | None = None,
+                       as_of: date | None = None, known_at: datetime | None = None) -> list[StatusChange]:
+        """Status changes that developments in the window caused."""
+        day, known, _ = self._times(as_of, known_at)
+        changes: list[StatusChange] = []
+        for stream in self._all_streams(organization_id, body_id):
+            changes.extend(status_changes(self.source.load(stream), as_of=day, known_at=known,
+                                          known_since=recorded_after, occurred_after=occurred_after))
+        changes.sort(key=lambda c: (c.occurred_on.earliest, c.recorded_at, c.entity, c.ref, c.field))
+        return changes
+
+    # --- one entity -------------------------------------------------------------------------
+
+    def status(self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None) -> Any:
+        """The status of one commitment, proposal, document or meeting (None if it did not exist then)."""
+        day, known, _ = self._times(as_of, known_at)
+        kind = stream.partition(":")[0]
+        records = self.source.load(stream)
+        if kind == "commitment":
+            return reduce_commitment(records, as_of=day, known_at=known, stale_days=self.stale_days)
+        if kind == "proposal":
+            return reduce_proposal(records, as_of=day, known_at=known)
+        if kind == "document":
+            return reduce_document(records, as_of=day, known_at=known)
+        if kind == "meeting":
+            return self._meeting(stream, day, known)
+        if kind == "body":
+            return self.presidency(stream.partition(":")[2], as_of=as_of, known_at=known_at)
+        if kind == "organization":
+            return reduce_organization(records, as_of=day, known_at=known)
+        raise ValueError(f"id: no status for {stream!r}")
+
+    def timeline(self, stream: str, *, as_of: date | None = None,
+                 known_at: datetime | None = None) -> list[DevelopmentSummary]:
+        """Every event of one entity in world order, retracted and corrected ones marked."""
+        day, known, _ = self._times(as_of, known_at)
+        return timeline(self.source.load(stream), as_of=day, known_at=known)

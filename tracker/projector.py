@@ -1,0 +1,200 @@
+"""Keeps the views up to date: catch-up from the log, full rebuild, and following on PostgreSQL.
+
+Each batch's view rows and its tracking position are committed in one transaction, and a
+batch starts by locking the tracking row (PostgreSQL: SELECT ... FOR UPDATE; SQLite:
+BEGIN IMMEDIATE), so two workers never apply the same batch and never skip one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from sqlalchemy import Engine, create_engine, event, insert, select, text, update
+from sqlalchemy.engine import Connection, make_url
+
+from events import Recorded
+from projections.views import (
+    KIND_ORDER,
+    EntityRow,
+    TrackingRow,
+    ViewBase,
+    refresh_entity,
+    refresh_presidency,
+)
+from tracker.store import EventLog, decode, schema_lock
+
+__all__ = ["VIEWS", "Projector", "make_engine"]
+
+VIEWS = "views"  # one tracking row for the set of views, written with them
+
+
+def make_engine(database_url: str) -> Engine:
+    """An SQLAlchemy engine on the tracker's database (psycopg 3 for PostgreSQL)."""
+    url = make_url(database_url)
+    if url.drivername.startswith("postgres"):
+        return create_engine(url.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_connection: Any, _: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide how transactions begin (below).
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # Writers ask for the write lock up front: a deferred transaction that read first
+        # fails with SQLITE_BUSY when another process wrote meanwhile.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class Projector:
+    """Applies the event log to the views, in batches, tracking its position."""
+
+    def __init__(self, engine: Engine, log: EventLog, database_url: str, *, batch_size: int = 500,
+                 today: Callable[[], date] = _today) -> None:
+        self.engine = engine
+        self.log = log
+        self.database_url = database_url
+        self.batch_size = batch_size
+        self.today = today
+        self.is_postgres = engine.dialect.name == "postgresql"
+
+    def ensure_schema(self) -> None:
+        """Create the view tables and the tracking row if missing (safe with several processes)."""
+        with schema_lock(self.database_url):
+            ViewBase.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if conn.execute(select(TrackingRow.name).where(TrackingRow.name == VIEWS)).first() is None:
+                    conn.execute(insert(TrackingRow).values(name=VIEWS, position=0))
+
+    @contextmanager
+    def _locked(self) -> Iterator[tuple[Connection, int]]:
+        """A write transaction holding the tracking row, with the position it holds."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                query = select(TrackingRow.position).where(TrackingRow.name == VIEWS)
+                if self.is_postgres:
+                    query = query.with_for_update()
+                position = conn.execute(query).scalar_one()
+                yield conn, position
+
+    def position(self) -> int:
+        """The last log position the views have applied."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(TrackingRow.position).where(TrackingRow.name == VIEWS)).scalar_one())
+
+    def catch_up(self, *, max_batches: int | None = None) -> int:
+        """Apply every event recorded after the views' position; returns how many."""
+        applied = 0
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            with self._locked() as (conn, position):
+                batch = self.log.read(position, self.batch_size)
+                if not batch:
+                    break
+                self._apply(conn, batch)
+                last = batch[-1].position
+                assert last is not None  # read from the log: positions are set
+                conn.execute(update(TrackingRow).where(TrackingRow.name == VIEWS).values(position=last))
+            applied += len(batch)
+            batches += 1
+        return applied
+
+    def _apply(self, conn: Connection, batch: Sequence[Recorded]) -> None:
+        streams = sorted({r.stream for r in batch}, key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
+        bodies: set[str] = set()
+        for stream in streams:
+            records = self.log.load(stream)
+            refresh_entity(conn, stream, records)
+            kind, _, entity_id = stream.partition(":")
+            if kind == "body":
+                bodies.add(entity_id)
+            elif kind == "meeting" and records:
+                bodies.add(str(getattr(records[0].event, "body_id", "")))
+            elif kind == "organization":
+                bodies.update(conn.execute(
+                    select(EntityRow.entity_id).where(EntityRow.kind == "body", EntityRow.organization_id == entity_id)
+                ).scalars())
+        for body_id in sorted(bodies):
+            refresh_presidency(conn, body_id, self.log.load, as_of=self.today())
+
+    def rebuild(self) -> int:
+        """Drop every view and rebuild it from the log, one stream at a time, in batches."""
+        with schema_lock(self.database_url):
+            ViewBase.metadata.drop_all(self.engine)
+        self.ensure_schema()
+        snapshot = self.log.max_position()
+        entities = 0
+        bodies: list[str] = []
+        pending: list[tuple[str, list[Recorded]]] = []
+        pending_events = 0
+        for stream, records in self._streams_in_order():
+            pending.append((stream, records))
+            pending_events += len(records)
+            if stream.startswith("body:"):
+                bodies.append(stream.partition(":")[2])
+            if pending_events >= self.batch_size:
+                entities += self._write_rebuilt(pending)
+                pending, pending_events = [], 0
+        entities += self._write_rebuilt(pending)
+        with self._locked() as (conn, _):
+            for body_id in bodies:
+                refresh_presidency(conn, body_id, self.log.load, as_of=self.today())
+            conn.execute(update(TrackingRow).where(TrackingRow.name == VIEWS).values(position=snapshot))
+        # Whatever was recorded while rebuilding is applied now (re-applying is harmless).
+        self.catch_up()
+        return entities
+
+    def _write_rebuilt(self, pending: list[tuple[str, list[Recorded]]]) -> int:
+        if not pending:
+            return 0
+        # Kinds in order, so a meeting finds its body's organization already written.
+        pending.sort(key=lambda item: (KIND_ORDER[item[0].partition(":")[0]], item[0]))
+        with self._locked() as (conn, _):
+            for stream, records in pending:
+                refresh_entity(conn, stream, records)
+        return len(pending)
+
+    def _streams_in_order(self) -> Iterator[tuple[str, list[Recorded]]]:
+        """Every stream with its events, read in one ordered pass (memory: one stream at a time)."""
+        recorder: Any = self.log.recorder
+        table = recorder.events_table_name
+        if self.is_postgres:
+            table = f'"{recorder.datastore.schema}"."{table}"'
+        # The primary key (originator_id, originator_version) serves this order.
+        statement = text(
+            f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608 - our own table
+            "ORDER BY originator_id, originator_version"
+        )
+        current: str | None = None
+        records: list[Recorded] = []
+        # Read on a connection of its own: the batches are written on others meanwhile.
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=2000).execute(statement)
+            for originator_id, version, topic, state in result:
+                if originator_id != current:
+                    if current is not None and records:
+                        yield current, records
+                    current, records = str(originator_id), []
+                records.append(decode(StoredEvent(originator_id, version, topic, bytes(state)))[0])
+        if current is not None and records:
+            yield current, records
+
+    def follow(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
+        """Keep applying new events until `stop` is set."""
+        while not stop.is_set():
+            if self.catch_up(max_batches=20) == 0:
+                stop.wait(poll_seconds)
