@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from events import state_name
+from projections.reports import build_report, render
 from tracker.app import ImportReport, Tracker
 from tracker.errors import ConfigurationError
 
@@ -75,11 +76,6 @@ def run_demo(tracker: Tracker, *, force: bool, report_path: Path | None, console
         )
     console.print(open_table)
     if report_path is not None:
-        write_report = _report_writer()
-        if write_report is not None:
-            write_report(model, report_path)
-            console.print(f"HTML report written to {report_path.resolve()}")
-
-
-def _report_writer():  # type: ignore[no-untyped-def]
-    return None
+        html = render(build_report(model, title="Demo: SCO and OTS Prosecutors General"), "html")
+        report_path.write_text(str(html), encoding="utf-8")
+        console.print(f"HTML report of the demo written to {report_path.resolve()}")

@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tracker.cli.context import CliContext
+from tracker.cli.reminders import calendar, reminders, scheduler
+from tracker.cli.report import report
+from tracker.cli.views import presidency, project, rebuild, review, status, timeline
 from tracker.errors import TrackerError
 from tracker.settings import Settings
 
@@ -156,28 +159,8 @@ def demo(obj: CliContext, force: bool, report_path: Path) -> None:
     run_demo(obj.tracker(), force=force, report_path=report_path, console=Console())
 
 
-def _register_optional_commands() -> None:
-    """Attach the commands of the other parts (views, reports, reminders) when present."""
-    from importlib import import_module
-
-    for module, names in (
-        ("tracker.cli.views", ("status", "presidency", "timeline", "review", "rebuild", "project")),
-        ("tracker.cli.report", ("report",)),
-        ("tracker.cli.reminders", ("reminders", "scheduler", "calendar")),
-    ):
-        try:
-            loaded = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        for name in names:
-            command = getattr(loaded, name, None)
-            if isinstance(command, click.Command):
-                cli.add_command(command, name)
-
-
-_register_optional_commands()
+for _command in (status, presidency, timeline, review, rebuild, project, report, reminders, scheduler, calendar):
+    cli.add_command(_command)
 
 
 def main() -> None:

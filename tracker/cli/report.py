@@ -10,32 +10,9 @@ from typing import Any, cast
 import click
 
 from projections.reports import FORMATS, Format, build_report, render
+from tracker.cli.options import as_date, as_datetime
 
 __all__ = ["report"]
-
-
-def _as_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2024-07-25", param=param) from None
-
-
-def _as_datetime(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date and time: use ISO 8601, e.g. 2024-07-26T09:00 or 2024-07-26T09:00+05:00",
-            param=param,
-        ) from None
-    # Record times are stored in UTC; a time typed without an offset is read as UTC, not local time,
-    # so the same command gives the same report on every machine.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> date | datetime | None:
@@ -44,8 +21,8 @@ def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     # A bare date is a world date ("what happened after"); anything with a time is a record time
     # ("what we learned after").
     if len(value) == 10:
-        return _as_date(ctx, param, value)
-    return _as_datetime(ctx, param, value)
+        return as_date(ctx, param, value)
+    return as_datetime(ctx, param, value)
 
 
 @click.command("report")
@@ -59,9 +36,9 @@ def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=str), default="-",
     show_default=True, help="File to write; - for standard output.",
 )
-@click.option("--as-of", callback=_as_date, metavar="YYYY-MM-DD", help="World date the report describes [today].")
+@click.option("--as-of", callback=as_date, metavar="YYYY-MM-DD", help="World date the report describes [today].")
 @click.option(
-    "--known-at", callback=_as_datetime, metavar="DATETIME",
+    "--known-at", callback=as_datetime, metavar="DATETIME",
     help="Answer with what was recorded by this time (ISO 8601, UTC unless an offset is given) [now].",
 )
 @click.option(

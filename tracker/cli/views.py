@@ -1,0 +1,204 @@
+"""`tracker status | presidency | timeline | review | rebuild | project`: the projections from the command line.
+
+`--json` output follows the schema `tracker.cli/1`, documented in the README: an object with
+`schema`, `as_of`, `known_at`, and the answer under a key named after the command.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, date, datetime
+from typing import Any
+
+import click
+import orjson
+from pydantic import TypeAdapter
+from rich.console import Console
+from rich.table import Table
+
+from events import state_name
+from projections.model import DevelopmentSummary, PresidencyStatus, ReviewItem
+from tracker.cli.context import CliContext
+from tracker.cli.options import time_options
+from tracker.errors import NotFound
+
+__all__ = ["presidency", "project", "rebuild", "review", "status", "timeline"]
+
+SCHEMA = "tracker.cli/1"
+
+
+def _emit(command: str, answer: Any, as_of: date | None, known_at: datetime | None) -> None:
+    """Print the answer as the documented JSON envelope."""
+    envelope = {
+        "schema": SCHEMA,
+        "as_of": (as_of or datetime.now(UTC).date()).isoformat(),
+        "known_at": (known_at or datetime.now(UTC)).isoformat(),
+        command: TypeAdapter(Any).dump_python(answer, mode="json"),
+    }
+    click.echo(orjson.dumps(envelope, option=orjson.OPT_INDENT_2).decode())
+
+
+def _when(as_of: date | None, known_at: datetime | None) -> str:
+    parts = [f"as of {as_of.isoformat()}" if as_of else "as of today"]
+    parts.append(f"as known at {known_at.isoformat()}" if known_at else "as known now")
+    return ", ".join(parts)
+
+
+@click.command()
+@click.argument("entity")
+@time_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema tracker.cli/1).")
+@click.pass_obj
+def status(obj: CliContext, entity: str, as_of: date | None, known_at: datetime | None, as_json: bool) -> None:
+    """Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."""
+    tracker = obj.tracker()
+    stream = tracker.resolve(entity)
+    answer = tracker.read_model().status(stream, as_of=as_of, known_at=known_at)
+    if answer is None:
+        raise NotFound(f"id: {stream} did not exist {_when(as_of, known_at)} (value: {entity!r})")
+    if as_json:
+        _emit("status", answer, as_of, known_at)
+        return
+    console = Console()
+    console.print(f"[bold]{stream}[/bold] ({_when(as_of, known_at)})")
+    data = TypeAdapter(Any).dump_python(answer, mode="json")
+    table = Table(show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in data.items():
+        if key in ("text", "doc"):
+            continue
+        table.add_row(key, _plain(value))
+    console.print(table)
+
+
+def _plain(value: Any) -> str:
+    """A compact human rendering of a JSON value (dates as their text, lists joined)."""
+    if isinstance(value, dict):
+        if "text" in value and "precision" in value:
+            return f"{value['text']}" + ("" if value["precision"] == "day" else f" ({value['precision']} precision)")
+        if "summary" in value:
+            return f"{value['summary']} — {_plain(value.get('occurred_on'))} [{value.get('ref')}]"
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    return "" if value is None else str(value)
+
+
+@click.command()
+@click.argument("body")
+@time_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema tracker.cli/1).")
+@click.pass_obj
+def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetime | None, as_json: bool) -> None:
+    """Who chairs BODY and since when, its history, who is expected next, and deviations."""
+    tracker = obj.tracker()
+    stream = tracker.resolve(body if ":" in body else f"body:{body}")
+    answer: PresidencyStatus | None = tracker.read_model().presidency(
+        stream.partition(":")[2], as_of=as_of, known_at=known_at)
+    if answer is None:
+        raise NotFound(f"body: {body!r} had not been established {_when(as_of, known_at)} (value: {body!r})")
+    if as_json:
+        _emit("presidency", answer, as_of, known_at)
+        return
+    console = Console()
+    current = answer.current
+    console.print(f"[bold]{answer.body_id}[/bold] — rule: {answer.rule} ({_when(as_of, known_at)})")
+    if current:
+        console.print(f"Chair: {state_name(current.state)} ({current.state}) since {current.start.describe()}")
+    else:
+        console.print("Chair: unknown (no handover recorded)")
+    if answer.expected_next:
+        upcoming = ", ".join(state for state, _ in answer.upcoming)
+        console.print(f"Expected next: {answer.expected_next}; upcoming terms: {upcoming}")
+    table = Table(title="Terms")
+    for column in ("chair", "from", "to", "expected", "deviation", "events"):
+        table.add_column(column)
+    for term in answer.terms:
+        table.add_row(term.state, term.start.describe(), term.end.describe() if term.end else "(current)",
+                      term.expected_state or "", "yes" if term.deviation else "", ", ".join(term.refs))
+    console.print(table)
+    for title, lines in (("Deviations", answer.deviations), ("Gaps", answer.gaps),
+                         ("Chain conflicts", answer.chain_conflicts)):
+        for line in lines:
+            console.print(f"[yellow]{title[:-1]}:[/yellow] {line}")
+
+
+@click.command()
+@click.argument("entity")
+@time_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema tracker.cli/1).")
+@click.pass_obj
+def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetime | None, as_json: bool) -> None:
+    """Every development of one entity in world order, retracted and corrected ones marked."""
+    tracker = obj.tracker()
+    stream = tracker.resolve(entity)
+    items: list[DevelopmentSummary] = tracker.read_model(catch_up=False).timeline(
+        stream, as_of=as_of, known_at=known_at)
+    if as_json:
+        _emit("timeline", items, as_of, known_at)
+        return
+    table = Table(title=f"{stream} ({_when(as_of, known_at)})")
+    for column in ("occurred", "development", "ref", "recorded", "sources"):
+        table.add_column(column)
+    for item in items:
+        mark = " [red](retracted)[/red]" if item.retracted else (
+            f" [yellow](corrected by {item.corrected_by})[/yellow]" if item.corrected_by else "")
+        table.add_row(item.occurred_on.describe(), item.summary + mark, item.ref,
+                      item.recorded_at.strftime("%Y-%m-%d %H:%M"), "; ".join(s.publisher for s in item.sources))
+    Console().print(table)
+
+
+@click.command()
+@click.option("--org", "organization_id", metavar="ORG_ID", help="Only this organization.")
+@click.option("--body", "body_id", metavar="BODY_ID", help="Only this body.")
+@time_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema tracker.cli/1).")
+@click.pass_obj
+def review(obj: CliContext, organization_id: str | None, body_id: str | None, as_of: date | None,
+           known_at: datetime | None, as_json: bool) -> None:
+    """What the sources disagree on and what breaks a rule, for a person to look at."""
+    items: list[ReviewItem] = obj.read_model().review_items(  # type: ignore[attr-defined]
+        organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at)
+    if as_json:
+        _emit("review", items, as_of, known_at)
+        return
+    if not items:
+        click.echo("Nothing needs review.")
+        return
+    table = Table(title=f"Needs review ({_when(as_of, known_at)})")
+    for column in ("entity", "kind", "what", "events"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item.entity, item.kind, item.message, ", ".join(item.refs))
+    Console().print(table)
+
+
+@click.command()
+@click.pass_obj
+def rebuild(obj: CliContext) -> None:
+    """Drop every view and rebuild it from the event log, in batches."""
+    tracker = obj.tracker()
+    entities = tracker.projector.rebuild()
+    click.echo(f"Rebuilt the views: {entities} entities, up to log position {tracker.projector.position()}.")
+
+
+@click.command()
+@click.option("--follow", is_flag=True, help="Keep applying new events until stopped (SIGTERM or Ctrl-C).")
+@click.option("--poll-seconds", type=click.FloatRange(0.05, 60), default=0.5, show_default=True,
+              help="How long to wait when the log has nothing new.")
+@click.pass_obj
+def project(obj: CliContext, follow: bool, poll_seconds: float) -> None:
+    """Bring the views up to date with the log (once, or following it as it grows)."""
+    tracker = obj.tracker()
+    if not follow:
+        applied = tracker.projector.catch_up()
+        click.echo(f"Applied {applied} events; views at log position {tracker.projector.position()}.")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Following the log from position {tracker.projector.position()} (stop with Ctrl-C).", err=True)
+    tracker.projector.follow(stop, poll_seconds=poll_seconds)
+    click.echo(f"Stopped at log position {tracker.projector.position()}.", err=True)
