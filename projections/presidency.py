@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import pycountry
 
@@ -24,7 +25,7 @@ def _partial(value: rot.FuzzyDate) -> PartialDate:
     text = {"day": value.earliest.isoformat(), "month": value.earliest.isoformat()[:7]}.get(
         value.precision, value.earliest.isoformat()[:4]
     )
-    suffix = "%" if value.uncertain and value.approximate else "?" if value.uncertain else "~" if value.approximate else ""
+    suffix = {(True, True): "%", (True, False): "?", (False, True): "~"}.get((value.uncertain, value.approximate), "")
     return parse_partial_date(text + suffix)
 
 
@@ -47,14 +48,15 @@ def names_for(organization: OrganizationStatus, language: str | None) -> rot.Nam
     return rot.NamesTable(organization.organization_id, tables)
 
 
-def _inputs(
-    body: BodyStatus, organization: OrganizationStatus, meetings: Iterable[MeetingStatus]
-) -> dict[str, object]:
+def _inputs(body: BodyStatus, organization: OrganizationStatus, meetings: Iterable[MeetingStatus]) -> dict[str, object]:
     rules = [(entry.on.earliest, rot.rule_from_mapping(_rule_mapping(entry.rule))) for entry in body.rules]
     language = next((entry.rule.language for entry in body.rules if entry.rule.language), None)
     return {
         "rule_history": rules,
-        "membership": [rot.MembershipChange(e.state, e.status, e.on.earliest) for e in organization.memberships],  # type: ignore[arg-type]
+        "membership": [
+            rot.MembershipChange(e.state, e.status, e.on.earliest)  # type: ignore[arg-type]
+            for e in organization.memberships
+        ],
         "names": names_for(organization, language),
         "overrides": [rot.Override(o.kind, o.states, o.on.earliest, o.reason) for o in body.overrides],  # type: ignore[arg-type]
         "handovers": [
@@ -69,7 +71,7 @@ def _inputs(
 
 
 def _rule_mapping(rule: object) -> dict[str, object]:
-    data: dict[str, object] = rule.model_dump(mode="python")  # type: ignore[attr-defined]
+    data: dict[str, Any] = rule.model_dump(mode="python")  # type: ignore[attr-defined]
     if data.get("schedule"):
         data["terms"] = [
             {"state": t["state"], "start": t["start"].earliest, "end": t["end"].earliest if t["end"] else None}
@@ -93,8 +95,12 @@ def compute_body_presidency(
 
     def term(t: rot.RecordedTerm) -> ChairTerm:
         return ChairTerm(
-            state=t.state, start=_partial(t.start), end=_partial(t.end) if t.end else None,
-            expected_state=t.expected_state, deviation=t.deviates, refs=t.event_refs,
+            state=t.state,
+            start=_partial(t.start),
+            end=_partial(t.end) if t.end else None,
+            expected_state=t.expected_state,
+            deviation=t.deviates,
+            refs=t.event_refs,
         )
 
     status = PresidencyStatus(
@@ -127,20 +133,31 @@ def compute_body_presidency(
 def presidency_review_items(stream: str, result: rot.Presidency) -> list[ReviewItem]:
     """Deviations, gaps and broken handover chains, for a person to look at."""
     items = [
-        ReviewItem("deviation", stream,
-                   f"{d.actual_state} took the chair on {d.when.describe()}; the rule ({d.basis}) expected "
-                   f"{d.expected_state}", (d.event_ref,))
+        ReviewItem(
+            "deviation",
+            stream,
+            f"{d.actual_state} took the chair on {d.when.describe()}; the rule ({d.basis}) expected {d.expected_state}",
+            (d.event_ref,),
+        )
         for d in result.deviations
     ]
     items += [
-        ReviewItem("gap", stream, f"no handover recorded between {g.start} and {g.end}"
-                   + (f"; the rule expected {g.expected_state}" if g.expected_state else ""))
+        ReviewItem(
+            "gap",
+            stream,
+            f"no handover recorded between {g.start} and {g.end}"
+            + (f"; the rule expected {g.expected_state}" if g.expected_state else ""),
+        )
         for g in result.gaps
     ]
     items += [
-        ReviewItem("chain_conflict", stream,
-                   f"a handover from {c.recorded_from} on {c.when.describe()}, but the chair of record was "
-                   f"{c.chair_of_record or 'unknown'}: the sources disagree", (c.event_ref,))
+        ReviewItem(
+            "chain_conflict",
+            stream,
+            f"a handover from {c.recorded_from} on {c.when.describe()}, but the chair of record was "
+            f"{c.chair_of_record or 'unknown'}: the sources disagree",
+            (c.event_ref,),
+        )
         for c in result.chain_conflicts
     ]
     return items

@@ -88,15 +88,31 @@ class Queries:
         current = (as_of is None or as_of >= today) and known_at is None
         return as_of or today, known_at or datetime.now(UTC), current
 
-    def _slow(self, kind: str, organization_id: str | None, body_id: str | None,
-              reduce: Callable[[Sequence[Recorded]], _T | None]) -> list[_T]:
+    def _slow(
+        self,
+        kind: str,
+        organization_id: str | None,
+        body_id: str | None,
+        reduce: Callable[[Sequence[Recorded]], _T | None],
+    ) -> list[_T]:
         found = (reduce(self.source.load(stream)) for stream in self._streams(kind, organization_id, body_id))
         return [item for item in found if item is not None]
 
-    def _fast(self, kind: str, table: Any, key: Any, adapter: Any, organization_id: str | None,
-              body_id: str | None, as_of: date, fallback: Callable[[str], _T | None]) -> list[_T]:
+    def _fast(
+        self,
+        kind: str,
+        table: Any,
+        key: Any,
+        adapter: Any,
+        *,
+        organization_id: str | None,
+        body_id: str | None,
+        as_of: date,
+        fallback: Callable[[str], _T | None],
+    ) -> list[_T]:
         query = select(table.doc, EntityRow.latest_world, EntityRow.stream).join(
-            EntityRow, (EntityRow.kind == kind) & (EntityRow.entity_id == key))
+            EntityRow, (EntityRow.kind == kind) & (EntityRow.entity_id == key)
+        )
         if organization_id is not None:
             query = query.where(table.organization_id == organization_id)
         if body_id is not None:
@@ -117,8 +133,14 @@ class Queries:
 
     # --- ReadModel ------------------------------------------------------------------------
 
-    def commitments(self, *, organization_id: str | None = None, body_id: str | None = None,
-                    as_of: date | None = None, known_at: datetime | None = None) -> list[CommitmentStatus]:
+    def commitments(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[CommitmentStatus]:
         """Every commitment in scope, with overdue and stale judged on `as_of`."""
         day, known, current = self._times(as_of, known_at)
 
@@ -127,8 +149,16 @@ class Queries:
 
         if not current:
             return self._slow("commitment", organization_id, body_id, reduce)
-        stored = self._fast("commitment", CommitmentRow, CommitmentRow.commitment_id, COMMITMENT, organization_id, body_id, day,
-                            lambda stream: reduce(self.source.load(stream)))
+        stored = self._fast(
+            "commitment",
+            CommitmentRow,
+            CommitmentRow.commitment_id,
+            COMMITMENT,
+            organization_id=organization_id,
+            body_id=body_id,
+            as_of=day,
+            fallback=lambda stream: reduce(self.source.load(stream)),
+        )
         return [self._flags(c, day) for c in stored]
 
     def _flags(self, status: CommitmentStatus, day: date) -> CommitmentStatus:
@@ -141,8 +171,14 @@ class Queries:
             stale=open_ and quiet > self.stale_days,
         )
 
-    def proposals(self, *, organization_id: str | None = None, body_id: str | None = None,
-                  as_of: date | None = None, known_at: datetime | None = None) -> list[ProposalStatus]:
+    def proposals(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[ProposalStatus]:
         """Every proposal in scope."""
         day, known, current = self._times(as_of, known_at)
 
@@ -151,11 +187,25 @@ class Queries:
 
         if not current:
             return self._slow("proposal", organization_id, body_id, reduce)
-        return self._fast("proposal", ProposalRow, ProposalRow.proposal_id, PROPOSAL, organization_id, body_id, day,
-                          lambda stream: reduce(self.source.load(stream)))
+        return self._fast(
+            "proposal",
+            ProposalRow,
+            ProposalRow.proposal_id,
+            PROPOSAL,
+            organization_id=organization_id,
+            body_id=body_id,
+            as_of=day,
+            fallback=lambda stream: reduce(self.source.load(stream)),
+        )
 
-    def documents(self, *, organization_id: str | None = None, body_id: str | None = None,
-                  as_of: date | None = None, known_at: datetime | None = None) -> list[DocumentStatus]:
+    def documents(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[DocumentStatus]:
         """Every document in scope, with each party's standing."""
         day, known, current = self._times(as_of, known_at)
 
@@ -164,11 +214,25 @@ class Queries:
 
         if not current:
             return self._slow("document", organization_id, body_id, reduce)
-        return self._fast("document", DocumentRow, DocumentRow.document_id, DOCUMENT, organization_id, body_id, day,
-                          lambda stream: reduce(self.source.load(stream)))
+        return self._fast(
+            "document",
+            DocumentRow,
+            DocumentRow.document_id,
+            DOCUMENT,
+            organization_id=organization_id,
+            body_id=body_id,
+            as_of=day,
+            fallback=lambda stream: reduce(self.source.load(stream)),
+        )
 
-    def meetings(self, *, organization_id: str | None = None, body_id: str | None = None,
-                 as_of: date | None = None, known_at: datetime | None = None) -> list[MeetingStatus]:
+    def meetings(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[MeetingStatus]:
         """Every meeting in scope."""
         day, known, current = self._times(as_of, known_at)
         if not current:
@@ -178,8 +242,16 @@ class Queries:
                 if meeting is not None:
                     results.append(meeting)
             return results
-        return self._fast("meeting", MeetingRow, MeetingRow.meeting_id, MEETING, organization_id, body_id, day,
-                          lambda stream: self._meeting(stream, day, known))
+        return self._fast(
+            "meeting",
+            MeetingRow,
+            MeetingRow.meeting_id,
+            MEETING,
+            organization_id=organization_id,
+            body_id=body_id,
+            as_of=day,
+            fallback=lambda stream: self._meeting(stream, day, known),
+        )
 
     def _meeting(self, stream: str, day: date, known: datetime) -> MeetingStatus | None:
         records = self.source.load(stream)
@@ -190,36 +262,54 @@ class Queries:
         organization_id = body.organization_id if body else ""
         return reduce_meeting(records, as_of=day, known_at=known, organization_id=organization_id)
 
-    def presidencies(self, *, organization_id: str | None = None, body_id: str | None = None,
-                     as_of: date | None = None, known_at: datetime | None = None) -> list[PresidencyStatus]:
+    def presidencies(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[PresidencyStatus]:
         """The presidency of every body in scope, computed for `as_of`."""
         day, known, _ = self._times(as_of, known_at)
         return [p for p, _ in self._presidencies(organization_id, body_id, day, known)]
 
-    def _presidencies(self, organization_id: str | None, body_id: str | None, day: date,
-                      known: datetime) -> list[tuple[PresidencyStatus, Any]]:
+    def _presidencies(
+        self, organization_id: str | None, body_id: str | None, day: date, known: datetime
+    ) -> list[tuple[PresidencyStatus, Any]]:
         answers = []
         for stream in self._streams("body", organization_id, body_id):
             body = reduce_body(self.source.load(stream), as_of=day, known_at=known)
             if body is None:
                 continue
-            organization = reduce_organization(self.source.load(f"organization:{body.organization_id}"),
-                                               as_of=day, known_at=known)
+            organization = reduce_organization(
+                self.source.load(f"organization:{body.organization_id}"), as_of=day, known_at=known
+            )
             if organization is None:
                 continue
-            meetings = [m for m in (self._meeting(s, day, known) for s in self._streams("meeting", None, body.body_id))
-                        if m is not None]
+            meetings = [
+                m
+                for m in (self._meeting(s, day, known) for s in self._streams("meeting", None, body.body_id))
+                if m is not None
+            ]
             answers.append(compute_body_presidency(body, organization, meetings, as_of=day))
         return answers
 
-    def presidency(self, body_id: str, *, as_of: date | None = None,
-                   known_at: datetime | None = None) -> PresidencyStatus | None:
+    def presidency(
+        self, body_id: str, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> PresidencyStatus | None:
         """One body's presidency."""
         found = self.presidencies(body_id=body_id, as_of=as_of, known_at=known_at)
         return next((p for p in found if p.body_id == body_id), None)
 
-    def review_items(self, *, organization_id: str | None = None, body_id: str | None = None,
-                     as_of: date | None = None, known_at: datetime | None = None) -> list[ReviewItem]:
+    def review_items(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[ReviewItem]:
         """What needs a person's review, from the entities and the presidencies."""
         day, known, current = self._times(as_of, known_at)
         if current:
@@ -246,9 +336,16 @@ class Queries:
                 continue
             yield from self._streams(kind, organization_id, body_id)
 
-    def developments(self, *, organization_id: str | None = None, body_id: str | None = None,
-                     recorded_after: datetime | None = None, occurred_after: date | None = None,
-                     as_of: date | None = None, known_at: datetime | None = None) -> list[DevelopmentSummary]:
+    def developments(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        recorded_after: datetime | None = None,
+        occurred_after: date | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[DevelopmentSummary]:
         """Developments in scope, in world order (then record time, then reference)."""
         day, known, _ = self._times(as_of, known_at)
         found: list[DevelopmentSummary] = []
@@ -262,15 +359,29 @@ class Queries:
         found.sort(key=lambda d: (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref))
         return found
 
-    def status_changes(self, *, organization_id: str | None = None, body_id: str | None = None,
-                       recorded_after: datetime | None = None, occurred_after: date | None = None,
-                       as_of: date | None = None, known_at: datetime | None = None) -> list[StatusChange]:
+    def status_changes(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        recorded_after: datetime | None = None,
+        occurred_after: date | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[StatusChange]:
         """Status changes that developments in the window caused."""
         day, known, _ = self._times(as_of, known_at)
         changes: list[StatusChange] = []
         for stream in self._all_streams(organization_id, body_id):
-            changes.extend(status_changes(self.source.load(stream), as_of=day, known_at=known,
-                                          known_since=recorded_after, occurred_after=occurred_after))
+            changes.extend(
+                status_changes(
+                    self.source.load(stream),
+                    as_of=day,
+                    known_at=known,
+                    known_since=recorded_after,
+                    occurred_after=occurred_after,
+                )
+            )
         changes.sort(key=lambda c: (c.occurred_on.earliest, c.recorded_at, c.entity, c.ref, c.field))
         return changes
 
@@ -295,8 +406,9 @@ class Queries:
             return reduce_organization(records, as_of=day, known_at=known)
         raise ValueError(f"id: no status for {stream!r}")
 
-    def timeline(self, stream: str, *, as_of: date | None = None,
-                 known_at: datetime | None = None) -> list[DevelopmentSummary]:
+    def timeline(
+        self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[DevelopmentSummary]:
         """Every event of one entity in world order, retracted and corrected ones marked."""
         day, known, _ = self._times(as_of, known_at)
         return timeline(self.source.load(stream), as_of=day, known_at=known)

@@ -218,11 +218,14 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
     organization_id: str | None = None
     body_id: str | None = None
     title: str | None = None
-    table_for_kind = {"commitment": CommitmentRow, "proposal": ProposalRow, "document": DocumentRow,
-                      "meeting": MeetingRow}
-    if kind in table_for_kind:
-        key = next(iter(table_for_kind[kind].__table__.primary_key.columns))
-        conn.execute(delete(table_for_kind[kind]).where(key == entity_id))
+    keys: dict[str, Any] = {
+        "commitment": CommitmentRow.commitment_id,
+        "proposal": ProposalRow.proposal_id,
+        "document": DocumentRow.document_id,
+        "meeting": MeetingRow.meeting_id,
+    }
+    if kind in keys:
+        conn.execute(delete(keys[kind].class_).where(keys[kind] == entity_id))
     if kind == "document":
         conn.execute(delete(DocumentPartyRow).where(DocumentPartyRow.document_id == entity_id))
     conn.execute(delete(ReviewItemRow).where(ReviewItemRow.stream == stream, ReviewItemRow.source == "entity"))
@@ -247,66 +250,116 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
         if meeting is None:
             return
         body_id, title = meeting.body_id, meeting.theme
-        conn.execute(insert(MeetingRow).values(
-            meeting_id=meeting.meeting_id, organization_id=organization_id or "", body_id=meeting.body_id,
-            status=meeting.status, starts_earliest=meeting.starts_on.earliest, host_state=meeting.host_state,
-            doc=MEETING.dump_python(meeting, mode="json"),
-        ))
+        conn.execute(
+            insert(MeetingRow).values(
+                meeting_id=meeting.meeting_id,
+                organization_id=organization_id or "",
+                body_id=meeting.body_id,
+                status=meeting.status,
+                starts_earliest=meeting.starts_on.earliest,
+                host_state=meeting.host_state,
+                doc=MEETING.dump_python(meeting, mode="json"),
+            )
+        )
     elif kind == "proposal":
         proposal = reduce_proposal(records, as_of=END_OF_TIME, known_at=_NOW)
         if proposal is None:
             return
         organization_id, body_id, title = proposal.organization_id, proposal.body_id, proposal.title
-        conn.execute(insert(ProposalRow).values(
-            proposal_id=proposal.proposal_id, organization_id=proposal.organization_id, body_id=proposal.body_id,
-            by_state=proposal.by_state, status=proposal.status, supporters=list(proposal.supporters),
-            doc=PROPOSAL.dump_python(proposal, mode="json"),
-        ))
+        conn.execute(
+            insert(ProposalRow).values(
+                proposal_id=proposal.proposal_id,
+                organization_id=proposal.organization_id,
+                body_id=proposal.body_id,
+                by_state=proposal.by_state,
+                status=proposal.status,
+                supporters=list(proposal.supporters),
+                doc=PROPOSAL.dump_python(proposal, mode="json"),
+            )
+        )
     elif kind == "commitment":
         commitment = reduce_commitment(records, as_of=END_OF_TIME, known_at=_NOW)
         if commitment is None:
             return
         organization_id, body_id, title = commitment.organization_id, commitment.body_id, commitment.title
-        conn.execute(insert(CommitmentRow).values(
-            commitment_id=commitment.commitment_id, organization_id=commitment.organization_id,
-            body_id=commitment.body_id, title=commitment.title, status=commitment.status, level=commitment.level,
-            parties=list(commitment.parties), due_on=commitment.due_on.text if commitment.due_on else None,
-            due_latest=commitment.due_on.latest if commitment.due_on else None,
-            last_development_on=commitment.last_development.occurred_on.latest,
-            last_development_ref=commitment.last_development.ref,
-            doc=COMMITMENT.dump_python(commitment, mode="json"),
-        ))
+        conn.execute(
+            insert(CommitmentRow).values(
+                commitment_id=commitment.commitment_id,
+                organization_id=commitment.organization_id,
+                body_id=commitment.body_id,
+                title=commitment.title,
+                status=commitment.status,
+                level=commitment.level,
+                parties=list(commitment.parties),
+                due_on=commitment.due_on.text if commitment.due_on else None,
+                due_latest=commitment.due_on.latest if commitment.due_on else None,
+                last_development_on=commitment.last_development.occurred_on.latest,
+                last_development_ref=commitment.last_development.ref,
+                doc=COMMITMENT.dump_python(commitment, mode="json"),
+            )
+        )
     elif kind == "document":
         document = reduce_document(records, as_of=END_OF_TIME, known_at=_NOW)
         if document is None:
             return
         organization_id, body_id, title = document.organization_id, document.body_id, document.title
-        conn.execute(insert(DocumentRow).values(
-            document_id=document.document_id, organization_id=document.organization_id, body_id=document.body_id,
-            kind=document.kind, in_force=document.in_force, doc=DOCUMENT.dump_python(document, mode="json"),
-        ))
+        conn.execute(
+            insert(DocumentRow).values(
+                document_id=document.document_id,
+                organization_id=document.organization_id,
+                body_id=document.body_id,
+                kind=document.kind,
+                in_force=document.in_force,
+                doc=DOCUMENT.dump_python(document, mode="json"),
+            )
+        )
         if document.parties:
-            conn.execute(insert(DocumentPartyRow), [
-                {"document_id": document.document_id, "state": p.state, "status": p.status,
-                 "signed_on": p.signed_on.text if p.signed_on else None,
-                 "consent_on": p.consent_on.text if p.consent_on else None,
-                 "denounced_on": p.denounced_on.text if p.denounced_on else None}
-                for p in document.parties
-            ])
+            conn.execute(
+                insert(DocumentPartyRow),
+                [
+                    {
+                        "document_id": document.document_id,
+                        "state": p.state,
+                        "status": p.status,
+                        "signed_on": p.signed_on.text if p.signed_on else None,
+                        "consent_on": p.consent_on.text if p.consent_on else None,
+                        "denounced_on": p.denounced_on.text if p.denounced_on else None,
+                    }
+                    for p in document.parties
+                ],
+            )
     else:
         raise ValueError(f"stream: unknown entity kind in {stream!r}")
 
-    conn.execute(insert(EntityRow).values(
-        stream=stream, kind=kind, entity_id=entity_id, organization_id=organization_id, body_id=body_id,
-        title=title, latest_world=max(r.event.occurred_on.earliest for r in records), events=len(records),
-    ))
+    conn.execute(
+        insert(EntityRow).values(
+            stream=stream,
+            kind=kind,
+            entity_id=entity_id,
+            organization_id=organization_id,
+            body_id=body_id,
+            title=title,
+            latest_world=max(r.event.occurred_on.earliest for r in records),
+            events=len(records),
+        )
+    )
     items = review_items(stream, records, as_of=END_OF_TIME, known_at=_NOW)
     if items:
-        conn.execute(insert(ReviewItemRow), [
-            {"stream": stream, "source": "entity", "organization_id": organization_id, "body_id": body_id,
-             "kind": i.kind, "message": i.message, "refs": list(i.refs)}
-            for i in items
-        ])
+        conn.execute(
+            insert(ReviewItemRow),
+            [
+                {
+                    "stream": stream,
+                    "source": "entity",
+                    "organization_id": organization_id,
+                    "body_id": body_id,
+                    "kind": i.kind,
+                    "message": i.message,
+                    "refs": list(i.refs),
+                }
+                for i in items
+            ],
+        )
 
 
 def refresh_presidency(
@@ -322,27 +375,52 @@ def refresh_presidency(
     organization = reduce_organization(load(f"organization:{body.organization_id}"), as_of=as_of, known_at=_NOW)
     if organization is None:
         return
-    meeting_streams = conn.execute(
-        select(EntityRow.stream).where(EntityRow.kind == "meeting", EntityRow.body_id == body_id)
-    ).scalars().all()
+    meeting_streams = (
+        conn.execute(select(EntityRow.stream).where(EntityRow.kind == "meeting", EntityRow.body_id == body_id))
+        .scalars()
+        .all()
+    )
     meetings = [
-        m for m in (
+        m
+        for m in (
             reduce_meeting(load(s), as_of=as_of, known_at=_NOW, organization_id=body.organization_id)
             for s in meeting_streams
-        ) if m is not None
+        )
+        if m is not None
     ]
     status, result = compute_body_presidency(body, organization, meetings, as_of=as_of)
     if status.terms:
-        conn.execute(insert(PresidencyTermRow), [
-            {"body_id": body_id, "seq": i, "organization_id": body.organization_id, "state": t.state,
-             "start": t.start.text, "end": t.end.text if t.end else None, "expected_state": t.expected_state,
-             "deviation": t.deviation, "refs": list(t.refs)}
-            for i, t in enumerate(status.terms, start=1)
-        ])
+        conn.execute(
+            insert(PresidencyTermRow),
+            [
+                {
+                    "body_id": body_id,
+                    "seq": i,
+                    "organization_id": body.organization_id,
+                    "state": t.state,
+                    "start": t.start.text,
+                    "end": t.end.text if t.end else None,
+                    "expected_state": t.expected_state,
+                    "deviation": t.deviation,
+                    "refs": list(t.refs),
+                }
+                for i, t in enumerate(status.terms, start=1)
+            ],
+        )
     items = presidency_review_items(stream, result)
     if items:
-        conn.execute(insert(ReviewItemRow), [
-            {"stream": stream, "source": "presidency", "organization_id": body.organization_id, "body_id": body_id,
-             "kind": i.kind, "message": i.message, "refs": list(i.refs)}
-            for i in items
-        ])
+        conn.execute(
+            insert(ReviewItemRow),
+            [
+                {
+                    "stream": stream,
+                    "source": "presidency",
+                    "organization_id": body.organization_id,
+                    "body_id": body_id,
+                    "kind": i.kind,
+                    "message": i.message,
+                    "refs": list(i.refs),
+                }
+                for i in items
+            ],
+        )

@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 import events as ev
 from events import Development, InvalidEvent, Recorded
+from projections.queries import Queries
 from tracker.domain import StreamReader, StreamState, check
 from tracker.errors import (
     ConcurrencyConflict,
@@ -23,7 +24,6 @@ from tracker.errors import (
     NotFound,
     TrackerError,
 )
-from projections.queries import Queries
 from tracker.projector import Projector, make_engine
 from tracker.settings import Settings
 from tracker.store import BulkWriter, EventLog, content_digest, eventsourcing_env, schema_lock
@@ -117,7 +117,7 @@ class Tracker(Application[str]):
                     positions = writer.flush(with_positions=True)
             except IntegrityError:
                 # Only reachable if another writer bypassed the lock; re-read and re-judge.
-                time.sleep(random.uniform(0, 0.01 * (2**attempt)))  # noqa: S311 - jitter, not crypto
+                time.sleep(random.uniform(0, 0.01 * (2**attempt)))
                 continue
             return RecordResult(recorded.ref, stored=True, position=positions[0] if positions else None)
         raise ConcurrencyConflict(
@@ -132,7 +132,7 @@ class Tracker(Application[str]):
     def resolve(self, entity: str) -> str:
         """Turn 'x' or 'commitment:x' into the one stream that exists, or raise NotFound."""
         if ":" in entity:
-            kind, _, slug = entity.partition(":")
+            kind = entity.partition(":")[0]
             if kind in KINDS and self.recorder.select_events(entity, limit=1):
                 return entity
             raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")

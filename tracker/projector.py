@@ -62,8 +62,15 @@ def _today() -> date:
 class Projector:
     """Applies the event log to the views, in batches, tracking its position."""
 
-    def __init__(self, engine: Engine, log: EventLog, database_url: str, *, batch_size: int = 500,
-                 today: Callable[[], date] = _today) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        log: EventLog,
+        database_url: str,
+        *,
+        batch_size: int = 500,
+        today: Callable[[], date] = _today,
+    ) -> None:
         self.engine = engine
         self.log = log
         self.database_url = database_url
@@ -82,8 +89,8 @@ class Projector:
     @contextmanager
     def _locked(self) -> Iterator[tuple[Connection, int]]:
         """A write transaction holding the tracking row, with the position it holds."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_immediate=True)
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(sqlite_immediate=True)
             with conn.begin():
                 query = select(TrackingRow.position).where(TrackingRow.name == VIEWS)
                 if self.is_postgres:
@@ -125,9 +132,13 @@ class Projector:
             elif kind == "meeting" and records:
                 bodies.add(str(getattr(records[0].event, "body_id", "")))
             elif kind == "organization":
-                bodies.update(conn.execute(
-                    select(EntityRow.entity_id).where(EntityRow.kind == "body", EntityRow.organization_id == entity_id)
-                ).scalars())
+                bodies.update(
+                    conn.execute(
+                        select(EntityRow.entity_id).where(
+                            EntityRow.kind == "body", EntityRow.organization_id == entity_id
+                        )
+                    ).scalars()
+                )
         for body_id in sorted(bodies):
             refresh_presidency(conn, body_id, self.log.load, as_of=self.today())
 

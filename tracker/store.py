@@ -103,7 +103,9 @@ def encode(stream: str, version: int, recorded_at: datetime, event: Development)
         state["v"] = type(event).class_version
     # The topic is the event's type name rather than a module path, so that moving a
     # class between modules never strands stored events.
-    return StoredEvent(originator_id=stream, originator_version=version, topic=event.type_name(), state=orjson.dumps(state))
+    return StoredEvent(
+        originator_id=stream, originator_version=version, topic=event.type_name(), state=orjson.dumps(state)
+    )
 
 
 def decode(stored: StoredEvent) -> tuple[Recorded, str]:

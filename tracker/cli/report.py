@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,7 +46,7 @@ def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="Add 'Changes since': a date is a world date, a date and time is a record time.",
 )
 @click.pass_context
-def report(  # noqa: PLR0917 - click passes every option as a positional-or-keyword argument
+def report(
     ctx: click.Context,
     organization_id: str | None,
     body_id: str | None,

@@ -96,7 +96,8 @@ def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetim
     tracker = obj.tracker()
     stream = tracker.resolve(body if ":" in body else f"body:{body}")
     answer: PresidencyStatus | None = tracker.read_model().presidency(
-        stream.partition(":")[2], as_of=as_of, known_at=known_at)
+        stream.partition(":")[2], as_of=as_of, known_at=known_at
+    )
     if answer is None:
         raise NotFound(f"body: {body!r} had not been established {_when(as_of, known_at)} (value: {body!r})")
     if as_json:
@@ -116,11 +117,20 @@ def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetim
     for column in ("chair", "from", "to", "expected", "deviation", "events"):
         table.add_column(column)
     for term in answer.terms:
-        table.add_row(term.state, term.start.describe(), term.end.describe() if term.end else "(current)",
-                      term.expected_state or "", "yes" if term.deviation else "", ", ".join(term.refs))
+        table.add_row(
+            term.state,
+            term.start.describe(),
+            term.end.describe() if term.end else "(current)",
+            term.expected_state or "",
+            "yes" if term.deviation else "",
+            ", ".join(term.refs),
+        )
     console.print(table)
-    for title, lines in (("Deviations", answer.deviations), ("Gaps", answer.gaps),
-                         ("Chain conflicts", answer.chain_conflicts)):
+    for title, lines in (
+        ("Deviations", answer.deviations),
+        ("Gaps", answer.gaps),
+        ("Chain conflicts", answer.chain_conflicts),
+    ):
         for line in lines:
             console.print(f"[yellow]{title[:-1]}:[/yellow] {line}")
 
@@ -135,7 +145,8 @@ def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetim
     tracker = obj.tracker()
     stream = tracker.resolve(entity)
     items: list[DevelopmentSummary] = tracker.read_model(catch_up=False).timeline(
-        stream, as_of=as_of, known_at=known_at)
+        stream, as_of=as_of, known_at=known_at
+    )
     if as_json:
         _emit("timeline", items, as_of, known_at)
         return
@@ -143,10 +154,18 @@ def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetim
     for column in ("occurred", "development", "ref", "recorded", "sources"):
         table.add_column(column)
     for item in items:
-        mark = " [red](retracted)[/red]" if item.retracted else (
-            f" [yellow](corrected by {item.corrected_by})[/yellow]" if item.corrected_by else "")
-        table.add_row(item.occurred_on.describe(), item.summary + mark, item.ref,
-                      item.recorded_at.strftime("%Y-%m-%d %H:%M"), "; ".join(s.publisher for s in item.sources))
+        mark = (
+            " [red](retracted)[/red]"
+            if item.retracted
+            else (f" [yellow](corrected by {item.corrected_by})[/yellow]" if item.corrected_by else "")
+        )
+        table.add_row(
+            item.occurred_on.describe(),
+            item.summary + mark,
+            item.ref,
+            item.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            "; ".join(s.publisher for s in item.sources),
+        )
     Console().print(table)
 
 
@@ -156,11 +175,18 @@ def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetim
 @time_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema tracker.cli/1).")
 @click.pass_obj
-def review(obj: CliContext, organization_id: str | None, body_id: str | None, as_of: date | None,
-           known_at: datetime | None, as_json: bool) -> None:
+def review(
+    obj: CliContext,
+    organization_id: str | None,
+    body_id: str | None,
+    as_of: date | None,
+    known_at: datetime | None,
+    as_json: bool,
+) -> None:
     """What the sources disagree on and what breaks a rule, for a person to look at."""
-    items: list[ReviewItem] = obj.read_model().review_items(  # type: ignore[attr-defined]
-        organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at)
+    items: list[ReviewItem] = obj.read_model().review_items(
+        organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at
+    )
     if as_json:
         _emit("review", items, as_of, known_at)
         return
@@ -186,8 +212,13 @@ def rebuild(obj: CliContext) -> None:
 
 @click.command()
 @click.option("--follow", is_flag=True, help="Keep applying new events until stopped (SIGTERM or Ctrl-C).")
-@click.option("--poll-seconds", type=click.FloatRange(0.05, 60), default=0.5, show_default=True,
-              help="How long to wait when the log has nothing new.")
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(0.05, 60),
+    default=0.5,
+    show_default=True,
+    help="How long to wait when the log has nothing new.",
+)
 @click.pass_obj
 def project(obj: CliContext, follow: bool, poll_seconds: float) -> None:
     """Bring the views up to date with the log (once, or following it as it grows)."""
