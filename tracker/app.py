@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError
 import events as ev
 from events import Development, InvalidEvent, Recorded
 from projections.queries import Queries
+from tracker.db import make_engine
 from tracker.domain import StreamReader, StreamState, check
 from tracker.errors import (
     ConcurrencyConflict,
@@ -24,7 +25,7 @@ from tracker.errors import (
     NotFound,
     TrackerError,
 )
-from tracker.projector import Projector, make_engine
+from tracker.projector import Projector
 from tracker.settings import Settings
 from tracker.store import BulkWriter, EventLog, content_digest, eventsourcing_env, schema_lock
 

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Engine, create_engine, event, insert, select, text, update
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy.engine import Connection
 
 from events import Recorded
 from projections.views import (
@@ -26,33 +26,12 @@ from projections.views import (
     refresh_entity,
     refresh_presidency,
 )
+from tracker.db import write_transaction
 from tracker.store import EventLog, decode, schema_lock
 
-__all__ = ["VIEWS", "Projector", "make_engine"]
+__all__ = ["VIEWS", "Projector"]
 
 VIEWS = "views"  # one tracking row for the set of views, written with them
-
-
-def make_engine(database_url: str) -> Engine:
-    """An SQLAlchemy engine on the tracker's database (psycopg 3 for PostgreSQL)."""
-    url = make_url(database_url)
-    if url.drivername.startswith("postgres"):
-        return create_engine(url.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _autocommit_driver(dbapi_connection: Any, _: Any) -> None:
-        # Let SQLAlchemy, not the sqlite3 module, decide how transactions begin (below).
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # Writers ask for the write lock up front: a deferred transaction that read first
-        # fails with SQLITE_BUSY when another process wrote meanwhile.
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
 
 
 def _today() -> date:
@@ -89,14 +68,12 @@ class Projector:
     @contextmanager
     def _locked(self) -> Iterator[tuple[Connection, int]]:
         """A write transaction holding the tracking row, with the position it holds."""
-        with self.engine.connect() as plain:
-            conn = plain.execution_options(sqlite_immediate=True)
-            with conn.begin():
-                query = select(TrackingRow.position).where(TrackingRow.name == VIEWS)
-                if self.is_postgres:
-                    query = query.with_for_update()
-                position = conn.execute(query).scalar_one()
-                yield conn, position
+        with write_transaction(self.engine) as conn:
+            query = select(TrackingRow.position).where(TrackingRow.name == VIEWS)
+            if self.is_postgres:
+                query = query.with_for_update()
+            position = conn.execute(query).scalar_one()
+            yield conn, position
 
     def position(self) -> int:
         """The last log position the views have applied."""

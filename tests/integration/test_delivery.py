@@ -24,10 +24,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from tests.unit.reminder_fakes import FakeReadModel, commitment, development, status_change
 from tracker.cli.reminders import reminders
+from tracker.db import make_engine
 from tracker.reminders.channels import build_channels, message_id
 from tracker.reminders.config import parse_config
 from tracker.reminders.delivery import HANG_AFTER_SEND_ENV, deliver
@@ -108,7 +109,7 @@ def webhook() -> Iterator[HookServer]:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    eng = create_engine(database_url, connect_args={"timeout": 30} if database_url.startswith("sqlite") else {})
+    eng = make_engine(database_url)
     yield eng
     eng.dispose()
 
@@ -245,12 +246,12 @@ def test_file_channel_appends_json_lines(engine: Engine, tmp_path: Path) -> None
 
 DELIVER_SCRIPT = """
 import sys
-from sqlalchemy import create_engine
+from tracker.db import make_engine
 from tracker.reminders.channels import build_channels
 from tracker.reminders.config import parse_config
 from tracker.reminders.delivery import deliver
 config = parse_config(open(sys.argv[2]).read())
-deliver(create_engine(sys.argv[1]), config.delivery, build_channels(config))
+deliver(make_engine(sys.argv[1]), config.delivery, build_channels(config))
 """
 
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 
 from tests.unit.reminder_fakes import FakeReadModel, commitment, meeting
+from tracker.db import make_engine
 from tracker.reminders.config import RemindersConfig, parse_config
 from tracker.reminders.outbox import OUTBOX, backoff_delay, claim, list_rows, mark_failed, mark_sent, retry
 from tracker.reminders.scan import scan
@@ -52,7 +53,7 @@ def config() -> RemindersConfig:
 
 @pytest.fixture
 def engine(database_url: str) -> Engine:
-    eng = create_engine(database_url, connect_args={"timeout": 30} if database_url.startswith("sqlite") else {})
+    eng = make_engine(database_url)
     yield eng  # type: ignore[misc]
     eng.dispose()
 
@@ -132,11 +133,11 @@ def test_concurrent_scans_in_threads_write_each_row_once(engine: Engine) -> None
 SCAN_SCRIPT = """
 import sys
 from datetime import UTC, datetime
-from sqlalchemy import create_engine
+from tracker.db import make_engine
 from tests.integration.test_outbox import CONFIG, T0, model
 from tracker.reminders.config import parse_config
 from tracker.reminders.scan import scan
-engine = create_engine(sys.argv[1])
+engine = make_engine(sys.argv[1])
 sys.stdin.readline()  # wait for the go, so both processes scan at the same moment
 print(len(scan(engine, model(300), parse_config(CONFIG), now=T0).issued), flush=True)
 """

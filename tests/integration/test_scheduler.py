@@ -17,9 +17,10 @@ import pytest
 import time_machine
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from tests.unit.reminder_fakes import FakeReadModel, commitment, meeting
+from tracker.db import make_engine
 from tracker.reminders.config import RemindersConfig, parse_config
 from tracker.reminders.outbox import list_rows
 from tracker.reminders.scan import ScanReport
@@ -64,7 +65,7 @@ def model() -> FakeReadModel:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    eng = create_engine(database_url, connect_args={"timeout": 30} if database_url.startswith("sqlite") else {})
+    eng = make_engine(database_url)
     yield eng
     eng.dispose()
 
@@ -164,10 +165,10 @@ def test_second_scheduler_waits_as_standby_and_takes_over(engine: Engine) -> Non
 
 SCHEDULER_SCRIPT = """
 import sys, threading
-from sqlalchemy import create_engine
+from tracker.db import make_engine
 from tests.integration.test_scheduler import config, model
 from tracker.reminders.scheduler import run_scheduler
-run_scheduler(create_engine(sys.argv[1]), model, config(), stop=threading.Event(), poll_seconds=0.2,
+run_scheduler(make_engine(sys.argv[1]), model, config(), stop=threading.Event(), poll_seconds=0.2,
               listener=lambda name, _report: print(name, flush=True))
 """
 

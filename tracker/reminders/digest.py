@@ -1,4 +1,4 @@
-"""The weekly digest's content: the hook where projections.reports' renderer plugs in."""
+"""The weekly digest's content: the status report's "changes since" the last digest."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from projections.model import DevelopmentSummary, ReadModel, StatusChange
+from projections.reports import build_report, render
 from projections.reminders import DigestContent, RecipientGroup, build_digest_content
 
-__all__ = ["DigestRenderer", "digest_from_developments", "render_digest"]
+__all__ = ["DigestRenderer", "digest_from_developments", "digest_from_report", "render_digest"]
 
 DigestRenderer = Callable[[ReadModel, RecipientGroup | None, datetime, datetime], DigestContent]
 """(read_model, recipient group or None for everything, since, now) -> the digest's content."""
@@ -40,8 +41,23 @@ def digest_from_developments(
     )
 
 
-# REPORT RENDERER HOOK: when projections.reports lands, point this at a function of the same
-# signature that calls build_report(read_model, ..., since=since) and returns its Markdown and
-# HTML renderings as a DigestContent. The scan looks the hook up on every run, so assigning
-# `tracker.reminders.digest.render_digest = ...` at start-up is enough.
-render_digest: DigestRenderer = digest_from_developments
+def digest_from_report(
+    read_model: ReadModel, group: RecipientGroup | None, since: datetime, now: datetime,
+) -> DigestContent:
+    """The weekly digest: the status report of the group's scope with its "changes since" the last digest."""
+    scopes = _scopes(group)
+    # A report covers one organization, one body, or everything: a group naming exactly one
+    # gets that scope; a group spanning several gets everything (its recipients follow them all).
+    organization_id, body_id = scopes[0] if len(scopes) == 1 else (None, None)
+    report = build_report(read_model, organization_id=organization_id, body_id=body_id, since=since,
+                          generated_at=now, title=f"Weekly digest ({group.name if group else 'all'})")
+    changes = len(read_model.developments(organization_id=organization_id, body_id=body_id, recorded_after=since))
+    return DigestContent(
+        subject=f"Tracker weekly digest: {changes} new development(s) since {since:%Y-%m-%d}",
+        markdown=str(render(report, "md")),
+        html=str(render(report, "html")),
+    )
+
+
+# The scan looks the renderer up on every run, so a deployment (or a test) can swap it.
+render_digest: DigestRenderer = digest_from_report

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from projections.reminders import Attachment, Reminder
+from tracker.db import write_transaction
 
 __all__ = [
     "OUTBOX",
@@ -41,7 +42,6 @@ __all__ = [
     "OutboxRow",
     "RowStatus",
     "backoff_delay",
-    "begin_write",
     "claim",
     "create_outbox",
     "existing_keys",
@@ -99,12 +99,11 @@ def create_outbox(engine: Engine) -> None:
     with engine.connect() as conn:
         if inspect(conn).has_table(OUTBOX.name):
             return
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         # create_all checks then creates: two starters would both see no table and one would
         # fail on the duplicate. A lock around the check makes the second see the first's table.
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK_KEY})
-        begin_write(conn)
         metadata.create_all(conn)
 
 
@@ -121,17 +120,6 @@ def _aware(moment: datetime | None) -> datetime | None:
 def outbox_key(reminder_key: str, channel: str) -> str:
     """The outbox key: one row, and one delivery, per reminder and channel."""
     return f"{reminder_key}@{channel}"
-
-
-def begin_write(conn: Connection) -> None:
-    """Start a write transaction that cannot fail half-way for lock upgrade on SQLite.
-
-    pysqlite starts a deferred transaction; two writers that both read first then deadlock on
-    the upgrade and one gets "database is locked" at once, bypassing the busy timeout.
-    BEGIN IMMEDIATE takes the write lock up front so the busy timeout applies.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
@@ -280,8 +268,7 @@ def claim(engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit
         OUTBOX.c.next_attempt_at <= stamp,
         or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < stamp),
     )
-    with engine.begin() as conn:
-        begin_write(conn)
+    with write_transaction(engine) as conn:
         query = select(OUTBOX.c.id).where(ready).order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id).limit(limit)
         if conn.dialect.name == "postgresql":
             # Concurrent deliverers skip each other's rows instead of queueing behind them.
@@ -305,8 +292,7 @@ def claim(engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit
 
 def mark_sent(engine: Engine, row_id: int, *, worker: str, now: datetime) -> bool:
     """Record a successful send; False when the lease was lost to another worker meanwhile."""
-    with engine.begin() as conn:
-        begin_write(conn)
+    with write_transaction(engine) as conn:
         result = conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker, OUTBOX.c.status == "pending")
@@ -328,8 +314,7 @@ def mark_failed(
     """Record a failed send: back off for a retry, or dead-letter after the last attempt; the new status."""
     dead = permanent or attempt >= max_attempts
     status: RowStatus = "dead" if dead else "pending"
-    with engine.begin() as conn:
-        begin_write(conn)
+    with write_transaction(engine) as conn:
         conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
@@ -346,8 +331,7 @@ def mark_failed(
 
 def retry(engine: Engine, row_id: int, *, now: datetime) -> bool:
     """Put a dead letter back in the queue with fresh attempts; False when no dead row has that id."""
-    with engine.begin() as conn:
-        begin_write(conn)
+    with write_transaction(engine) as conn:
         result = conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, OUTBOX.c.status == "dead")

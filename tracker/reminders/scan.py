@@ -9,9 +9,10 @@ from sqlalchemy import Engine
 
 from projections.model import ReadModel
 from projections.reminders import Reminder, digest_reminders, digest_slot, due_reminders
+from tracker.db import write_transaction
 from tracker.reminders import digest as digest_hook
 from tracker.reminders.config import RemindersConfig
-from tracker.reminders.outbox import begin_write, create_outbox, existing_keys, issue, last_digest_at, outbox_key
+from tracker.reminders.outbox import create_outbox, existing_keys, issue, last_digest_at, outbox_key
 
 __all__ = ["ScanReport", "due_digests", "issue_digests", "scan"]
 
@@ -67,8 +68,7 @@ def scan(
     due = due_reminders(rules, commitments=commitments, meetings=meetings, presidencies=presidencies, now=now)
     if digests:
         due += due_digests(engine, read_model, config, now=now)
-    with engine.begin() as conn:
-        begin_write(conn)
+    with write_transaction(engine) as conn:
         issued = issue(conn, due, now=now)
     issued_set = set(issued)
     late = sum(1 for r in due if r.late and any(outbox_key(r.key, ch) in issued_set for ch in r.channels))
@@ -82,7 +82,6 @@ def issue_digests(
     now = datetime.now(UTC) if now is None else now
     create_outbox(engine)
     due = due_digests(engine, read_model, config, now=now)
-    with engine.begin() as conn:
-        begin_write(conn)
+    with write_transaction(engine) as conn:
         issued = issue(conn, due, now=now)
     return ScanReport(due=len(due), issued=tuple(issued), late=sum(1 for r in due if r.late))
