@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from projections.model import DevelopmentSummary, ReadModel, StatusChange
-from projections.reports import build_report, render
 from projections.reminders import DigestContent, RecipientGroup, build_digest_content
+from projections.reports import build_report, render
 
 __all__ = ["DigestRenderer", "digest_from_developments", "digest_from_report", "render_digest"]
 
