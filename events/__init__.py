@@ -18,8 +18,8 @@ __all__ = [
     "EventRef",
     "InvalidEvent",
     "PartialDate",
-    "Recorded",
     "Precision",
+    "Recorded",
     "Slug",
     "Source",
     "StateCode",
@@ -30,8 +30,8 @@ __all__ = [
     "parse_event_ref",
     "parse_partial_date",
     "state_name",
-    *_vocabulary,
 ]
+__all__ += _vocabulary  # noqa: PLE0605 - the vocabulary module's own list, extended once
 
 EVENT_TYPES: dict[str, type[Development]] = {
     cls.__name__: cls

@@ -32,10 +32,10 @@ def test_demo_on_the_embedded_default(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "38 events stored" in result.stdout
     assert "Pakistan (PAK)" in result.stdout  # the chair passed from Kyrgyzstan at the XXII meeting
-    assert "sco-joint-action-extremism-2018" in result.stdout.replace("\n", "") or "sco-joint-action" in result.stdout
+    assert "sco-joint-action" in result.stdout  # the open commitment (the table may wrap its id)
     assert (tmp_path / "tracker.sqlite").exists()
     report = (tmp_path / "demo-report.html").read_text(encoding="utf-8")
-    assert "<svg" in report and "Pakistan" in report or "PAK" in report
+    assert "<svg" in report and "PAK" in report
     again = run("demo", cwd=tmp_path)
     assert again.returncode == 0 and "0 events stored, 38 already present" in again.stdout
 
