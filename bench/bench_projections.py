@@ -1,0 +1,258 @@
+"""Projection throughput, query latency and rebuild memory.
+
+Run: PYTHONPATH=. .venv/bin/python bench/bench_projections.py [--events 100000] [--postgres URL]
+     [--million] [--profile]
+
+1. rebuild rate: `Projector.rebuild()` of N stored events against the raw rate of reading the
+   same stored rows and orjson-decoding their state column (goal on SQLite: >= 0.25);
+2. past vs current: latency of one commitment's status as of a past date
+   (`read_model().status(stream, as_of=...)`) with N events stored, against its current status
+   from the views (one view row, and `commitments(body_id=...)` of a body holding only it)
+   (goal: within 3x);
+3. with --million: peak RSS (VmHWM) of a child process rebuilding 100k, 300k and 1M events
+   (each store imported by another child first), to show memory stays flat as the log grows.
+
+Data is loaded with `Tracker.import_events` (the bulk path). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+
+from projections.views import COMMITMENT, CommitmentRow  # noqa: E402
+from tests.builders import SCO_2018, event, sco_world  # noqa: E402
+from tracker.app import Tracker  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
+
+REBUILD_GOAL = 0.25
+LATENCY_GOAL = 3.0
+PER_COMMITMENT = 10  # one CommitmentUndertaken and nine ProgressAssessed
+LEVELS = ("not_started", "limited", "substantial", "complete")
+SOLO_BODY = "bench-solo"
+
+
+def lines(events_wanted: int) -> Iterator[bytes]:
+    """The SCO world, a body holding one commitment, then commitments of ten events each."""
+    yield from (orjson.dumps(e) for e in sco_world())
+    yield orjson.dumps(event("BodyEstablished", "2010", body_id=SOLO_BODY, organization_id="sco",
+                             names={"en": "Solo"}, rotation={"kind": "host_of_next_meeting"}))
+    for i in range(max(1, events_wanted // PER_COMMITMENT)):
+        cid = f"bench-{i:07d}"
+        body = SOLO_BODY if i == 0 else "sco-prosecutors-general"
+        yield orjson.dumps(event("CommitmentUndertaken", "2018-09-20", commitment_id=cid, organization_id="sco",
+                                 body_id=body, parties=SCO_2018[: 2 + i % 6], title=f"Commitment {i}",
+                                 text="Consolidate efforts", due_on="2030"))
+        for j in range(PER_COMMITMENT - 1):
+            yield orjson.dumps(event("ProgressAssessed", f"{2019 + j % 7}-{1 + j:02d}-15", commitment_id=cid,
+                                     party=SCO_2018[j % 2], level=LEVELS[(i + j) % 4], evidence=f"report {j}"))
+
+
+@contextmanager
+def store(postgres: str | None) -> Iterator[str]:
+    if postgres:
+        import tests.pg as pg
+        from tests.pg import throwaway_database  # only with --postgres
+
+        pg.ADMIN_URL = postgres
+        with throwaway_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{Path(directory) / 'bench.sqlite'}"
+
+
+def load(url: str, events_wanted: int) -> Tracker:
+    tracker = Tracker(Settings(database_url=url))
+    started = time.perf_counter()
+    report = tracker.import_events(lines(events_wanted))
+    elapsed = time.perf_counter() - started
+    print(f"  loaded {report.stored:,} events with import_events in {elapsed:.1f} s "
+          f"({report.stored / elapsed:,.0f} events/s)")
+    return tracker
+
+
+def raw_decode_rate(tracker: Tracker) -> tuple[int, float]:
+    """Read every stored row in the rebuild's order and orjson.loads its state: events/s."""
+    recorder: Any = tracker.event_log.recorder
+    table = recorder.events_table_name
+    if tracker.event_log.is_postgres:
+        table = f'"{recorder.datastore.schema}"."{table}"'
+    statement = text(f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                     "ORDER BY originator_id, originator_version")
+    count = 0
+    started = time.perf_counter()
+    with tracker.engine.connect() as conn:
+        for _, _, _, state in conn.execution_options(stream_results=True, yield_per=2000).execute(statement):
+            orjson.loads(state)
+            count += 1
+    return count, count / (time.perf_counter() - started)
+
+
+def timed(call: Any, repeat: int) -> float:
+    """Median seconds of `call()` over `repeat` runs (after one warm-up)."""
+    call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def profile(call: Any, top: int = 18) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    call()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    print(out.getvalue())
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
+def bench_rebuild(tracker: Tracker, do_profile: bool) -> None:
+    print("1. rebuild rate")
+    stored, raw_rate = raw_decode_rate(tracker)
+    started = time.perf_counter()
+    tracker.projector.rebuild()
+    elapsed = time.perf_counter() - started
+    rate = stored / elapsed
+    ratio = rate / raw_rate
+    print(f"  raw read + orjson.loads: {raw_rate:,.0f} events/s ({stored:,} events)")
+    print(f"  Projector.rebuild():     {rate:,.0f} events/s ({elapsed:.1f} s)")
+    print(f"  ratio {ratio:.3f} (goal >= {REBUILD_GOAL} on SQLite): {'met' if ratio >= REBUILD_GOAL else 'MISSED'}")
+    if do_profile:
+        profile(tracker.projector.rebuild)
+
+
+def bench_latency(tracker: Tracker, do_profile: bool) -> None:
+    print(f"2. one commitment's status, {tracker.event_log.max_position():,} events stored")
+    stream = "commitment:bench-0000000"
+    cid = stream.partition(":")[2]
+    tracker.projector.catch_up()
+    model = tracker.read_model(catch_up=False)
+
+    def past() -> Any:
+        return model.status(stream, as_of=date(2022, 6, 30))
+
+    def current_row() -> Any:
+        with tracker.engine.connect() as conn:
+            doc = conn.execute(select(CommitmentRow.doc).where(CommitmentRow.commitment_id == cid)).scalar_one()
+        return COMMITMENT.validate_python(doc)
+
+    def current_query() -> Any:
+        return [c for c in model.commitments(body_id=SOLO_BODY) if c.commitment_id == cid]
+
+    def current_status() -> Any:
+        return model.status(stream)
+
+    assert past() is not None and current_query() and current_row().commitment_id == cid
+    figures = {name: timed(call, 200) for name, call in (
+        ("status(stream, as_of=2022-06-30) [events]", past),
+        ("status(stream) now [events]", current_status),
+        ("commitments(body_id=solo) now [views]", current_query),
+        ("one view row + validate [views]", current_row),
+    )}
+    for name, seconds in figures.items():
+        print(f"  {name:45s} {seconds * 1000:8.3f} ms (median of 200)")
+    ratio = figures["status(stream, as_of=2022-06-30) [events]"] / figures["commitments(body_id=solo) now [views]"]
+    print(f"  past / current (commitments query) = {ratio:.2f}x (goal <= {LATENCY_GOAL}x): "
+          f"{'met' if ratio <= LATENCY_GOAL else 'MISSED'}")
+    ratio_row = figures["status(stream, as_of=2022-06-30) [events]"] / figures["one view row + validate [views]"]
+    print(f"  past / current (one view row)      = {ratio_row:.2f}x")
+    if do_profile:
+        def many() -> None:
+            for _ in range(200):
+                past()
+        profile(many, top=12)
+
+
+CHILD_IMPORT = """
+import sys
+sys.path.insert(0, sys.argv[3])
+from bench.bench_projections import lines
+from tracker.app import Tracker
+from tracker.settings import Settings
+Tracker(Settings(database_url=sys.argv[1])).import_events(lines(int(sys.argv[2])))
+"""
+
+CHILD_REBUILD = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from tracker.app import Tracker
+from tracker.settings import Settings
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1])
+tracker = Tracker(Settings(database_url=sys.argv[1]))
+before = hwm()
+started = time.perf_counter()
+tracker.projector.rebuild()
+print(before, hwm(), time.perf_counter() - started, tracker.event_log.max_position())
+"""
+
+
+def bench_memory(sizes: list[int]) -> None:
+    print("3. peak RSS of a rebuild (child process per size, SQLite)")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as directory:
+            url = f"sqlite:///{Path(directory) / 'mem.sqlite'}"
+            subprocess.run([sys.executable, "-c", CHILD_IMPORT, url, str(size), str(ROOT)], check=True, cwd=ROOT)
+            out = subprocess.run([sys.executable, "-c", CHILD_REBUILD, url, str(ROOT)], check=True, cwd=ROOT,
+                                 capture_output=True, text=True).stdout.split()
+            before, after, seconds, events = int(out[0]), int(out[1]), float(out[2]), int(out[3])
+            print(f"  {events:>9,} events: peak RSS {after / 1024:7.1f} MiB (at start {before / 1024:6.1f} MiB), "
+                  f"rebuild {seconds:.1f} s ({events / seconds:,.0f} events/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--postgres", metavar="URL", help="admin URL: also run 1 and 2 on a throwaway database")
+    parser.add_argument("--million", action="store_true", help="peak memory of rebuilds up to 1,000,000 events")
+    parser.add_argument("--sizes", default="100000,300000,1000000", help="sizes for --million")
+    parser.add_argument("--profile", action="store_true", help="cProfile the rebuild and the past query")
+    args = parser.parse_args()
+    random.seed(1)
+    backends: list[tuple[str, str | None]] = [("SQLite", None)]
+    if args.postgres:
+        backends.append(("PostgreSQL", args.postgres))
+    for name, postgres in backends:
+        print(f"== {name}, {args.events:,} events")
+        with store(postgres) as url:
+            tracker = load(url, args.events)
+            try:
+                bench_rebuild(tracker, args.profile)
+                bench_latency(tracker, args.profile)
+            finally:
+                tracker.close()
+    if args.million:
+        bench_memory([int(s) for s in args.sizes.split(",")])
+
+
+if __name__ == "__main__":
+    main()
