@@ -313,14 +313,14 @@ class Queries:
         """What needs a person's review, from the entities and the presidencies."""
         day, known, current = self._times(as_of, known_at)
         if current:
-            query = select(ReviewItemRow)
+            query = select(ReviewItemRow.kind, ReviewItemRow.stream, ReviewItemRow.message, ReviewItemRow.refs)
             if organization_id is not None:
                 query = query.where(ReviewItemRow.organization_id == organization_id)
             if body_id is not None:
                 query = query.where(ReviewItemRow.body_id == body_id)
             with self.engine.connect() as conn:
-                rows = conn.execute(query.order_by(ReviewItemRow.stream, ReviewItemRow.id)).scalars().all()
-                return [ReviewItem(r.kind, r.stream, r.message, tuple(r.refs)) for r in rows]
+                rows = conn.execute(query.order_by(ReviewItemRow.stream, ReviewItemRow.id)).all()
+            return [ReviewItem(kind, stream, message, tuple(refs)) for kind, stream, message, refs in rows]
         items: list[ReviewItem] = []
         for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):
             for stream in self._streams(kind, organization_id, body_id):

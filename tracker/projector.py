@@ -84,6 +84,10 @@ class Projector:
         """Apply every event recorded after the views' position; returns how many."""
         applied = 0
         batches = 0
+        # A cheap look first: most queries find the views current, and taking the
+        # tracking row's lock for nothing would make every reader queue behind writers.
+        if self.log.max_position() <= self.position():
+            return 0
         while max_batches is None or batches < max_batches:
             with self._locked() as (conn, position):
                 batch = self.log.read(position, self.batch_size)
