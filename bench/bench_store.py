@@ -1,0 +1,520 @@
+"""Event store throughput and memory: the Tracker's writes against raw inserts of the same stored rows.
+
+Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--records 2000]
+     [--postgres URL | --no-postgres] [--million] [--profile]
+
+1. single recording: `Tracker.record()` of ProgressAssessed events, one per call, against a plain
+   autocommit INSERT per row of the same stored rows (same schema, same bytes, same durability);
+2. bulk import: `Tracker.import_events()` of a JSON Lines file against one transaction of
+   `executemany` (SQLite) or COPY (PostgreSQL) of the same rows;
+3. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
+   SQLite, to show memory stays flat as the file grows.
+
+It prints figures and the goals next to them; it asserts nothing and always exits 0 on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+import events as ev  # noqa: E402
+from tests.builders import SCO_2018, event, sco_world  # noqa: E402
+from tracker.app import Tracker  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
+from tracker.store import encode  # noqa: E402
+
+RECORD_GOAL = 0.4  # SQLite: Tracker.record() rate / raw single-row insert rate
+IMPORT_GOAL = 0.10  # SQLite: Tracker.import_events() rate / raw executemany rate
+RECORD_BLOCK = 100  # single recordings timed in blocks alternating with the raw inserts
+WARMUP = 100  # single recordings (and raw inserts) done before the clock starts
+RECORD_COMMITMENTS = 100
+ASSESSMENTS_PER_COMMITMENT = 9
+LEVELS = ("no_evidence", "not_started", "limited", "substantial", "complete")
+DEFAULT_POSTGRES = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+MILLION_SIZES = (100_000, 300_000, 1_000_000)
+
+Row = tuple[str, int, str, bytes]
+T = TypeVar("T")
+
+
+# --- workload -------------------------------------------------------------------------------
+
+
+def setup_events() -> list[dict[str, Any]]:
+    """The organization, its members, a body and a meeting every commitment hangs on."""
+    return sco_world()[:-1]
+
+
+def commitment(i: int) -> dict[str, Any]:
+    """One realistic CommitmentUndertaken, `c{i}`."""
+    return event(
+        "CommitmentUndertaken", "2018-09-20", commitment_id=f"c{i}", organization_id="sco",
+        body_id="sco-prosecutors-general", parties=SCO_2018, title=f"Joint action {i}",
+        text="Consolidate efforts against terrorism, separatism and extremism; exchange information "
+             "on wanted persons and hold joint training of prosecutors.",
+        origin={"kind": "meeting", "id": "sco-prosecutors-general/16"}, due_on="2021-12",
+    )
+
+
+def assessment(i: int, j: int) -> dict[str, Any]:
+    """The j-th ProgressAssessed of commitment `c{i}` (distinct content, by one party)."""
+    return event(
+        "ProgressAssessed", f"{2019 + j // 12}-{j % 12 + 1:02d}", commitment_id=f"c{i}",
+        party=SCO_2018[j % len(SCO_2018)], level=LEVELS[j % len(LEVELS)],
+        assessor="SCO secretariat", note=f"assessment {j} of c{i}",
+    )
+
+
+def bulk_lines(commitments: int) -> Iterator[bytes]:
+    """The import file, streamed: setup, then each commitment followed by its assessments."""
+    for data in setup_events():
+        yield orjson.dumps(data) + b"\n"
+    for i in range(commitments):
+        yield orjson.dumps(commitment(i)) + b"\n"
+        for j in range(ASSESSMENTS_PER_COMMITMENT):
+            yield orjson.dumps(assessment(i, j)) + b"\n"
+
+
+def write_jsonl(path: Path, lines: Iterable[bytes]) -> int:
+    """Write lines to disk as they come (never all in memory); returns how many."""
+    count = 0
+    with path.open("wb") as out:
+        for line in lines:
+            out.write(line)
+            count += 1
+    return count
+
+
+def commitments_for(events_wanted: int) -> int:
+    """How many commitments (each 1 + 9 events) give about `events_wanted` events with the setup."""
+    return max(1, (events_wanted - len(setup_events())) // (1 + ASSESSMENTS_PER_COMMITMENT))
+
+
+def encoded_rows(items: Iterable[dict[str, Any] | bytes]) -> list[Row]:
+    """The stored rows the Tracker would write for these events, built with tracker.store.encode."""
+    versions: dict[str, int] = {}
+    recorded_at = datetime.now(UTC)
+    rows: list[Row] = []
+    for item in items:
+        development = ev.parse_event(orjson.loads(item) if isinstance(item, bytes) else item)
+        stream = development.stream
+        versions[stream] = version = versions.get(stream, 0) + 1
+        stored = encode(stream, version, recorded_at, development)
+        rows.append((str(stored.originator_id), stored.originator_version, stored.topic, stored.state))
+    return rows
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    """Where one side of a comparison runs: a fresh SQLite file or PostgreSQL database each time."""
+
+    name: str
+    workdir: Path
+    admin_url: str | None = None
+
+    @contextlib.contextmanager
+    def fresh(self, label: str) -> Iterator[str]:
+        """A URL to a new, empty database, removed afterwards."""
+        if self.admin_url is None:
+            path = self.workdir / f"{label}-{uuid.uuid4().hex[:8]}.sqlite"
+            try:
+                yield f"sqlite:///{path}"
+            finally:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        name = f"bench_store_{label}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class Schema:
+    """How the Tracker's store is laid out and made durable, copied to the raw baseline."""
+
+    create: list[str]
+    table: str
+    synchronous: int | None = None  # SQLite's PRAGMA synchronous on eventsourcing's connection
+    journal_mode: str | None = None
+
+
+def schema_of(tracker: Tracker) -> Schema:
+    """The Tracker's table DDL, table name and (SQLite) journal mode and synchronous setting."""
+    recorder: Any = tracker.recorder
+    if tracker.event_log.is_postgres:
+        statements = [s.as_string() for s in recorder.sql_create_statements]
+        # The table and its notification index; the type and function are unused with DB functions off.
+        create = [s for s in statements if s.startswith(("CREATE TABLE", "CREATE UNIQUE INDEX"))]
+        return Schema(create, f'"{recorder.datastore.schema}"."{recorder.events_table_name}"')
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute("PRAGMA synchronous")
+        synchronous = int(curs.fetchone()[0])
+        curs.execute("PRAGMA journal_mode")
+        journal_mode = str(curs.fetchone()[0])
+    return Schema(list(recorder.create_table_statements), recorder.events_table_name, synchronous, journal_mode)
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a sqlite:/// URL."""
+    return url.removeprefix("sqlite:///")
+
+
+@contextlib.contextmanager
+def raw_connection(url: str, schema: Schema) -> Iterator[Any]:
+    """A plain driver connection in autocommit mode, with the Tracker's table and durability."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(sqlite_path(url), isolation_level=None)
+        conn.execute(f"PRAGMA journal_mode={schema.journal_mode}")
+        conn.execute(f"PRAGMA synchronous={schema.synchronous}")
+        for statement in schema.create:
+            conn.execute(statement)
+        try:
+            yield conn
+        finally:
+            conn.close()
+        return
+    with psycopg.connect(url, autocommit=True) as pg:
+        for statement in schema.create:
+            pg.execute(statement)
+        yield pg
+
+
+def insert_statement(url: str, schema: Schema) -> str:
+    """The plain single-row INSERT into the Tracker's table."""
+    marker = "?" if url.startswith("sqlite") else "%s"
+    columns = "originator_id, originator_version, topic, state"
+    return f"INSERT INTO {schema.table} ({columns}) VALUES ({marker}, {marker}, {marker}, {marker})"
+
+
+def raw_bulk(conn: Any, url: str, schema: Schema, rows: list[Row]) -> None:
+    """All rows in one transaction: executemany on SQLite, COPY on PostgreSQL."""
+    if url.startswith("sqlite"):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(insert_statement(url, schema), rows)
+        conn.execute("COMMIT")
+        return
+    with conn.transaction(), conn.cursor() as curs:
+        columns = "originator_id, originator_version, topic, state"
+        with curs.copy(f"COPY {schema.table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One comparison: the Tracker's rate against the raw rate of the same rows."""
+
+    backend: str
+    what: str
+    events: int
+    tracker_s: float
+    raw_s: float
+    goal: float | None
+
+    @property
+    def ratio(self) -> float:
+        """Tracker rate / raw rate."""
+        return self.raw_s / self.tracker_s
+
+
+def timed(fn: Callable[[], T], profiler: cProfile.Profile | None = None) -> tuple[float, T]:
+    """Seconds `fn` takes (under the profiler when given), and its result."""
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    try:
+        result = fn()
+    finally:
+        if profiler is not None:
+            profiler.disable()
+    return time.perf_counter() - start, result
+
+
+def single_recording(backend: Backend, records: int, profiler: cProfile.Profile | None) -> Figure:
+    """Tracker.record() one event per call against one autocommit INSERT per stored row."""
+    setup = [*setup_events(), *(commitment(i) for i in range(RECORD_COMMITMENTS))]
+    developments = [
+        assessment(n % RECORD_COMMITMENTS, n // RECORD_COMMITMENTS) for n in range(WARMUP + records)
+    ]
+    warm, measured = developments[:WARMUP], developments[WARMUP:]
+
+    rows = encoded_rows([*setup, *developments])
+    setup_rows, warm_rows = rows[: len(setup)], rows[len(setup): len(setup) + WARMUP]
+    measured_rows = rows[len(setup) + WARMUP:]
+    tracker_s = raw_s = 0.0
+    with backend.fresh("record") as url, backend.fresh("raw-record") as raw_url:
+        tracker = Tracker(Settings(database_url=url))
+        try:
+            schema = schema_of(tracker)
+            tracker.import_events(orjson.dumps(d) for d in setup)
+            with raw_connection(raw_url, schema) as conn:
+                raw_bulk(conn, raw_url, schema, setup_rows)
+                statement = insert_statement(raw_url, schema)
+                for data, row in zip(warm, warm_rows, strict=True):
+                    tracker.record(data)
+                    conn.execute(statement, row)
+                # Interleaved blocks, so drift in the disk's fsync latency falls on both sides alike.
+                for first in range(0, records, RECORD_BLOCK):
+                    block = slice(first, first + RECORD_BLOCK)
+
+                    def record_block(block: slice = block) -> int:
+                        return sum(tracker.record(data).stored for data in measured[block])
+
+                    def insert_block(block: slice = block) -> None:
+                        for row in measured_rows[block]:
+                            conn.execute(statement, row)  # autocommit: one transaction (one commit) per row
+
+                    seconds, stored = timed(record_block, profiler)
+                    tracker_s += seconds
+                    if stored != len(measured[block]):
+                        raise RuntimeError(f"recorded {stored} of {len(measured[block])}")
+                    raw_s += timed(insert_block)[0]
+        finally:
+            tracker.close()
+    return Figure(backend.name, "single record()", records, tracker_s, raw_s,
+                  RECORD_GOAL if backend.admin_url is None else None)
+
+
+def bulk_import(backend: Backend, path: Path, lines: int, profiler: cProfile.Profile | None) -> Figure:
+    """Tracker.import_events() of the file against one transaction of executemany / COPY."""
+    with backend.fresh("import") as url:
+        tracker = Tracker(Settings(database_url=url))
+        try:
+            schema = schema_of(tracker)
+
+            def import_all() -> int:
+                with path.open("rb") as src:
+                    return tracker.import_events(src).stored
+
+            tracker_s, stored = timed(import_all, profiler)
+            if stored != lines:
+                raise RuntimeError(f"imported {stored} of {lines}")
+        finally:
+            tracker.close()
+
+    with path.open("rb") as src:
+        rows = encoded_rows(src)
+    with backend.fresh("raw-import") as url, raw_connection(url, schema) as conn:
+        raw_s, _ = timed(lambda: raw_bulk(conn, url, schema, rows))
+    return Figure(backend.name, "bulk import_events()", lines, tracker_s, raw_s,
+                  IMPORT_GOAL if backend.admin_url is None else None)
+
+
+def warm_up(backend: Backend, path: Path) -> None:
+    """Import a small file once, so first-use costs (imports, validators, caches) stay off the clock."""
+    small = path.with_name("warmup.jsonl")
+    write_jsonl(small, bulk_lines(50))
+    with backend.fresh("warmup") as url:
+        tracker = Tracker(Settings(database_url=url))
+        try:
+            with small.open("rb") as src:
+                tracker.import_events(src)
+        finally:
+            tracker.close()
+    small.unlink()
+
+
+def child_import(path: str, url: str) -> None:
+    """In a child process: import the file, then print JSON with the seconds, count and peak RSS."""
+    start = time.perf_counter()
+    tracker = Tracker(Settings(database_url=url))
+    stored = 0
+    try:
+        with open(path, "rb") as src:
+            stored = tracker.import_events(src).stored
+    finally:
+        tracker.close()
+    seconds = time.perf_counter() - start
+    status = Path("/proc/self/status").read_text().splitlines()
+    hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(json.dumps({"stored": stored, "seconds": seconds, "vmhwm_kb": hwm}))
+
+
+def memory_run(workdir: Path, sizes: Iterable[int]) -> list[tuple[int, int, float, int]]:
+    """(lines, stored, seconds, peak RSS KiB) of a child importing each size into a fresh SQLite file."""
+    backend = Backend("sqlite", workdir)
+    out: list[tuple[int, int, float, int]] = []
+    for size in (0, *sizes):
+        path = workdir / f"million-{size}.jsonl"
+        start = time.perf_counter()
+        lines = write_jsonl(path, bulk_lines(commitments_for(size)) if size else iter(()))
+        made = time.perf_counter() - start
+        with backend.fresh("million") as url:
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            done = subprocess.run(
+                [sys.executable, __file__, "--child-import", str(path), url],
+                check=True, capture_output=True, text=True, env=env,
+            )
+        path.unlink()
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        out.append((lines, result["stored"], result["seconds"], result["vmhwm_kb"]))
+        print(f"  {lines:>9,} lines: file written in {made:5.1f}s, imported in {result['seconds']:6.1f}s, "
+              f"peak RSS {result['vmhwm_kb'] / 1024:6.1f} MiB", flush=True)
+    return out
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def environment(postgres_url: str | None) -> list[str]:
+    """Python, SQLite, PostgreSQL and library versions, and the machine."""
+    lines = [
+        f"python      {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}",
+        f"cpus        {os.cpu_count()} (load average now {', '.join(f'{x:.2f}' for x in os.getloadavg())}: "
+        "other work on the machine shows up in the figures)",
+        f"sqlite      {sqlite3.sqlite_version} (journal and synchronous: as eventsourcing's connection)",
+        f"libraries   eventsourcing {metadata.version('eventsourcing')}, psycopg {metadata.version('psycopg')}, "
+        f"pydantic {metadata.version('pydantic')}, orjson {metadata.version('orjson')}",
+    ]
+    if postgres_url is not None:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            row = conn.execute("SELECT current_setting('server_version'), current_setting('synchronous_commit'), "
+                               "current_setting('fsync')").fetchone()
+        if row is not None:
+            lines.append(f"postgresql  {row[0]} (synchronous_commit={row[1]}, fsync={row[2]})")
+    return lines
+
+
+def print_table(figures: list[Figure]) -> None:
+    """The figures as one table: rates, ratio, and the goal next to it."""
+    header = (f"{'backend':<10} {'measure':<22} {'events':>8} {'tracker ev/s':>13} {'raw ev/s':>11} "
+              f"{'extra ms/ev':>12} {'ratio':>7}  goal (ratio = tracker rate / raw rate)")
+    print(header)
+    print("-" * len(header))
+    for f in figures:
+        goal = "-" if f.goal is None else f">= {f.goal:.2f} {'met' if f.ratio >= f.goal else 'MISSED'}"
+        extra = (f.tracker_s - f.raw_s) / f.events * 1000
+        print(f"{f.backend:<10} {f.what:<22} {f.events:>8,} {f.events / f.tracker_s:>13,.0f} "
+              f"{f.events / f.raw_s:>11,.0f} {extra:>12.3f} {f.ratio:>7.3f}  {goal}")
+
+
+def print_profile(label: str, profiler: cProfile.Profile, top: int = 18) -> None:
+    """The functions that cost most time (own time), from the measured Tracker calls only."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    print(f"\n--- profile: {label} (sorted by own time) ---")
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+
+
+def postgres_admin(args: argparse.Namespace) -> str | None:
+    """The PostgreSQL admin URL to create throwaway databases with, or None (unreachable or off)."""
+    if args.no_postgres:
+        return None
+    try:
+        with psycopg.connect(args.postgres, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # any failure means: skip PostgreSQL, and say why
+        print(f"PostgreSQL skipped: {args.postgres} not reachable ({str(exc).strip().splitlines()[0]})")
+        return None
+    return str(args.postgres)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run every measurement, print the figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000, help="events in the bulk import file")
+    parser.add_argument("--records", type=int, default=2_000, help="single record() calls measured")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL to create throwaway databases")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--million", action="store_true", help="also peak memory importing 100k/300k/1M events")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=list(MILLION_SIZES),
+                        help="file sizes for --million (comma separated)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the Tracker side and print top costs")
+    parser.add_argument("--child-import", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_import:
+        child_import(*args.child_import)
+        return 0
+
+    started = time.perf_counter()
+    admin = postgres_admin(args)
+    print("environment")
+    for line in environment(admin):
+        print(f"  {line}")
+    with tempfile.TemporaryDirectory(prefix="bench_store_") as tmp:
+        workdir = Path(tmp)
+        backends = [Backend("sqlite", workdir)] + ([Backend("postgres", workdir, admin)] if admin else [])
+        path = workdir / "import.jsonl"
+        lines = write_jsonl(path, bulk_lines(commitments_for(args.events)))
+        print(f"  temp dir    {workdir} ({path.stat().st_size / 1e6:.1f} MB import file, {lines:,} events; "
+              f"single recording: {args.records:,} ProgressAssessed over {RECORD_COMMITMENTS} commitments "
+              f"after {WARMUP} warm-up)\n", flush=True)
+        figures: list[Figure] = []
+        profiles: list[tuple[str, cProfile.Profile]] = []
+        for backend in backends:
+            warm_up(backend, path)
+            for label in ("single record()", "bulk import_events()"):
+                profiler = cProfile.Profile() if args.profile else None
+                t0 = time.perf_counter()
+                if label == "single record()":
+                    figures.append(single_recording(backend, args.records, profiler))
+                else:
+                    figures.append(bulk_import(backend, path, lines, profiler))
+                print(f"  {backend.name}: {label} measured ({time.perf_counter() - t0:.1f}s with baseline)",
+                      flush=True)
+                if profiler is not None:
+                    profiles.append((f"{backend.name} {label}", profiler))
+        print()
+        print_table(figures)
+        for label, profiler in profiles:
+            print_profile(label, profiler)
+
+        if args.million:
+            print("\npeak memory importing into SQLite (child process per size; 0 = interpreter + imports)")
+            t0 = time.perf_counter()
+            results = memory_run(workdir, args.sizes)
+            base = results[0][3]
+            print(f"\n{'lines':>10} {'stored':>10} {'import s':>9} {'events/s':>9} {'peak RSS MiB':>13} "
+                  f"{'over base MiB':>14}")
+            for lines_n, stored, seconds, hwm in results:
+                rate = f"{stored / seconds:9,.0f}" if stored else f"{'-':>9}"
+                print(f"{lines_n:>10,} {stored:>10,} {seconds:>9.1f} {rate} {hwm / 1024:>13.1f} "
+                      f"{(hwm - base) / 1024:>14.1f}")
+            growth = (results[-1][3] - results[1][3]) / 1024 if len(results) > 2 else 0.0
+            print(f"peak RSS growth from {results[1][0]:,} to {results[-1][0]:,} lines: {growth:+.1f} MiB "
+                  f"(goal: flat); memory section took {time.perf_counter() - t0:.0f}s")
+    print(f"\ntotal {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
