@@ -7,6 +7,7 @@ the same transaction as the rows) says what has been applied.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -45,8 +46,11 @@ __all__ = [
     "PresidencyTermRow",
     "ProposalRow",
     "ReviewItemRow",
+    "RowBatch",
     "TrackingRow",
     "ViewBase",
+    "derive_entity",
+    "organization_of_body",
     "refresh_entity",
     "refresh_presidency",
 ]
@@ -206,7 +210,58 @@ class EventSource(Protocol):
 _NOW = datetime.max.replace(tzinfo=UTC)
 
 
-def _scope_of_body(conn: Connection, body_id: str) -> str | None:
+class RowBatch:
+    """View rows derived from a batch of entities, written with one executemany per table."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        self.streams: list[str] = []
+        self.bodies: dict[str, str] = {}  # body id -> organization id, for meetings later in the batch
+
+    def add(self, table: Any, row: dict[str, Any]) -> None:
+        """Queue one row for `table`."""
+        self.rows[table].append(row)
+
+    def write(self, conn: Connection, *, replace: bool = True) -> None:
+        """Delete the batch's entities' old rows (unless the views were just emptied), then insert."""
+        if replace and self.streams:
+            _clear(conn, self.streams)
+        # Parents first, in metadata order; one statement per table keeps compilation and
+        # cache-key work per batch rather than per row (the JSON docs differ in every row).
+        for table in ViewBase.metadata.sorted_tables:
+            items = self.rows.get(table)
+            if items:
+                conn.execute(insert(table), items)
+
+
+def _clear(conn: Connection, streams: Sequence[str]) -> None:
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for stream in streams:
+        kind, _, entity_id = stream.partition(":")
+        by_kind[kind].append(entity_id)
+    keys: dict[str, Any] = {
+        "commitment": CommitmentRow.commitment_id,
+        "proposal": ProposalRow.proposal_id,
+        "document": DocumentRow.document_id,
+        "meeting": MeetingRow.meeting_id,
+    }
+    for start in range(0, len(streams), 500):  # stay under the bound-parameter limits
+        chunk = list(streams[start : start + 500])
+        conn.execute(delete(ReviewItemRow).where(ReviewItemRow.stream.in_(chunk), ReviewItemRow.source == "entity"))
+        conn.execute(delete(EntityRow).where(EntityRow.stream.in_(chunk)))
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            if kind in keys:
+                conn.execute(delete(keys[kind].class_).where(keys[kind].in_(chunk)))
+            if kind == "document":
+                conn.execute(delete(DocumentPartyRow).where(DocumentPartyRow.document_id.in_(chunk)))
+
+
+def organization_of_body(conn: Connection, batch: RowBatch, body_id: str) -> str | None:
+    """The organization of a body: from this batch if it is being written, else from the views."""
+    if body_id in batch.bodies:
+        return batch.bodies[body_id]
     return conn.execute(
         select(EntityRow.organization_id).where(EntityRow.stream == f"body:{body_id}")
     ).scalar_one_or_none()
@@ -214,23 +269,18 @@ def _scope_of_body(conn: Connection, body_id: str) -> str | None:
 
 def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -> None:
     """Rewrite every row derived from one entity's stream (idempotent)."""
+    batch = RowBatch()
+    derive_entity(conn, batch, stream, records)
+    batch.write(conn)
+
+
+def derive_entity(conn: Connection, batch: RowBatch, stream: str, records: Sequence[Recorded]) -> None:
+    """Add the rows derived from one entity's stream to `batch` (nothing when it no longer exists)."""
+    batch.streams.append(stream)
     kind, _, entity_id = stream.partition(":")
     organization_id: str | None = None
     body_id: str | None = None
     title: str | None = None
-    keys: dict[str, Any] = {
-        "commitment": CommitmentRow.commitment_id,
-        "proposal": ProposalRow.proposal_id,
-        "document": DocumentRow.document_id,
-        "meeting": MeetingRow.meeting_id,
-    }
-    if kind in keys:
-        conn.execute(delete(keys[kind].class_).where(keys[kind] == entity_id))
-    if kind == "document":
-        conn.execute(delete(DocumentPartyRow).where(DocumentPartyRow.document_id == entity_id))
-    conn.execute(delete(ReviewItemRow).where(ReviewItemRow.stream == stream, ReviewItemRow.source == "entity"))
-    conn.execute(delete(EntityRow).where(EntityRow.stream == stream))
-
     if kind == "organization":
         organization = reduce_organization(records, as_of=END_OF_TIME, known_at=_NOW)
         if organization is None:
@@ -242,16 +292,18 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
         if body is None:
             return
         organization_id, body_id = body.organization_id, body.body_id
+        batch.bodies[body.body_id] = body.organization_id
         title = body.names.get("en") or next(iter(body.names.values()))
     elif kind == "meeting":
         body_of_meeting = records[0].event.body_id if records else None  # type: ignore[attr-defined]
-        organization_id = _scope_of_body(conn, body_of_meeting) if body_of_meeting else None
+        organization_id = organization_of_body(conn, batch, body_of_meeting) if body_of_meeting else None
         meeting = reduce_meeting(records, as_of=END_OF_TIME, known_at=_NOW, organization_id=organization_id or "")
         if meeting is None:
             return
         body_id, title = meeting.body_id, meeting.theme
-        conn.execute(
-            insert(MeetingRow).values(
+        batch.add(
+            MeetingRow.__table__,
+            dict(
                 meeting_id=meeting.meeting_id,
                 organization_id=organization_id or "",
                 body_id=meeting.body_id,
@@ -259,15 +311,16 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
                 starts_earliest=meeting.starts_on.earliest,
                 host_state=meeting.host_state,
                 doc=MEETING.dump_python(meeting, mode="json"),
-            )
+            ),
         )
     elif kind == "proposal":
         proposal = reduce_proposal(records, as_of=END_OF_TIME, known_at=_NOW)
         if proposal is None:
             return
         organization_id, body_id, title = proposal.organization_id, proposal.body_id, proposal.title
-        conn.execute(
-            insert(ProposalRow).values(
+        batch.add(
+            ProposalRow.__table__,
+            dict(
                 proposal_id=proposal.proposal_id,
                 organization_id=proposal.organization_id,
                 body_id=proposal.body_id,
@@ -275,15 +328,16 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
                 status=proposal.status,
                 supporters=list(proposal.supporters),
                 doc=PROPOSAL.dump_python(proposal, mode="json"),
-            )
+            ),
         )
     elif kind == "commitment":
         commitment = reduce_commitment(records, as_of=END_OF_TIME, known_at=_NOW)
         if commitment is None:
             return
         organization_id, body_id, title = commitment.organization_id, commitment.body_id, commitment.title
-        conn.execute(
-            insert(CommitmentRow).values(
+        batch.add(
+            CommitmentRow.__table__,
+            dict(
                 commitment_id=commitment.commitment_id,
                 organization_id=commitment.organization_id,
                 body_id=commitment.body_id,
@@ -296,43 +350,42 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
                 last_development_on=commitment.last_development.occurred_on.latest,
                 last_development_ref=commitment.last_development.ref,
                 doc=COMMITMENT.dump_python(commitment, mode="json"),
-            )
+            ),
         )
     elif kind == "document":
         document = reduce_document(records, as_of=END_OF_TIME, known_at=_NOW)
         if document is None:
             return
         organization_id, body_id, title = document.organization_id, document.body_id, document.title
-        conn.execute(
-            insert(DocumentRow).values(
+        batch.add(
+            DocumentRow.__table__,
+            dict(
                 document_id=document.document_id,
                 organization_id=document.organization_id,
                 body_id=document.body_id,
                 kind=document.kind,
                 in_force=document.in_force,
                 doc=DOCUMENT.dump_python(document, mode="json"),
-            )
+            ),
         )
-        if document.parties:
-            conn.execute(
-                insert(DocumentPartyRow),
-                [
-                    {
-                        "document_id": document.document_id,
-                        "state": p.state,
-                        "status": p.status,
-                        "signed_on": p.signed_on.text if p.signed_on else None,
-                        "consent_on": p.consent_on.text if p.consent_on else None,
-                        "denounced_on": p.denounced_on.text if p.denounced_on else None,
-                    }
-                    for p in document.parties
-                ],
+        for p in document.parties:
+            batch.add(
+                DocumentPartyRow.__table__,
+                {
+                    "document_id": document.document_id,
+                    "state": p.state,
+                    "status": p.status,
+                    "signed_on": p.signed_on.text if p.signed_on else None,
+                    "consent_on": p.consent_on.text if p.consent_on else None,
+                    "denounced_on": p.denounced_on.text if p.denounced_on else None,
+                },
             )
     else:
         raise ValueError(f"stream: unknown entity kind in {stream!r}")
 
-    conn.execute(
-        insert(EntityRow).values(
+    batch.add(
+        EntityRow.__table__,
+        dict(
             stream=stream,
             kind=kind,
             entity_id=entity_id,
@@ -341,24 +394,20 @@ def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -
             title=title,
             latest_world=max(r.event.occurred_on.earliest for r in records),
             events=len(records),
-        )
+        ),
     )
-    items = review_items(stream, records, as_of=END_OF_TIME, known_at=_NOW)
-    if items:
-        conn.execute(
-            insert(ReviewItemRow),
-            [
-                {
-                    "stream": stream,
-                    "source": "entity",
-                    "organization_id": organization_id,
-                    "body_id": body_id,
-                    "kind": i.kind,
-                    "message": i.message,
-                    "refs": list(i.refs),
-                }
-                for i in items
-            ],
+    for item in review_items(stream, records, as_of=END_OF_TIME, known_at=_NOW):
+        batch.add(
+            ReviewItemRow.__table__,
+            {
+                "stream": stream,
+                "source": "entity",
+                "organization_id": organization_id,
+                "body_id": body_id,
+                "kind": item.kind,
+                "message": item.message,
+                "refs": list(item.refs),
+            },
         )
 
 

@@ -21,9 +21,10 @@ from events import Recorded
 from projections.views import (
     KIND_ORDER,
     EntityRow,
+    RowBatch,
     TrackingRow,
     ViewBase,
-    refresh_entity,
+    derive_entity,
     refresh_presidency,
 )
 from tracker.db import write_transaction
@@ -104,9 +105,14 @@ class Projector:
     def _apply(self, conn: Connection, batch: Sequence[Recorded]) -> None:
         streams = sorted({r.stream for r in batch}, key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
         bodies: set[str] = set()
+        rows = RowBatch()
+        loaded: list[tuple[str, Sequence[Recorded]]] = []
         for stream in streams:
-            records = self.log.load(stream)
-            refresh_entity(conn, stream, records)
+            history = self.log.load(stream)
+            derive_entity(conn, rows, stream, history)
+            loaded.append((stream, history))
+        rows.write(conn)
+        for stream, records in loaded:
             kind, _, entity_id = stream.partition(":")
             if kind == "body":
                 bodies.add(entity_id)
@@ -156,8 +162,11 @@ class Projector:
         # Kinds in order, so a meeting finds its body's organization already written.
         pending.sort(key=lambda item: (KIND_ORDER[item[0].partition(":")[0]], item[0]))
         with self._locked() as (conn, _):
+            rows = RowBatch()
             for stream, records in pending:
-                refresh_entity(conn, stream, records)
+                derive_entity(conn, rows, stream, records)
+            # The views were emptied before the rebuild and each stream comes once: no deletes.
+            rows.write(conn, replace=False)
         return len(pending)
 
     def _streams_in_order(self) -> Iterator[tuple[str, list[Recorded]]]:
