@@ -117,7 +117,9 @@ def decode(stored: StoredEvent) -> tuple[Recorded, str]:
     while version < cls.class_version:
         getattr(cls, f"upcast_v{version}_v{version + 1}")(payload)
         version += 1
-    record = Recorded(
+    # The envelope's fields come from our own store, already typed: skip re-validating them
+    # (the event itself is validated above, which is what upcasting and dates need).
+    record = Recorded.model_construct(
         stream=str(stored.originator_id),
         version=stored.originator_version,
         recorded_at=datetime.fromisoformat(state["at"]),
