@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,13 +29,14 @@ from tracker.errors import (
 )
 from tracker.projector import Projector
 from tracker.settings import Settings
-from tracker.store import BulkWriter, EventLog, content_digest, eventsourcing_env, schema_lock
+from tracker.store import BulkWriter, EventLog, body_and_digest, eventsourcing_env, schema_lock
 
 __all__ = ["ImportReport", "RecordResult", "Tracker"]
 
 KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
 _MAX_ATTEMPTS = 8
-_IMPORT_CACHE_STREAMS = 20_000
+_IMPORT_CACHE_EVENTS = 20_000
+_RECORD_CACHE_STREAMS = 1_000
 _IMPORT_FLUSH_EVERY = 500
 
 
@@ -79,6 +81,8 @@ class Tracker(Application[str]):
         self.settings = settings or Settings()
         super().__init__(env=eventsourcing_env(self.settings.database_url))
         self.event_log = EventLog(self.recorder)
+        self._states: OrderedDict[str, StreamState] = OrderedDict()
+        self._states_lock = threading.Lock()
         if self.event_log.is_postgres:
             with schema_lock(self.settings.database_url):
                 cast(Any, self.recorder).create_table()
@@ -104,19 +108,22 @@ class Tracker(Application[str]):
     def record(self, event: Development | dict[str, Any]) -> RecordResult:
         """Validate and store one development; the same key (or content) twice stores it once."""
         development = _as_event(event)
-        stream, digest = development.stream, content_digest(development)
+        stream = development.stream
+        prepared = body_and_digest(development)
         for attempt in range(_MAX_ATTEMPTS):
             try:
                 # One write transaction holding the store's write lock: the rules are judged
                 # on a history no other writer can change before this event lands.
                 with self.event_log.bulk() as writer:
-                    state = StreamState(writer.load_with_digests(stream))
-                    existing = state.repeat_of(development, digest, match_content=False)
+                    state = self._stream_state(writer, stream)
+                    existing = state.repeat_of(development, prepared[1], match_content=False)
                     if existing is not None:
                         return RecordResult(existing.ref, stored=False, position=existing.position)
                     check(development, state.records, _WriterReader(writer), current=state.effective)
-                    recorded = writer.append(stream, state.next_version, development)
+                    recorded = writer.append(stream, state.next_version, development, prepared)
                     positions = writer.flush(with_positions=True)
+                # Committed: only now may the cached state include the new event.
+                state.add(recorded, prepared[1])
             except IntegrityError:
                 # Only reachable if another writer bypassed the lock; re-read and re-judge.
                 time.sleep(random.uniform(0, 0.01 * (2**attempt)))
@@ -125,6 +132,21 @@ class Tracker(Application[str]):
         raise ConcurrencyConflict(
             f"{stream}: other writers changed it {_MAX_ATTEMPTS} times in a row; nothing was stored, try again"
         )
+
+    def _stream_state(self, writer: BulkWriter, stream: str) -> StreamState:
+        """The stream's history, cached between records: only newer versions are read."""
+        with self._states_lock:
+            cached = self._states.pop(stream, None)
+        # Streams are append-only with contiguous versions, so what this process saw stays
+        # true; other processes may have appended since, and those rows are read here.
+        state = cached or StreamState()
+        for record, digest in writer.load_with_digests(stream, after=len(state.records)):
+            state.add(record, digest)
+        with self._states_lock:
+            self._states[stream] = state
+            while len(self._states) > _RECORD_CACHE_STREAMS:
+                self._states.popitem(last=False)
+        return state
 
     # --- one method per development: keyword arguments are the event's fields --------------
 
@@ -328,12 +350,13 @@ class Tracker(Application[str]):
     def _import_line(self, line: str | bytes, reader: _BulkReader, bulk: BulkWriter) -> bool:
         data = orjson.loads(line)
         development = ev.parse_event(data)
-        stream, digest = development.stream, content_digest(development)
+        stream = development.stream
+        prepared = body_and_digest(development)
         state = reader.state(stream)
-        if state.repeat_of(development, digest, match_content=True) is not None:
+        if state.repeat_of(development, prepared[1], match_content=True) is not None:
             return False
         check(development, state.records, reader, current=state.effective)
-        state.add(bulk.append(stream, state.next_version, development), digest)
+        reader.added(stream, bulk.append(stream, state.next_version, development, prepared), prepared[1])
         return True
 
     def export_events(self, out: IO[bytes]) -> int:
@@ -369,13 +392,17 @@ class _WriterReader(StreamReader):
     def load(self, stream: str) -> Sequence[Recorded]:
         return [r for r, _ in self.writer.load_with_digests(stream)]
 
+    def exists(self, stream: str) -> bool:
+        return self.writer.exists(stream)
+
 
 class _BulkReader(StreamReader):
-    """Streams as an open import transaction sees them, with a bounded cache (flat memory)."""
+    """Streams as an open import transaction sees them, with a cache bounded by events held (flat memory)."""
 
     def __init__(self, bulk: BulkWriter) -> None:
         self.bulk = bulk
         self.cache: OrderedDict[str, StreamState] = OrderedDict()
+        self.cached_events = 0
 
     def state(self, stream: str) -> StreamState:
         """The stream's state, from the cache or read inside the transaction."""
@@ -383,11 +410,27 @@ class _BulkReader(StreamReader):
         if state is None:
             state = StreamState(self.bulk.load_with_digests(stream))
             self.cache[stream] = state
-            if len(self.cache) > _IMPORT_CACHE_STREAMS:
-                self.cache.popitem(last=False)
+            self.cached_events += len(state.records)
+            self._evict()
         else:
             self.cache.move_to_end(stream)
         return state
 
+    def added(self, stream: str, record: Recorded, digest: str) -> None:
+        """Note an event appended to a cached stream."""
+        self.cache[stream].add(record, digest)
+        self.cached_events += 1
+        self._evict()
+
+    def _evict(self) -> None:
+        # Bounded by events rather than streams: a cap on streams alone let memory grow with
+        # stream length (measured: 600 MiB for 20,000 ten-event streams).
+        while self.cached_events > _IMPORT_CACHE_EVENTS and len(self.cache) > 1:
+            _, evicted = self.cache.popitem(last=False)
+            self.cached_events -= len(evicted.records)
+
     def load(self, stream: str) -> Sequence[Recorded]:
         return self.state(stream).records
+
+    def exists(self, stream: str) -> bool:
+        return stream in self.cache or self.bulk.exists(stream)

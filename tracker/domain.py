@@ -7,6 +7,7 @@ History is backfilled, so nothing here trusts recording order for world order.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Protocol
 
 import events as ev
@@ -35,6 +36,10 @@ class StreamReader(Protocol):
 
     def load(self, stream: str) -> Sequence[Recorded]:
         """All events of `stream`, in version order."""
+        ...
+
+    def exists(self, stream: str) -> bool:
+        """True when `stream` has been recorded."""
         ...
 
 
@@ -107,21 +112,31 @@ def effective_history(history: Sequence[Recorded]) -> list[Recorded]:
     ]
 
 
+_REFERENCE_FIELDS = (
+    ("organization_id", "organization"),
+    ("body_id", "body"),
+    ("meeting_id", "meeting"),
+    ("into_commitment_id", "commitment"),
+    ("into_document_id", "document"),
+    ("by_commitment_id", "commitment"),
+)
+
+
+@cache
+def _reference_fields(cls: type[Development]) -> tuple[tuple[str, str], ...]:
+    # Asked once per class: getattr on a field a pydantic model lacks goes through its slow
+    # __getattr__, which dominated imports when asked for every field of every event.
+    return tuple((field, kind) for field, kind in _REFERENCE_FIELDS if field in cls.model_fields)
+
+
 def references(event: Development) -> Iterable[tuple[str, str, str]]:
     """The other entities an event names: (field, kind, id) triples that must exist."""
-    for field, kind in (
-        ("organization_id", "organization"),
-        ("body_id", "body"),
-        ("meeting_id", "meeting"),
-        ("into_commitment_id", "commitment"),
-        ("into_document_id", "document"),
-        ("by_commitment_id", "commitment"),
-    ):
-        value = getattr(event, field, None)
+    for field, kind in _reference_fields(type(event)):
+        value = getattr(event, field)
         if value is not None and f"{kind}:{value}" != event.stream:
             yield field, kind, value
-    origin = getattr(event, "origin", None)
-    if isinstance(origin, ev.Origin):
+    origin = event.origin if isinstance(event, ev.CommitmentUndertaken) else None
+    if origin is not None:
         yield "origin.id", origin.kind, origin.id
 
 
@@ -137,7 +152,7 @@ def check(
     `current` is the effective history when the caller already has it (imports keep it).
     """
     for field, kind, entity_id in references(event):
-        if not reader.load(f"{kind}:{entity_id}"):
+        if not reader.exists(f"{kind}:{entity_id}"):
             raise UnknownEntity(kind, entity_id, field)
     if isinstance(event, _CORRECTIONS):
         _check_correction(event, history)
@@ -208,7 +223,7 @@ def _live_corrections(history: Sequence[Recorded]) -> list[Recorded]:
 
 
 def _check_commitment(event: Development, created: ev.CommitmentUndertaken, current: list[Recorded]) -> None:
-    party = getattr(event, "party", None)
+    party = event.party if isinstance(event, ev.ProgressAssessed) else None
     if party is not None and party not in created.parties:
         raise NotAParty("party", party, f"is not a party to {created.commitment_id} ({', '.join(created.parties)})")
     for record in current:

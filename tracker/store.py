@@ -21,7 +21,9 @@ from sqlalchemy.engine import make_url
 from events import EVENT_TYPES, Development, Recorded
 from tracker.errors import ConfigurationError
 
-__all__ = ["BulkWriter", "EventLog", "VersionClash", "content_digest", "eventsourcing_env", "schema_lock"]
+__all__ = [
+    "BulkWriter", "EventLog", "VersionClash", "body_and_digest", "content_digest", "eventsourcing_env", "schema_lock",
+]
 
 
 class VersionClash(Exception):
@@ -86,18 +88,28 @@ def schema_lock(database_url: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", [_SCHEMA_LOCK_ID])
 
 
+def body_and_digest(event: Development) -> tuple[dict[str, Any], str]:
+    """The event's stored body (its fields, defaults left out) and a stable digest of its content."""
+    body = event.model_dump(mode="json", exclude_defaults=True)
+    canonical = orjson.dumps({"type": event.type_name(), **body}, option=orjson.OPT_SORT_KEYS)
+    return body, hashlib.sha256(canonical).hexdigest()[:32]
+
+
 def content_digest(event: Development) -> str:
     """A stable digest of an event's content, used to recognise a re-imported line."""
-    body = orjson.dumps(event.to_json_dict(), option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(body).hexdigest()[:32]
+    return body_and_digest(event)[1]
 
 
-def encode(stream: str, version: int, recorded_at: datetime, event: Development) -> StoredEvent:
+def encode(
+    stream: str, version: int, recorded_at: datetime | str, event: Development,
+    prepared: tuple[dict[str, Any], str] | None = None,
+) -> StoredEvent:
     """One event as eventsourcing stores it: the topic is the type name, not a module path."""
+    body, digest = prepared or body_and_digest(event)
     state: dict[str, Any] = {
-        "at": recorded_at.isoformat(),
-        "digest": content_digest(event),
-        "event": event.model_dump(mode="json", exclude_defaults=True),
+        "at": recorded_at if isinstance(recorded_at, str) else recorded_at.isoformat(),
+        "digest": digest,
+        "event": body,
     }
     if type(event).class_version > 1:
         state["v"] = type(event).class_version
@@ -143,6 +155,10 @@ class EventLog:
     def load_with_digests(self, stream: str) -> list[tuple[Recorded, str]]:
         """Every event of one stream with its content digest."""
         return [decode(s) for s in self.recorder.select_events(stream)]
+
+    def exists(self, stream: str) -> bool:
+        """True when the stream has at least one event."""
+        return bool(self.recorder.select_events(stream, limit=1))
 
     def append(self, stream: str, version: int, event: Development) -> Recorded:
         """Store `event` as `version` of `stream`; VersionClash if another writer took it."""
@@ -218,19 +234,23 @@ class BulkWriter:
         self.log = log
         self.cursor = cursor
         self.pending: list[StoredEvent] = []
+        self.pending_streams: set[str] = set()
         self.recorded_at = datetime.now(UTC)
+        self._recorded_at_text = self.recorded_at.isoformat()
 
-    def load_with_digests(self, stream: str) -> list[tuple[Recorded, str]]:
-        """A stream as this transaction sees it (pending appends flushed first)."""
-        self.flush()
+    def load_with_digests(self, stream: str, *, after: int = 0) -> list[tuple[Recorded, str]]:
+        """A stream as this transaction sees it, from version `after` + 1 on."""
+        if stream in self.pending_streams:
+            self.flush()  # only when this stream has queued rows: one flush per batch otherwise
         recorder = cast(Any, self.log.recorder)
         if self.log.is_postgres:
             from psycopg.sql import SQL  # only on the PostgreSQL path
 
-            statement: Any = recorder.select_events_statement + SQL(" ORDER BY originator_version")
+            statement: Any = recorder.select_events_statement + SQL(
+                " AND originator_version > %s ORDER BY originator_version")
         else:
-            statement = recorder.select_events_statement + "ORDER BY originator_version"
-        self.cursor.execute(statement, [stream])
+            statement = recorder.select_events_statement + "AND originator_version > ? ORDER BY originator_version"
+        self.cursor.execute(statement, [stream, after])
         rows = self.cursor.fetchall()
         return [
             decode(
@@ -244,10 +264,27 @@ class BulkWriter:
             for row in rows
         ]
 
-    def append(self, stream: str, version: int, event: Development) -> Recorded:
+    def exists(self, stream: str) -> bool:
+        """True when the stream has an event (committed, or queued in this transaction)."""
+        if stream in self.pending_streams:
+            return True
+        recorder = cast(Any, self.log.recorder)
+        marker = "%s" if self.log.is_postgres else "?"
+        table = recorder.events_table_name
+        if self.log.is_postgres:
+            table = f'"{recorder.datastore.schema}"."{table}"'
+        self.cursor.execute(f"SELECT 1 FROM {table} WHERE originator_id = {marker} LIMIT 1", [stream])  # noqa: S608
+        return self.cursor.fetchone() is not None
+
+    def append(
+        self, stream: str, version: int, event: Development, prepared: tuple[dict[str, Any], str] | None = None
+    ) -> Recorded:
         """Queue an event; it is written with the next flush, inside the transaction."""
-        self.pending.append(encode(stream, version, self.recorded_at, event))
-        return Recorded(stream=stream, version=version, recorded_at=self.recorded_at, event=event)
+        self.pending.append(encode(stream, version, self._recorded_at_text, event, prepared))
+        self.pending_streams.add(stream)
+        return Recorded.model_construct(
+            stream=stream, version=version, recorded_at=self.recorded_at, event=event, position=None
+        )
 
     def flush(self, *, with_positions: bool = False) -> list[int]:
         """Write queued events without committing; their log positions when asked for."""
@@ -266,4 +303,5 @@ class BulkWriter:
             # row by row only to collect ids, which a bulk import does not need.
             SQLiteAggregateRecorder._insert_events(recorder, self.cursor, self.pending)
         self.pending = []
+        self.pending_streams.clear()
         return positions

@@ -24,6 +24,9 @@ class MemoryLog:
     def load(self, stream: str) -> Sequence[Recorded]:
         return self.streams.get(stream, [])
 
+    def exists(self, stream: str) -> bool:
+        return bool(self.streams.get(stream))
+
     def record(self, data: dict[str, Any]) -> Recorded:
         development = parse_event(data)
         history = self.streams.setdefault(development.stream, [])
