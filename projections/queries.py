@@ -34,10 +34,12 @@ from projections.reduce import (
 from projections.timeline import timeline
 from projections.views import (
     COMMITMENT,
+    DEVELOPMENT,
     DOCUMENT,
     MEETING,
     PROPOSAL,
     CommitmentRow,
+    DevelopmentRow,
     DocumentRow,
     EntityRow,
     EventSource,
@@ -65,11 +67,15 @@ class Queries:
         *,
         stale_days: int = 365,
         today: Callable[[], date] = _today,
+        views_known_at: datetime | None = None,
     ) -> None:
         self.engine = engine
         self.source = source
         self.stale_days = stale_days
         self.today = today
+        # The record time of the last event the views hold, when they hold the whole log:
+        # asked "as known at" that time or later, the views' answer is the answer.
+        self.views_known_at = views_known_at
 
     # --- scope and time -----------------------------------------------------------------
 
@@ -85,7 +91,8 @@ class Queries:
     def _times(self, as_of: date | None, known_at: datetime | None) -> tuple[date, datetime, bool]:
         """The effective times, and whether the views (current as known now) can answer."""
         today = self.today()
-        current = (as_of is None or as_of >= today) and known_at is None
+        known_now = known_at is None or (self.views_known_at is not None and known_at >= self.views_known_at)
+        current = (as_of is None or as_of >= today) and known_now
         return as_of or today, known_at or datetime.now(UTC), current
 
     def _slow(
@@ -237,8 +244,9 @@ class Queries:
         day, known, current = self._times(as_of, known_at)
         if not current:
             results = []
+            organizations: dict[str, str] = {}  # a body's organization, reduced once per body
             for stream in self._streams("meeting", organization_id, body_id):
-                meeting = self._meeting(stream, day, known)
+                meeting = self._meeting(stream, day, known, organizations)
                 if meeting is not None:
                     results.append(meeting)
             return results
@@ -253,14 +261,18 @@ class Queries:
             fallback=lambda stream: self._meeting(stream, day, known),
         )
 
-    def _meeting(self, stream: str, day: date, known: datetime) -> MeetingStatus | None:
+    def _meeting(
+        self, stream: str, day: date, known: datetime, organizations: dict[str, str] | None = None
+    ) -> MeetingStatus | None:
         records = self.source.load(stream)
         if not records:
             return None
         body_id = str(getattr(records[0].event, "body_id", ""))
-        body = reduce_body(self.source.load(f"body:{body_id}"), as_of=day, known_at=known)
-        organization_id = body.organization_id if body else ""
-        return reduce_meeting(records, as_of=day, known_at=known, organization_id=organization_id)
+        organizations = {} if organizations is None else organizations
+        if body_id not in organizations:
+            body = reduce_body(self.source.load(f"body:{body_id}"), as_of=day, known_at=known)
+            organizations[body_id] = body.organization_id if body else ""
+        return reduce_meeting(records, as_of=day, known_at=known, organization_id=organizations[body_id])
 
     def presidencies(
         self,
@@ -271,12 +283,12 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[PresidencyStatus]:
         """The presidency of every body in scope, computed for `as_of`."""
-        day, known, _ = self._times(as_of, known_at)
-        return [p for p, _ in self._presidencies(organization_id, body_id, day, known)]
+        return [p for p, _ in self._presidencies(organization_id, body_id, as_of, known_at)]
 
     def _presidencies(
-        self, organization_id: str | None, body_id: str | None, day: date, known: datetime
+        self, organization_id: str | None, body_id: str | None, as_of: date | None, known_at: datetime | None
     ) -> list[tuple[PresidencyStatus, Any]]:
+        day, known, _ = self._times(as_of, known_at)
         answers = []
         for stream in self._streams("body", organization_id, body_id):
             body = reduce_body(self.source.load(stream), as_of=day, known_at=known)
@@ -287,11 +299,8 @@ class Queries:
             )
             if organization is None:
                 continue
-            meetings = [
-                m
-                for m in (self._meeting(s, day, known) for s in self._streams("meeting", None, body.body_id))
-                if m is not None
-            ]
+            # From the views when they can answer, else reduced (the body once, not per meeting).
+            meetings = self.meetings(body_id=body.body_id, as_of=as_of, known_at=known_at)
             answers.append(compute_body_presidency(body, organization, meetings, as_of=day))
         return answers
 
@@ -325,7 +334,7 @@ class Queries:
         for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):
             for stream in self._streams(kind, organization_id, body_id):
                 items.extend(review_items(stream, self.source.load(stream), as_of=day, known_at=known))
-        for presidency, result in self._presidencies(organization_id, body_id, day, known):
+        for presidency, result in self._presidencies(organization_id, body_id, as_of, known_at):
             items.extend(presidency_review_items(f"body:{presidency.body_id}", result))
         return items
 
@@ -347,8 +356,25 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[DevelopmentSummary]:
         """Developments in scope, in world order (then record time, then reference)."""
-        day, known, _ = self._times(as_of, known_at)
+        day, known, current = self._times(as_of, known_at)
         found: list[DevelopmentSummary] = []
+        if current:
+            query = select(DevelopmentRow.doc).where(DevelopmentRow.occurred_earliest <= day)
+            if organization_id is not None:
+                query = query.where(DevelopmentRow.organization_id == organization_id)
+            if body_id is not None:
+                query = query.where(DevelopmentRow.body_id == body_id)
+            with self.engine.connect() as conn:
+                docs = conn.execute(query).scalars().all()
+            for doc in docs:
+                item = DEVELOPMENT.validate_python(doc)
+                if recorded_after is not None and item.recorded_at <= recorded_after:
+                    continue
+                if occurred_after is not None and item.occurred_on.earliest <= occurred_after:
+                    continue
+                found.append(item)
+            found.sort(key=lambda d: (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref))
+            return found
         for stream in self._all_streams(organization_id, body_id):
             for item in timeline(self.source.load(stream), as_of=day, known_at=known):
                 if recorded_after is not None and item.recorded_at <= recorded_after:

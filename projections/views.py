@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from events import Recorded
-from projections.model import CommitmentStatus, DocumentStatus, MeetingStatus, ProposalStatus
+from projections.model import CommitmentStatus, DevelopmentSummary, DocumentStatus, MeetingStatus, ProposalStatus
 from projections.presidency import compute_body_presidency, presidency_review_items
 from projections.reduce import (
     reduce_body,
@@ -29,15 +29,18 @@ from projections.reduce import (
     reduce_proposal,
     review_items,
 )
+from projections.timeline import timeline
 
 __all__ = [
     "COMMITMENT",
+    "DEVELOPMENT",
     "DOCUMENT",
     "END_OF_TIME",
     "KIND_ORDER",
     "MEETING",
     "PROPOSAL",
     "CommitmentRow",
+    "DevelopmentRow",
     "DocumentPartyRow",
     "DocumentRow",
     "EntityRow",
@@ -64,6 +67,7 @@ COMMITMENT: TypeAdapter[CommitmentStatus] = TypeAdapter(CommitmentStatus)
 PROPOSAL: TypeAdapter[ProposalStatus] = TypeAdapter(ProposalStatus)
 DOCUMENT: TypeAdapter[DocumentStatus] = TypeAdapter(DocumentStatus)
 MEETING: TypeAdapter[MeetingStatus] = TypeAdapter(MeetingStatus)
+DEVELOPMENT: TypeAdapter[DevelopmentSummary] = TypeAdapter(DevelopmentSummary)
 
 
 class ViewBase(DeclarativeBase):
@@ -199,6 +203,20 @@ class ReviewItemRow(ViewBase):
     refs: Mapped[list[str]] = mapped_column(JSON)
 
 
+class DevelopmentRow(ViewBase):
+    """One development of an entity as timelines and reports show it (retracted ones marked)."""
+
+    __tablename__ = "view_developments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stream: Mapped[str] = mapped_column(String(300), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(250), index=True)
+    body_id: Mapped[str | None] = mapped_column(String(250), index=True)
+    ref: Mapped[str] = mapped_column(String(320))
+    occurred_earliest: Mapped[date] = mapped_column(Date)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class EventSource(Protocol):
     """Reads entity streams from the event log."""
 
@@ -249,6 +267,7 @@ def _clear(conn: Connection, streams: Sequence[str]) -> None:
         chunk = list(streams[start : start + 500])
         conn.execute(delete(ReviewItemRow).where(ReviewItemRow.stream.in_(chunk), ReviewItemRow.source == "entity"))
         conn.execute(delete(EntityRow).where(EntityRow.stream.in_(chunk)))
+        conn.execute(delete(DevelopmentRow).where(DevelopmentRow.stream.in_(chunk)))
     for kind, ids in by_kind.items():
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -396,6 +415,12 @@ def derive_entity(conn: Connection, batch: RowBatch, stream: str, records: Seque
             events=len(records),
         ),
     )
+    for development in timeline(records, as_of=END_OF_TIME, known_at=_NOW):
+        batch.add(DevelopmentRow.__table__, {
+            "stream": stream, "organization_id": organization_id, "body_id": body_id, "ref": development.ref,
+            "occurred_earliest": development.occurred_on.earliest,
+            "doc": DEVELOPMENT.dump_python(development, mode="json"),
+        })
     for item in review_items(stream, records, as_of=END_OF_TIME, known_at=_NOW):
         batch.add(
             ReviewItemRow.__table__,

@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any, cast
 
 import orjson
@@ -29,7 +30,7 @@ from tracker.errors import (
 )
 from tracker.projector import Projector
 from tracker.settings import Settings
-from tracker.store import BulkWriter, EventLog, body_and_digest, eventsourcing_env, schema_lock
+from tracker.store import BulkWriter, EventLog, body_and_digest, decode, eventsourcing_env, schema_lock
 
 __all__ = ["ImportReport", "RecordResult", "Tracker"]
 
@@ -96,7 +97,17 @@ class Tracker(Application[str]):
         """The views, first brought up to date with everything recorded (read-your-writes)."""
         if catch_up:
             self.projector.catch_up()
-        return Queries(self.engine, self.event_log, stale_days=self.settings.stale_days)
+        return Queries(
+            self.engine, self.event_log, stale_days=self.settings.stale_days, views_known_at=self._views_known_at()
+        )
+
+    def _views_known_at(self) -> datetime | None:
+        """The record time of the log's last event, when the views have applied it (else None)."""
+        position = self.projector.position()
+        if position == 0 or position != self.event_log.max_position():
+            return None
+        last = self.event_log.read_stored(position - 1, 1)
+        return decode(last[0])[0].recorded_at if last else None
 
     def close(self) -> None:
         """Release every connection."""
