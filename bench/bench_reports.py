@@ -19,17 +19,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.realstore import real_store, stores_to_run  # noqa: E402
-from projections.model import ReadModel, ReviewItem  # noqa: E402
+from projections.model import ReadModel  # noqa: E402
 from projections.queries import Queries  # noqa: E402
 from projections.reports import FORMATS, Format, ReportData, build_report, render  # noqa: E402
-from projections.views import ReviewItemRow  # noqa: E402
 from tests.unit.fake_read_model import synthetic_read_model  # noqa: E402 - the stand-in, kept for comparison
 
 GOAL = 3.0
@@ -81,16 +78,11 @@ def bench(read_model: ReadModel, *, repeat: int = 3, as_of: date | None = None,
     return out
 
 
-def review_rows(read_model: Queries) -> list[ReviewItem]:
-    """The review items of the view, as Queries.review_items() answers "now" (its query, rows read by column)."""
-    query = select(ReviewItemRow.kind, ReviewItemRow.stream, ReviewItemRow.message, ReviewItemRow.refs)
-    with read_model.engine.connect() as conn:
-        rows = conn.execute(query.order_by(ReviewItemRow.stream, ReviewItemRow.id)).all()
-    return [ReviewItem(kind, stream, message, tuple(refs)) for kind, stream, message, refs in rows]
+def read_views(read_model: Queries) -> int:
+    """What a report reads, asked for "now" so the views answer; results materialised; returns the row count.
 
-
-def read_views(read_model: Queries, *, review: Callable[[], list[ReviewItem]] | None = None) -> int:
-    """What a report reads, asked for "now" so the views answer; results materialised; returns the row count."""
+    The developments are part of it: the report draws each commitment's life from them.
+    """
     return sum(
         len(rows)
         for rows in (
@@ -98,20 +90,10 @@ def read_views(read_model: Queries, *, review: Callable[[], list[ReviewItem]] | 
             read_model.documents(),
             read_model.meetings(),
             read_model.presidencies(),
-            (review or read_model.review_items)(),
+            read_model.review_items(),
+            read_model.developments(),
         )
     )
-
-
-def _review_reader(read_model: Queries) -> Callable[[], list[ReviewItem]]:
-    """Queries.review_items, or the same query read by column when its "now" path fails."""
-    try:
-        read_model.review_items()
-    except AttributeError as exc:
-        print(f"note: Queries.review_items() fails on its views path ({exc!r}: Core .scalars() on "
-              "select(ReviewItemRow) yields ids); the baseline reads the same view rows by column")
-        return lambda: review_rows(read_model)
-    return read_model.review_items
 
 
 def bench_store(read_model: Queries, *, repeat: int = 3, budget: float = 40.0) -> tuple[int, list[Figure]]:
@@ -121,8 +103,7 @@ def bench_store(read_model: Queries, *, repeat: int = 3, budget: float = 40.0) -
     best build plus that format's best render (building five times per repeat would only re-measure it).
     Repeats stop early once the builds have used `budget` seconds (at least one always runs).
     """
-    review = _review_reader(read_model)
-    read_s, rows = _best(lambda: read_views(read_model, review=review), repeat)
+    read_s, rows = _best(lambda: read_views(read_model), repeat)
     build_s, render_s, sizes = float("inf"), dict.fromkeys(FORMATS, float("inf")), dict.fromkeys(FORMATS, 0)
     data: ReportData | None = None
     spent, runs = 0.0, 0
