@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -179,11 +180,32 @@ def issue(conn: Connection, reminders: Iterable[Reminder], *, now: datetime) -> 
     if not new:
         return []
     written: list[str] = []
+    if conn.dialect.name == "postgresql":
+        # One JSON parameter per chunk: psycopg converts a multi-row VALUES statement's
+        # placeholders in Python (measured: 3 of 4.5 s for 12,714 rows); a recordset is one.
+        for start in range(0, len(new), 5000):
+            payload = orjson.dumps(new[start:start + 5000]).decode()
+            written.extend(conn.execute(_PG_ISSUE, {"rows": payload}).scalars())
+        return written
     for start in range(0, len(new), 1000):
         chunk = new[start:start + 1000]
         result = conn.execute(_insert(conn).returning(OUTBOX.c.key), chunk)
         written.extend(result.scalars())
     return written
+
+
+_ISSUED_COLUMNS = (
+    ("key", "text"), ("reminder_key", "text"), ("channel", "text"), ("rule", "text"), ("kind", "text"),
+    ("entity", "text"), ("subject", "text"), ("body", "text"), ("recipients", "json"), ("attachments", "json"),
+    ("due_on", "date"), ("late", "boolean"), ("status", "text"), ("attempts", "integer"),
+    ("next_attempt_at", "timestamp"), ("created_at", "timestamp"),
+)
+_PG_ISSUE = text(
+    f"INSERT INTO {OUTBOX.name} ({', '.join(name for name, _ in _ISSUED_COLUMNS)}) "  # noqa: S608 - constants
+    f"SELECT {', '.join(name for name, _ in _ISSUED_COLUMNS)} FROM json_to_recordset(CAST(:rows AS json)) "
+    f"AS t({', '.join(f'{name} {kind}' for name, kind in _ISSUED_COLUMNS)}) "
+    "ON CONFLICT (key) DO NOTHING RETURNING key"
+)
 
 
 def last_digest_at(conn: Connection, entity: str, rule: str) -> datetime | None:
