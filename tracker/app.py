@@ -133,8 +133,8 @@ class Tracker(Application[str]):
                     check(development, state.records, _WriterReader(writer), current=state.effective)
                     recorded = writer.append(stream, state.next_version, development, prepared)
                     positions = writer.flush(with_positions=True)
-                # Committed: only now may the cached state include the new event.
-                state.add(recorded, prepared[1])
+                # The cached state does not take the new event here: the next record() reads it
+                # back under the write lock, so a commit that failed can never linger in the cache.
             except IntegrityError:
                 # Only reachable if another writer bypassed the lock; re-read and re-judge.
                 time.sleep(random.uniform(0, 0.01 * (2**attempt)))
