@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Text, cast, literal, select
 
-from events import Recorded
 from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
@@ -101,16 +100,6 @@ class Queries:
         current = (as_of is None or as_of >= today) and known_now
         return as_of or today, known_at or datetime.now(UTC), current
 
-    def _slow(
-        self,
-        kind: str,
-        organization_id: str | None,
-        body_id: str | None,
-        reduce: Callable[[Sequence[Recorded]], _T | None],
-    ) -> list[_T]:
-        found = (reduce(self.source.load(stream)) for stream in self._streams(kind, organization_id, body_id))
-        return [item for item in found if item is not None]
-
     def _fast(
         self,
         kind: str,
@@ -148,6 +137,29 @@ class Queries:
 
     # --- ReadModel ------------------------------------------------------------------------
 
+    def _entities(
+        self,
+        kind: str,
+        table: Any,
+        key: Any,
+        adapter: Any,
+        *,
+        organization_id: str | None,
+        body_id: str | None,
+        as_of: date | None,
+        known_at: datetime | None,
+        reduce: Callable[[str, date, datetime], _T | None],
+    ) -> list[_T]:
+        """Entities of one kind in scope: from the views when they can answer, else from their events."""
+        day, known, current = self._times(as_of, known_at)
+        if not current:
+            found = (reduce(stream, day, known) for stream in self._streams(kind, organization_id, body_id))
+            return [item for item in found if item is not None]
+        return self._fast(
+            kind, table, key, adapter, organization_id=organization_id, body_id=body_id, as_of=day,
+            fallback=lambda stream: reduce(stream, day, known),
+        )
+
     def commitments(
         self,
         *,
@@ -157,27 +169,18 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[CommitmentStatus]:
         """Every commitment in scope, with overdue and stale judged on `as_of`."""
-        day, known, current = self._times(as_of, known_at)
-
-        def reduce(records: Sequence[Recorded]) -> CommitmentStatus | None:
-            return reduce_commitment(records, as_of=day, known_at=known, stale_days=self.stale_days)
-
-        if not current:
-            return self._slow("commitment", organization_id, body_id, reduce)
-        stored = self._fast(
-            "commitment",
-            CommitmentRow,
-            CommitmentRow.commitment_id,
-            COMMITMENT,
-            organization_id=organization_id,
-            body_id=body_id,
-            as_of=day,
-            fallback=lambda stream: reduce(self.source.load(stream)),
+        found = self._entities(
+            "commitment", CommitmentRow, CommitmentRow.commitment_id, COMMITMENT,
+            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
+            reduce=lambda stream, day, known: reduce_commitment(
+                self.source.load(stream), as_of=day, known_at=known, stale_days=self.stale_days),
         )
-        return [self._flags(c, day) for c in stored]
+        day = self._times(as_of, known_at)[0]
+        return [self._flags(c, day) for c in found]
 
     def _flags(self, status: CommitmentStatus, day: date) -> CommitmentStatus:
-        # Same judgement as reduce_commitment, on the day asked about rather than the end of time.
+        # Same judgement as reduce_commitment, on the day asked about: views hold each
+        # commitment as of the end of time, so their flags are recomputed here.
         open_ = status.status == "undertaken"
         quiet = (day - status.last_development.occurred_on.latest).days
         return dataclasses.replace(
@@ -195,22 +198,10 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[ProposalStatus]:
         """Every proposal in scope."""
-        day, known, current = self._times(as_of, known_at)
-
-        def reduce(records: Sequence[Recorded]) -> ProposalStatus | None:
-            return reduce_proposal(records, as_of=day, known_at=known)
-
-        if not current:
-            return self._slow("proposal", organization_id, body_id, reduce)
-        return self._fast(
-            "proposal",
-            ProposalRow,
-            ProposalRow.proposal_id,
-            PROPOSAL,
-            organization_id=organization_id,
-            body_id=body_id,
-            as_of=day,
-            fallback=lambda stream: reduce(self.source.load(stream)),
+        return self._entities(
+            "proposal", ProposalRow, ProposalRow.proposal_id, PROPOSAL,
+            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
+            reduce=lambda stream, day, known: reduce_proposal(self.source.load(stream), as_of=day, known_at=known),
         )
 
     def documents(
@@ -222,22 +213,10 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[DocumentStatus]:
         """Every document in scope, with each party's standing."""
-        day, known, current = self._times(as_of, known_at)
-
-        def reduce(records: Sequence[Recorded]) -> DocumentStatus | None:
-            return reduce_document(records, as_of=day, known_at=known)
-
-        if not current:
-            return self._slow("document", organization_id, body_id, reduce)
-        return self._fast(
-            "document",
-            DocumentRow,
-            DocumentRow.document_id,
-            DOCUMENT,
-            organization_id=organization_id,
-            body_id=body_id,
-            as_of=day,
-            fallback=lambda stream: reduce(self.source.load(stream)),
+        return self._entities(
+            "document", DocumentRow, DocumentRow.document_id, DOCUMENT,
+            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
+            reduce=lambda stream, day, known: reduce_document(self.source.load(stream), as_of=day, known_at=known),
         )
 
     def meetings(
@@ -249,24 +228,11 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[MeetingStatus]:
         """Every meeting in scope."""
-        day, known, current = self._times(as_of, known_at)
-        if not current:
-            results = []
-            organizations: dict[str, str] = {}  # a body's organization, reduced once per body
-            for stream in self._streams("meeting", organization_id, body_id):
-                meeting = self._meeting(stream, day, known, organizations)
-                if meeting is not None:
-                    results.append(meeting)
-            return results
-        return self._fast(
-            "meeting",
-            MeetingRow,
-            MeetingRow.meeting_id,
-            MEETING,
-            organization_id=organization_id,
-            body_id=body_id,
-            as_of=day,
-            fallback=lambda stream: self._meeting(stream, day, known),
+        organizations: dict[str, str] = {}  # a body's organization, reduced once per body
+        return self._entities(
+            "meeting", MeetingRow, MeetingRow.meeting_id, MEETING,
+            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
+            reduce=lambda stream, day, known: self._meeting(stream, day, known, organizations),
         )
 
     def _meeting(
