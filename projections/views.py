@@ -54,7 +54,6 @@ __all__ = [
     "ViewBase",
     "derive_entity",
     "organization_of_body",
-    "refresh_entity",
     "refresh_presidency",
 ]
 
@@ -284,13 +283,6 @@ def organization_of_body(conn: Connection, batch: RowBatch, body_id: str) -> str
     return conn.execute(
         select(EntityRow.organization_id).where(EntityRow.stream == f"body:{body_id}")
     ).scalar_one_or_none()
-
-
-def refresh_entity(conn: Connection, stream: str, records: Sequence[Recorded]) -> None:
-    """Rewrite every row derived from one entity's stream (idempotent)."""
-    batch = RowBatch()
-    derive_entity(conn, batch, stream, records)
-    batch.write(conn)
 
 
 def derive_entity(conn: Connection, batch: RowBatch, stream: str, records: Sequence[Recorded]) -> None:

@@ -11,7 +11,6 @@ from typing import Any, cast
 import orjson
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    IntegrityError,
     Notification,
     StoredEvent,
 )
@@ -22,12 +21,8 @@ from events import EVENT_TYPES, Development, Recorded
 from tracker.errors import ConfigurationError
 
 __all__ = [
-    "BulkWriter", "EventLog", "VersionClash", "body_and_digest", "content_digest", "eventsourcing_env", "schema_lock",
+    "BulkWriter", "EventLog", "body_and_digest", "eventsourcing_env", "schema_lock",
 ]
-
-
-class VersionClash(Exception):
-    """Another writer stored the same stream version first (optimistic concurrency)."""
 
 
 def eventsourcing_env(database_url: str) -> dict[str, str]:
@@ -95,11 +90,6 @@ def body_and_digest(event: Development) -> tuple[dict[str, Any], str]:
     return body, hashlib.sha256(canonical).hexdigest()[:32]
 
 
-def content_digest(event: Development) -> str:
-    """A stable digest of an event's content, used to recognise a re-imported line."""
-    return body_and_digest(event)[1]
-
-
 def encode(
     stream: str, version: int, recorded_at: datetime | str, event: Development,
     prepared: tuple[dict[str, Any], str] | None = None,
@@ -159,17 +149,6 @@ class EventLog:
     def exists(self, stream: str) -> bool:
         """True when the stream has at least one event."""
         return bool(self.recorder.select_events(stream, limit=1))
-
-    def append(self, stream: str, version: int, event: Development) -> Recorded:
-        """Store `event` as `version` of `stream`; VersionClash if another writer took it."""
-        recorded_at = datetime.now(UTC)
-        stored = encode(stream, version, recorded_at, event)
-        try:
-            ids = self.recorder.insert_events([stored])
-        except IntegrityError:
-            raise VersionClash(f"{stream}#{version}") from None
-        position = ids[0] if ids else None
-        return Recorded(stream=stream, version=version, recorded_at=recorded_at, event=event, position=position)
 
     def read(self, after: int, limit: int, stop: int | None = None) -> list[Recorded]:
         """Events from the global log with positions after `after`, in log order."""
