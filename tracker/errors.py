@@ -4,7 +4,8 @@ The hierarchy::
 
     TrackerError
     ├── InvalidInput                 bad input: names the field and the value; nothing stored
-    │   └── ImportFailed             a JSON Lines import stopped; names the line, field and value
+    │   ├── ImportFailed             a JSON Lines import stopped; names the line, field and value
+    │   └── OutputRefused            an output path (-o) that would clobber, follow a link or lacks a directory
     ├── NotFound                     an identifier that names nothing
     │   ├── UnknownEntity            a reference to an organization, body, meeting, ... not recorded
     │   └── UnknownEvent             an event reference (stream#version) that names no event
@@ -29,6 +30,7 @@ __all__ = [
     "KeyConflict",
     "NotAParty",
     "NotFound",
+    "OutputRefused",
     "RuleViolation",
     "TrackerError",
     "UnknownEntity",
@@ -66,6 +68,14 @@ class ImportFailed(InvalidInput):
         self.line = line
         super().__init__(problems)
         self.args = (f"line {line}: {self.args[0]}",)
+
+
+class OutputRefused(InvalidInput):
+    """An output file that cannot be written safely; names the path and why."""
+
+    def __init__(self, path: Any, message: str) -> None:
+        self.path = str(path)
+        super().__init__([("output", self.path, message)])
 
 
 class NotFound(TrackerError, LookupError):

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tracker.cli.context import CliContext
+from tracker.cli.output import output_options, write_output
 from tracker.cli.reminders import calendar, reminders, scheduler
 from tracker.cli.report import report
 from tracker.cli.views import presidency, project, rebuild, review, status, timeline
@@ -95,17 +96,16 @@ def import_(obj: CliContext, file: Path, keep_going: bool, progress: bool | None
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+@output_options(stdout_default=True, help_text="File to write; - for standard output.")
 @click.pass_obj
-def export(obj: CliContext, output: Path | None) -> None:
+def export(obj: CliContext, output: str, force: bool, mkdir: bool) -> None:
     """Export every event as JSON Lines, in the order recorded."""
     tracker = obj.tracker()
-    if output is None:
-        count = tracker.export_events(sys.stdout.buffer)
-    else:
-        with output.open("wb") as out:
-            count = tracker.export_events(out)
-        _err.print(f"Exported {count} events to {output}")
+    if output == "-":
+        tracker.export_events(sys.stdout.buffer)
+        return
+    count = write_output(output, tracker.export_events, force=force, mkdir=mkdir)
+    _err.print(f"Exported {count} events to {output}")
 
 
 @cli.command()

@@ -16,6 +16,7 @@ import click
 from sqlalchemy import Engine
 
 from projections.model import ReadModel
+from tracker.cli.output import output_options, write_output
 from tracker.reminders.calendar import calendar_from_read_model
 from tracker.reminders.channels import build_channels
 from tracker.reminders.config import ReminderConfigError, RemindersConfig, load_config
@@ -169,16 +170,14 @@ def scheduler(ctx: click.Context, config_path: Path | None, poll_seconds: float)
 
 
 @click.command("calendar")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the .ics feed (written whole, then moved into place).")
+@output_options(required=True, help_text="Where to write the .ics feed (written whole, then moved into place).")
 @click.option("--organization", default=None, help="Only this organization's meetings and deadlines.")
 @click.option("--body", default=None, help="Only this body's meetings and deadlines.")
 @click.pass_context
-def calendar(ctx: click.Context, output: Path, organization: str | None, body: str | None) -> None:
+def calendar(ctx: click.Context, output: str, force: bool, mkdir: bool, organization: str | None,
+             body: str | None) -> None:
     """Write meetings and commitment deadlines as an iCalendar feed with stable UIDs."""
     data = calendar_from_read_model(_obj(ctx).read_model(), organization_id=organization, body_id=body)
-    # Write then rename: a calendar app polling the file never reads half a feed.
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(output)
+    # Written whole then moved into place: a calendar app polling the file never reads half a feed.
+    write_output(output, lambda handle: handle.write(data), force=force, mkdir=mkdir)
     click.echo(f"wrote {output}")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import click
 
 from projections.reports import FORMATS, Format, build_report, render
 from tracker.cli.options import as_date, as_datetime
+from tracker.cli.output import output_options, write_output
 
 __all__ = ["report"]
 
@@ -32,10 +32,7 @@ def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
     help="md for email and wikis, html for one offline file, json for machines, csv for spreadsheets.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=str), default="-",
-    show_default=True, help="File to write; - for standard output.",
-)
+@output_options(stdout_default=True, help_text="File to write; - for standard output.")
 @click.option("--as-of", callback=as_date, metavar="YYYY-MM-DD", help="World date the report describes [today].")
 @click.option(
     "--known-at", callback=as_datetime, metavar="DATETIME",
@@ -52,6 +49,8 @@ def report(
     body_id: str | None,
     fmt: str,
     output: str,
+    force: bool,
+    mkdir: bool,
     as_of: date | None,
     known_at: datetime | None,
     since: date | datetime | None,
@@ -76,7 +75,7 @@ def report(
         stream.write(payload)
         stream.flush()
     else:
-        Path(output).write_bytes(payload)
+        write_output(output, lambda handle: handle.write(payload), force=force, mkdir=mkdir)
         click.echo(f"Wrote {fmt} report to {output}", err=True)
     if data.headline.overdue:
         # Said on stderr so scripts piping the report still see it, without corrupting the output.
