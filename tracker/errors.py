@@ -14,7 +14,8 @@ The hierarchy::
     │   ├── AlreadyExists            an entity recorded twice
     │   └── KeyConflict              an idempotency key reused for different content
     ├── ConcurrencyConflict          another writer kept winning the race for the same entity
-    └── ConfigurationError           settings that cannot work (bad URL, unreachable database)
+    └── ConfigurationError           settings that cannot work (bad URL, bad config file)
+        └── StoreUnavailable         the database cannot be reached or does not exist; names it and why
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "NotFound",
     "OutputRefused",
     "RuleViolation",
+    "StoreUnavailable",
     "TrackerError",
     "UnknownEntity",
     "UnknownEvent",
@@ -139,3 +141,16 @@ class ConcurrencyConflict(TrackerError):
 
 class ConfigurationError(TrackerError):
     """Settings that cannot work."""
+
+
+class StoreUnavailable(ConfigurationError):
+    """The database cannot be opened: names it (password hidden) and the cause."""
+
+    def __init__(self, database: str, cause: str) -> None:
+        self.database, self.cause = database, cause
+        super().__init__(f"database_url: cannot open {database}: {cause}")
+
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """The database and why it cannot be opened."""
+        return [("database_url", self.database, self.cause)]

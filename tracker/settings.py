@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     stale_days: int = Field(default=365, ge=1, description="a commitment with no development for this long is stale")
     batch_size: int = Field(default=500, ge=1, le=100_000, description="events per transaction in rebuilds")
     timezone: str = Field(default="UTC")
+    connect_timeout: int = Field(
+        default=5, ge=1, le=300, description="seconds to wait for the database server before saying why not"
+    )
 
     @field_validator("database_url")
     @classmethod

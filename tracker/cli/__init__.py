@@ -59,15 +59,17 @@ def init(obj: CliContext) -> None:
 
 
 def _read_json_argument(value: str) -> Any:
+    from tracker.cli.io import decode_utf8
+
     if value == "-":
-        text = sys.stdin.read()
+        text = decode_utf8(sys.stdin.buffer.read(), "standard input")
     elif value.lstrip().startswith("{"):
         text = value
     else:
         path = Path(value)
-        if not path.exists():
+        if not path.is_file():
             raise click.BadParameter(f"{value!r} is neither JSON, '-', nor an existing file", param_hint="EVENT")
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes(), value)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:

@@ -1,45 +1,89 @@
-"""JSON Lines import from a file, with a progress bar on long imports."""
+"""Reading user files: strict UTF-8 with clear errors, and JSON Lines import with a progress bar."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tracker.app import ImportReport, Tracker
+from tracker.errors import ImportFailed, InvalidInput
 
-__all__ = ["import_file"]
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from tracker.app import ImportReport, Tracker
+
+__all__ = ["decode_utf8", "import_file"]
+
+_BOM = b"\xef\xbb\xbf"
 
 
-def _lines(path: Path, progress: Progress | None) -> Iterator[bytes]:
-    """Yield the file's lines one by one; memory stays flat whatever the file size."""
-    task = progress.add_task("importing", total=path.stat().st_size) if progress else None
-    with path.open("rb") as handle:
-        for line in handle:
-            if progress is not None and task is not None:
-                progress.advance(task, len(line))
-            yield line
+def _bad_utf8(exc: UnicodeDecodeError, source: str, offset: int, line: int | None) -> str:
+    where = f"byte {offset + exc.start}" + (f" (line {line})" if line is not None else "")
+    return f"not valid UTF-8 at {where}: {exc.object[exc.start:exc.start + 1]!r}; save {source} as UTF-8"
+
+
+def decode_utf8(data: bytes, source: str) -> str:
+    """Decode a whole file's bytes (a leading BOM allowed); InvalidInput names the file and byte offset."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([("file", source, _bad_utf8(exc, source, 0, None))]) from None
+
+
+class _Lines:
+    """The file's lines decoded one by one; memory stays flat whatever the file size."""
+
+    def __init__(self, path: Path, progress: Progress | None, *, keep_going: bool) -> None:
+        self.path, self.progress, self.keep_going = path, progress, keep_going
+        self.rejected: list[tuple[int, str]] = []
+        self.blank = True
+
+    def __iter__(self) -> Iterator[str]:
+        progress = self.progress
+        task = progress.add_task("importing", total=self.path.stat().st_size) if progress is not None else None
+        offset = 0
+        with self.path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if progress is not None and task is not None:
+                    progress.advance(task, len(raw))
+                start = len(_BOM) if number == 1 and raw.startswith(_BOM) else 0
+                try:
+                    text = raw[start:].decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    problem = [("file", str(self.path), _bad_utf8(exc, str(self.path), offset + start, number))]
+                    if not self.keep_going:
+                        raise ImportFailed(number, problem) from None
+                    self.rejected.append((number, str(ImportFailed(number, problem))))
+                    text = ""  # skipped as blank by the import; reported with the rejected lines
+                else:
+                    self.blank = self.blank and not text.strip()
+                offset += len(raw)
+                yield text
 
 
 def import_file(tracker: Tracker, path: Path, *, keep_going: bool, progress: bool | None) -> ImportReport:
     """Import `path` and print what happened; exit 1 when lines were rejected."""
+    from rich.console import Console
+
     console = Console(stderr=True)
     show = console.is_terminal if progress is None else progress
-    bar = (
-        Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                 console=console, transient=True)
-        if show
-        else None
-    )
+    bar = None
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=console, transient=True)
+    lines = _Lines(path, bar, keep_going=keep_going)
     if bar is not None:
         with bar:
-            report = tracker.import_events(_lines(path, bar), all_or_nothing=not keep_going)
+            report = tracker.import_events(lines, all_or_nothing=not keep_going)
     else:
-        report = tracker.import_events(_lines(path, None), all_or_nothing=not keep_going)
+        report = tracker.import_events(lines, all_or_nothing=not keep_going)
+    report.rejected = sorted([*report.rejected, *lines.rejected])
     if report.stored == 0 and report.already_present and not report.rejected:
         click.echo(f"Nothing new: all {report.already_present} events of {path} were already recorded.")
     else:
