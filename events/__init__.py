@@ -6,7 +6,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from events.base import Development, EventRef, Recorded, Slug, Source, parse_event_ref
+from events.base import (
+    EXCERPT_CHARS,
+    Development,
+    EventRef,
+    Problem,
+    Recorded,
+    Slug,
+    Source,
+    describe_problems,
+    excerpt,
+    parse_event_ref,
+    validation_problems,
+)
 from events.dates import PartialDate, Precision, WorldDate, parse_partial_date
 from events.states import StateCode, normalize_state, state_name
 from events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
@@ -14,22 +26,27 @@ from events.vocabulary import __all__ as _vocabulary
 
 __all__ = [
     "EVENT_TYPES",
+    "EXCERPT_CHARS",
     "Development",
     "EventRef",
     "InvalidEvent",
     "PartialDate",
     "Precision",
+    "Problem",
     "Recorded",
     "Slug",
     "Source",
     "StateCode",
     "WorldDate",
+    "describe_problems",
     "event_type",
+    "excerpt",
     "normalize_state",
     "parse_event",
     "parse_event_ref",
     "parse_partial_date",
     "state_name",
+    "validation_problems",
 ]
 __all__ += _vocabulary  # noqa: PLE0605 - the vocabulary module's own list, extended once
 
@@ -44,9 +61,9 @@ EVENT_TYPES: dict[str, type[Development]] = {
 class InvalidEvent(ValueError):
     """An event that does not validate; `problems` lists (field, value, message)."""
 
-    def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{field}: {msg} (value: {value!r})" for field, value, msg in problems))
+        super().__init__(describe_problems(problems))
 
 
 def event_type(name: str) -> type[Development]:
@@ -54,24 +71,19 @@ def event_type(name: str) -> type[Development]:
     try:
         return EVENT_TYPES[name]
     except KeyError:
-        raise InvalidEvent([("type", name, "unknown event type")]) from None
+        raise InvalidEvent([("type", excerpt(name), "unknown event type")]) from None
 
 
 def parse_event(data: dict[str, Any]) -> Development:
     """Validate one event in its JSON form (`{"type": ..., ...}`) into its class."""
     if not isinstance(data, dict):
-        raise InvalidEvent([("", data, "an event must be a JSON object")])
+        raise InvalidEvent([("(event)", excerpt(data), "an event must be a JSON object")])
     body = dict(data)
     name = body.pop("type", None)
     if not isinstance(name, str):
-        raise InvalidEvent([("type", name, "missing or not a string")])
+        raise InvalidEvent([("type", excerpt(name), "missing or not a string")])
     cls = event_type(name)
     try:
         return cls.model_validate(body)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "(event)"
-            message = err["msg"].removeprefix("Value error, ")
-            problems.append((loc, err.get("input"), message))
-        raise InvalidEvent(problems) from None
+        raise InvalidEvent(validation_problems(exc)) from None

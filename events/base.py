@@ -6,11 +6,66 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from events.dates import WorldDate
 
-__all__ = ["Development", "EventRef", "Recorded", "Slug", "Source", "parse_event_ref"]
+__all__ = [
+    "EXCERPT_CHARS",
+    "Development",
+    "EventRef",
+    "Problem",
+    "Recorded",
+    "Slug",
+    "Source",
+    "describe_problems",
+    "excerpt",
+    "parse_event_ref",
+    "validation_problems",
+]
+
+Problem = tuple[str, Any, str]
+"""(field, value, message): what every error a user can meet lists."""
+
+EXCERPT_CHARS = 200
+"""How much of a value an error echoes; a 10 MB field must not come back as a 10 MB message."""
+
+_MESSAGE_CHARS = 500
+# Room for the "… (N characters in all)" an excerpt already carries, so it is not cut twice.
+_ECHO_CHARS = EXCERPT_CHARS + 40
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> Any:
+    """The value itself when short; else its first `limit` characters and its total length, as text."""
+    if isinstance(value, str | bytes | bytearray):
+        if len(value) <= limit:
+            return value
+        head = value[:limit]
+        shown = head if isinstance(head, str) else repr(bytes(head))
+        return f"{shown}… ({len(value)} {'characters' if isinstance(value, str) else 'bytes'} in all)"
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        text = repr(value)
+        return value if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters in all)"
+    return value
+
+
+def describe_problems(problems: list[Problem]) -> str:
+    """One line for a list of problems: `field: message (value: ...)`, each value a bounded excerpt."""
+    return "; ".join(
+        f"{field}: {excerpt(message, _MESSAGE_CHARS)} (value: {excerpt(value, _ECHO_CHARS)!r})"
+        for field, value, message in problems
+    )
+
+
+def validation_problems(exc: ValidationError, *, root: str = "(event)", prefix: str = "") -> list[Problem]:
+    """The one flattening of a pydantic ValidationError into (field, bounded value, message)."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(part) for part in err["loc"]) or root
+        # Our own validators raise ValueError; pydantic prefixes their text with its class.
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append((f"{prefix}{field}", excerpt(err.get("input")), excerpt(message, _MESSAGE_CHARS)))
+    return problems
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_.][a-z0-9]+)*)*$")
 _EVENT_REF = re.compile(r"^(?P<stream>[a-z]+:.+)#(?P<version>[1-9][0-9]*)$")

@@ -165,7 +165,7 @@ class Tracker(Application[str]):
         try:
             event = cls.model_validate(fields)
         except ValidationError as exc:
-            raise InvalidInput(_validation_problems(exc)) from None
+            raise InvalidInput.from_validation(exc) from None
         return self.record(event).ref
 
     def register_organization(self, **fields: Any) -> str:
@@ -377,13 +377,6 @@ class Tracker(Application[str]):
             out.write(orjson.dumps(record.event.to_json_dict()) + b"\n")
             count += 1
         return count
-
-
-def _validation_problems(exc: ValidationError) -> list[tuple[str, Any, str]]:
-    return [
-        (".".join(str(p) for p in err["loc"]) or "(event)", err.get("input"), err["msg"].removeprefix("Value error, "))
-        for err in exc.errors()
-    ]
 
 
 def _problems(exc: Exception) -> list[tuple[str, Any, str]]:

@@ -14,15 +14,29 @@ The hierarchy::
     │   ├── AlreadyExists            an entity recorded twice
     │   └── KeyConflict              an idempotency key reused for different content
     ├── ConcurrencyConflict          another writer kept winning the race for the same entity
-    └── ConfigurationError           settings that cannot work (bad URL, bad config file)
-        └── StoreUnavailable         the database cannot be reached or does not exist; names it and why
+    ├── ConfigurationError           settings that cannot work (bad URL, bad settings)
+    │   ├── StoreUnavailable         the database cannot be reached or does not exist; names it and why
+    │   └── ReminderConfigError      reminders.toml unreadable or invalid (tracker.reminders.config)
+    └── DeliveryError                a reminder could not be sent; retried or dead-lettered (tracker.reminders.channels)
+
+Every problem is a (field, value, message) triple; messages echo at most a bounded excerpt of
+a value (`events.base.EXCERPT_CHARS` characters and the value's total length). Validation
+errors are flattened by one function, `events.base.validation_problems`; `events.InvalidEvent`
+(the vocabulary's own error, as `events` imports nothing of ours) and pydantic's
+`ValidationError` become `InvalidInput` at the boundary through `as_tracker_error`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
+from events import InvalidEvent
+from events.base import EXCERPT_CHARS, Problem, describe_problems, excerpt, validation_problems
+
 __all__ = [
+    "EXCERPT_CHARS",
     "AlreadyExists",
     "ConcurrencyConflict",
     "ConfigurationError",
@@ -37,6 +51,8 @@ __all__ = [
     "TrackerError",
     "UnknownEntity",
     "UnknownEvent",
+    "as_tracker_error",
+    "excerpt",
 ]
 
 
@@ -52,10 +68,14 @@ class TrackerError(Exception):
 class InvalidInput(TrackerError, ValueError):
     """Input that does not validate; `problems` lists (field, value, message)."""
 
-    def __init__(self, problems: list[tuple[str, Any, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self._problems = problems
-        super().__init__("; ".join(f"{field}: {message} (value: {value!r})" for field, value, message in problems))
+        super().__init__(describe_problems(problems))
 
+    @classmethod
+    def from_validation(cls, exc: ValidationError, *, root: str = "(event)", prefix: str = "") -> InvalidInput:
+        """The InvalidInput naming each field, value excerpt and message of a pydantic ValidationError."""
+        return cls(validation_problems(exc, root=root, prefix=prefix))
 
     @property
     def problems(self) -> list[tuple[str, Any, str]]:
@@ -89,7 +109,7 @@ class UnknownEntity(NotFound):
 
     def __init__(self, kind: str, entity_id: str, field: str | None = None) -> None:
         self.kind, self.entity_id, self.field = kind, entity_id, field or "id"
-        super().__init__(f"{self.field}: unknown {kind} {entity_id!r} (value: {entity_id!r})")
+        super().__init__(f"{self.field}: unknown {kind} {excerpt(entity_id)!r} (value: {excerpt(entity_id)!r})")
 
     @property
     def problems(self) -> list[tuple[str, Any, str]]:
@@ -102,7 +122,7 @@ class UnknownEvent(NotFound):
 
     def __init__(self, ref: str, field: str = "target") -> None:
         self.ref, self.field = ref, field
-        super().__init__(f"{field}: no recorded event {ref!r} (value: {ref!r})")
+        super().__init__(f"{field}: no recorded event {excerpt(ref)!r} (value: {excerpt(ref)!r})")
 
     @property
     def problems(self) -> list[tuple[str, Any, str]]:
@@ -115,7 +135,7 @@ class RuleViolation(TrackerError):
 
     def __init__(self, field: str, value: Any, message: str) -> None:
         self.field, self.value, self.message = field, value, message
-        super().__init__(f"{field}: {message} (value: {value!r})")
+        super().__init__(describe_problems([(field, value, message)]))
 
     @property
     def problems(self) -> list[tuple[str, Any, str]]:
@@ -154,3 +174,14 @@ class StoreUnavailable(ConfigurationError):
     def problems(self) -> list[tuple[str, Any, str]]:
         """The database and why it cannot be opened."""
         return [("database_url", self.database, self.cause)]
+
+
+def as_tracker_error(exc: Exception) -> TrackerError | None:
+    """Our error for a foreign one a user can cause (InvalidEvent, ValidationError), else None."""
+    if isinstance(exc, TrackerError):
+        return exc
+    if isinstance(exc, ValidationError):
+        return InvalidInput.from_validation(exc, root="(input)")
+    if isinstance(exc, InvalidEvent):
+        return InvalidInput(exc.problems)
+    return None

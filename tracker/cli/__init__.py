@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 import orjson
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -17,7 +16,6 @@ from tracker.cli.output import output_options, write_output
 from tracker.cli.reminders import calendar, reminders, scheduler
 from tracker.cli.report import report
 from tracker.cli.views import presidency, project, rebuild, review, status, timeline
-from tracker.errors import TrackerError
 from tracker.settings import Settings
 
 __all__ = ["cli", "main"]
@@ -31,11 +29,13 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except TrackerError as exc:
-            raise click.ClickException(str(exc)) from None
-        except ValidationError as exc:
-            lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']} (value: {e.get('input')!r})" for e in exc.errors()]
-            raise click.ClickException("; ".join(lines)) from None
+        except Exception as exc:
+            from tracker.errors import as_tracker_error  # imported when a command runs, not for --help
+
+            error = as_tracker_error(exc)
+            if error is None:
+                raise
+            raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=_Group)

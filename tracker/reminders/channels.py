@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from tracker.errors import TrackerError
 from tracker.reminders.config import (
     EmailChannelConfig,
     FileChannelConfig,
@@ -54,7 +55,7 @@ SIGNATURE_HEADER = "X-Tracker-Signature"
 log = logging.getLogger("tracker.reminders")
 
 
-class DeliveryError(Exception):
+class DeliveryError(TrackerError):
     """A send failed; `permanent` ones go straight to the dead letters, others are retried."""
 
     def __init__(self, message: str, *, permanent: bool = False) -> None:

@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from events.base import describe_problems, validation_problems
 from projections.reminders import RecipientGroup, Rule, RuleKind
+from tracker.errors import ConfigurationError
 
 __all__ = [
     "WEEKDAYS",
@@ -42,7 +44,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _SECRET_KEYS = frozenset({"password", "user", "username", "secret", "token", "host", "port"})
 
 
-class ReminderConfigError(ValueError):
+class ReminderConfigError(ConfigurationError, ValueError):
     """reminders.toml is unreadable or invalid; the message names the field and the value."""
 
 
@@ -227,12 +229,7 @@ def parse_config(text: str, *, source: str = "reminders.toml") -> RemindersConfi
     try:
         return RemindersConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "(file)"
-            message = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{loc}: {message} (value: {err.get('input')!r})")
-        raise ReminderConfigError(f"{source}: " + "; ".join(problems)) from None
+        raise ReminderConfigError(f"{source}: " + describe_problems(validation_problems(exc, root="(file)"))) from None
 
 
 def default_config_text() -> str:

@@ -1,0 +1,108 @@
+"""Every error a user can meet is ours, names field and value, and echoes at most a bounded excerpt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pydantic import BaseModel, Field, ValidationError
+
+import events
+from events.base import EXCERPT_CHARS, validation_problems
+from tests.builders import event, sco_world
+from tracker.app import Tracker
+from tracker.cli import cli
+from tracker.errors import (
+    ConfigurationError,
+    ImportFailed,
+    InvalidInput,
+    RuleViolation,
+    TrackerError,
+    as_tracker_error,
+)
+from tracker.reminders.channels import DeliveryError
+from tracker.reminders.config import ReminderConfigError, parse_config
+
+HUGE = "x" * 10_000_000  # 10 MB: the error must not echo it back
+
+
+def _bounded(message: str) -> None:
+    assert len(message) < 2_000, len(message)
+    assert "10000000 characters in all" in message
+
+
+def test_a_huge_field_is_echoed_as_a_bounded_excerpt_on_record(tracker: Tracker) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        tracker.record(event("OrganizationRegistered", organization_id="sco", names={"en": "SCO"}, note=HUGE))
+    _bounded(str(caught.value))
+    field, value, message = caught.value.problems[0]
+    assert field == "note" and "at most 5000 characters" in message
+    assert value.startswith("x" * EXCERPT_CHARS + "…") and len(value) < 300
+    with pytest.raises(InvalidInput) as by_method:
+        tracker.register_organization(organization_id="sco", names={"en": "SCO"}, note=HUGE, unsourced=True)
+    _bounded(str(by_method.value))
+    assert tracker.streams(None) == []
+
+
+def test_a_huge_value_in_a_message_of_our_own_is_cut_too(tracker: Tracker) -> None:
+    for data in sco_world():
+        tracker.record(data)
+    with pytest.raises(InvalidInput) as caught:
+        tracker.record(event("MembershipChanged", organization_id="sco", state=HUGE, status="member"))
+    assert len(str(caught.value)) < 2_000
+    assert caught.value.problems[0][0] == "state"
+
+
+def test_a_huge_line_in_an_import_is_bounded(tracker: Tracker) -> None:
+    lines = [json.dumps(e) for e in sco_world()]
+    lines.append(json.dumps(event("ProgressAssessed", commitment_id="c", party="KAZ", level="limited", note=HUGE)))
+    with pytest.raises(ImportFailed) as caught:
+        tracker.import_events(lines)
+    _bounded(str(caught.value))
+    assert str(caught.value).startswith(f"line {len(lines)}: note:")
+
+
+def test_huge_value_through_the_cli_is_one_bounded_line(tmp_path: Path) -> None:
+    file = tmp_path / "big.json"
+    file.write_text(json.dumps(event("OrganizationRegistered", organization_id="sco", names={"en": "SCO"}, note=HUGE)))
+    result = CliRunner().invoke(cli, ["--database-url", f"sqlite:///{tmp_path / 't.sqlite'}", "record", str(file)])
+    assert result.exit_code == 1
+    _bounded(result.output)
+    assert result.output.count("\n") == 1
+
+
+def test_one_flattening_of_validation_errors() -> None:
+    class Thing(BaseModel):
+        name: str = Field(max_length=3)
+        items: list[int]
+
+    with pytest.raises(ValidationError) as caught:
+        Thing.model_validate({"name": HUGE, "items": [1, "two"]})
+    problems = validation_problems(caught.value)
+    assert [p[0] for p in problems] == ["name", "items.1"]
+    assert problems[1][1] == "two" and "valid integer" in problems[1][2]
+    assert problems[0][1].endswith("(10000000 characters in all)")
+    translated = as_tracker_error(caught.value)
+    assert isinstance(translated, InvalidInput) and translated.problems[1][0] == "items.1"
+
+
+def test_foreign_errors_users_meet_belong_to_the_tree() -> None:
+    with pytest.raises(events.InvalidEvent) as caught:
+        events.parse_event({"type": "NoSuchThing"})
+    translated = as_tracker_error(caught.value)
+    assert isinstance(translated, InvalidInput)
+    assert translated.problems == [("type", "NoSuchThing", "unknown event type")]
+    with pytest.raises(ReminderConfigError) as config:
+        parse_config(f'[[rules]]\nkind = "{"y" * 100_000}"\n')
+    assert isinstance(config.value, ConfigurationError) and isinstance(config.value, TrackerError)
+    assert len(str(config.value)) < 2_000 and "100000 characters in all" in str(config.value)
+    assert issubclass(DeliveryError, TrackerError)
+    assert as_tracker_error(RuntimeError("a bug")) is None
+
+
+def test_rule_violations_bound_their_value() -> None:
+    error = RuleViolation("title", HUGE, "is too long")
+    _bounded(str(error))
+    assert error.problems == [("title", HUGE, "is too long")]
