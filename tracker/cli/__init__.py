@@ -1,32 +1,87 @@
-"""The `tracker` command: record, import, export, inspect, and run the demo."""
+"""The `tracker` command: record, import, export, inspect, and run the demo.
+
+Start-up is kept cheap (`tracker --help` imports neither the store nor the views): commands
+defined in other modules are imported only when run (click's lazy-group pattern), and their
+one-line help for the command list comes from `LAZY_COMMANDS` (a test keeps it in step).
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import orjson
-from rich.console import Console
-from rich.table import Table
 
-from tracker.cli.context import CliContext
 from tracker.cli.output import output_options, write_output
-from tracker.cli.reminders import calendar, reminders, scheduler
-from tracker.cli.report import report
-from tracker.cli.views import presidency, project, rebuild, review, status, timeline
-from tracker.settings import Settings
 
-__all__ = ["cli", "main"]
+if TYPE_CHECKING:
+    from tracker.cli.context import CliContext
 
-_err = Console(stderr=True)
+__all__ = ["LAZY_COMMANDS", "cli", "main"]
+
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "calendar": ("tracker.cli.reminders:calendar",
+                 "Write meetings and commitment deadlines as an iCalendar feed with stable UIDs."),
+    "presidency": ("tracker.cli.views:presidency",
+                   "Who chairs BODY and since when, its history, who is expected next, and deviations."),
+    "project": ("tracker.cli.views:project",
+                "Bring the views up to date with the log (once, or following it as it grows)."),
+    "rebuild": ("tracker.cli.views:rebuild", "Drop every view and rebuild it from the event log, in batches."),
+    "reminders": ("tracker.cli.reminders:reminders",
+                  "Reminders one step at a time (for cron): scan, deliver, dead letters, retry."),
+    "report": ("tracker.cli.report:report",
+               "Write a status report (headline, commitments, documents, presidency, meetings, review, sources)."),
+    "review": ("tracker.cli.views:review",
+               "What the sources disagree on and what breaks a rule, for a person to look at."),
+    "scheduler": ("tracker.cli.reminders:scheduler",
+                  "Run scan, deliver and the weekly digest on schedule; one active per database, "
+                  "others wait as standby."),
+    "status": ("tracker.cli.views:status",
+               "Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."),
+    "timeline": ("tracker.cli.views:timeline",
+                 "Every development of one entity in world order, retracted and corrected ones marked."),
+}
+"""Commands imported on first use: name -> ("module:attribute", the one-line help `tracker --help` shows)."""
 
 
 class _Group(click.Group):
-    """Turns our own errors into one clear line and exit code 1: no traceback for user mistakes."""
+    """Loads commands lazily; turns our own errors into one clear line and exit code 1 (no traceback)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, the lazy ones included, in alphabetical order."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module on first use."""
+        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = LAZY_COMMANDS[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{LAZY_COMMANDS[cmd_name][0]} is not a click command")
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, without importing the lazy commands' modules."""
+        width = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS and name not in self.commands:
+                text = LAZY_COMMANDS[name][1]
+                rows.append((name, click.utils.make_default_short_help(text, max(width, 45))))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(max(width, 45))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a user mistake becomes `Error: ...` and exit code 1."""
         try:
             return super().invoke(ctx)
         except Exception as exc:
@@ -44,6 +99,9 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Track the commitments states make to each other in intergovernmental bodies."""
+    from tracker.cli.context import CliContext
+    from tracker.settings import Settings
+
     overrides: dict[str, Any] = {"database_url": database_url} if database_url else {}
     context = CliContext(Settings(**overrides))
     ctx.obj = context
@@ -54,11 +112,13 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_obj
 def init(obj: CliContext) -> None:
     """Create the database tables (idempotent)."""
-    tracker = obj.tracker()
+    tracker = obj.tracker(create=True)
     click.echo(f"Ready: {obj.settings.describe()} ({tracker.event_log.max_position()} events)")
 
 
 def _read_json_argument(value: str) -> Any:
+    import orjson
+
     from tracker.cli.io import decode_utf8
 
     if value == "-":
@@ -81,7 +141,7 @@ def _read_json_argument(value: str) -> Any:
 @click.pass_obj
 def record(obj: CliContext, event: str) -> None:
     """Record one development given as JSON ({"type": "MeetingHeld", ...}), a file, or - for stdin."""
-    result = obj.tracker().record(_read_json_argument(event))
+    result = obj.tracker(create=True).record(_read_json_argument(event))
     click.echo(f"{'Recorded' if result.stored else 'Already recorded'}: {result.ref}")
 
 
@@ -94,7 +154,7 @@ def import_(obj: CliContext, file: Path, keep_going: bool, progress: bool | None
     """Import JSON Lines: all or nothing, unless --keep-going."""
     from tracker.cli.io import import_file
 
-    import_file(obj.tracker(), file, keep_going=keep_going, progress=progress)
+    import_file(obj.tracker(create=True), file, keep_going=keep_going, progress=progress)
 
 
 @cli.command()
@@ -107,7 +167,7 @@ def export(obj: CliContext, output: str, force: bool, mkdir: bool) -> None:
         tracker.export_events(sys.stdout.buffer)
         return
     count = write_output(output, tracker.export_events, force=force, mkdir=mkdir)
-    _err.print(f"Exported {count} events to {output}")
+    click.echo(f"Exported {count} events to {output}", err=True)
 
 
 @cli.command()
@@ -116,6 +176,10 @@ def export(obj: CliContext, output: str, force: bool, mkdir: bool) -> None:
 @click.pass_obj
 def show(obj: CliContext, entity: str, as_json: bool) -> None:
     """Show every recorded event of one entity (an id, or kind:id)."""
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
     history = obj.tracker().history(entity)
     if as_json:
         rows = [
@@ -141,6 +205,8 @@ def show(obj: CliContext, entity: str, as_json: bool) -> None:
 @click.pass_obj
 def list_(obj: CliContext, kind: str | None, as_json: bool) -> None:
     """List recorded entities, optionally of one kind."""
+    import orjson
+
     streams = obj.tracker().streams(kind)
     if as_json:
         click.echo(orjson.dumps(streams).decode())
@@ -156,13 +222,11 @@ def list_(obj: CliContext, kind: str | None, as_json: bool) -> None:
 @click.pass_obj
 def demo(obj: CliContext, force: bool, report_path: Path) -> None:
     """Load the demo dataset (the two seed articles) and summarise it."""
+    from rich.console import Console
+
     from tracker.demo import run_demo
 
-    run_demo(obj.tracker(), force=force, report_path=report_path, console=Console())
-
-
-for _command in (status, presidency, timeline, review, rebuild, project, report, reminders, scheduler, calendar):
-    cli.add_command(_command)
+    run_demo(obj.tracker(create=True), force=force, report_path=report_path, console=Console())
 
 
 def main() -> None:

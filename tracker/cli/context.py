@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tracker.settings import Settings
+import click
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from projections.model import ReadModel
     from tracker.app import Tracker
+    from tracker.settings import Settings
 
 __all__ = ["CliContext"]
 
@@ -22,12 +23,17 @@ class CliContext:
         self.settings = settings
         self._tracker: Tracker | None = None
 
-    def tracker(self) -> Tracker:
-        """The Tracker on the configured database, opened once."""
+    def tracker(self, *, create: bool = False) -> Tracker:
+        """The Tracker on the configured database, opened once and named on stderr.
+
+        Only commands that record (`create=True`) may create a missing SQLite file; the others
+        fail naming the path, rather than answering from an empty store made in the wrong folder.
+        """
         if self._tracker is None:
             from tracker.bootstrap import open_tracker
 
-            self._tracker = open_tracker(self.settings)
+            click.echo(f"Database: {self.settings.describe()}", err=True)
+            self._tracker = open_tracker(self.settings, create=create)
         return self._tracker
 
     def read_model(self) -> ReadModel:

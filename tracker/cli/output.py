@@ -25,8 +25,6 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from tracker.errors import OutputRefused
-
 __all__ = ["output_options", "write_output"]
 
 _T = TypeVar("_T")
@@ -35,6 +33,8 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 def _check_target(path: Path, *, force: bool, mkdir: bool) -> None:
     """Refuse what must not be written to; create the directory when asked."""
+    from tracker.errors import OutputRefused  # keeps `tracker --help` from importing the vocabulary
+
     parent = path.parent
     if not parent.exists():
         if not mkdir:
@@ -77,6 +77,8 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def _move_into_place(tmp: str, path: Path, *, force: bool) -> None:
+    from tracker.errors import OutputRefused
+
     if force:
         os.replace(tmp, path)  # replaces a link itself, never what it points to
         return
@@ -98,6 +100,8 @@ def _move_into_place(tmp: str, path: Path, *, force: bool) -> None:
 def write_output(path: Path | str, write: Callable[[IO[bytes]], _T], *, force: bool = False,
                  mkdir: bool = False) -> _T:
     """Write a file through `write(handle)` safely and atomically; returns what `write` returned."""
+    from tracker.errors import OutputRefused
+
     path = Path(path)
     _check_target(path, force=force, mkdir=mkdir)
     try:
