@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from tracker.app import ImportReport, Tracker
 
-__all__ = ["decode_utf8", "import_file"]
+__all__ = ["decode_utf8", "import_file", "line_ranges"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -32,6 +32,21 @@ def decode_utf8(data: bytes, source: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput([("file", source, _bad_utf8(exc, source, 0, None))]) from None
+
+
+def line_ranges(rejected: list[tuple[int, str]]) -> str:
+    """Line numbers as short ranges: [(2, ..), (5, ..), (6, ..), (7, ..)] -> '2, 5-7'."""
+    numbers = sorted({number for number, _ in rejected})
+    parts: list[str] = []
+    start = previous = numbers[0] if numbers else 0
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts) if numbers else ""
 
 
 class _Lines:
@@ -84,12 +99,16 @@ def import_file(tracker: Tracker, path: Path, *, keep_going: bool, progress: boo
     else:
         report = tracker.import_events(lines, all_or_nothing=not keep_going)
     report.rejected = sorted([*report.rejected, *lines.rejected])
-    if report.stored == 0 and report.already_present and not report.rejected:
+    if lines.blank and not report.rejected:
+        what = "is empty" if path.stat().st_size == 0 else "holds only blank lines"
+        click.echo(f"Nothing to import: {path} {what}.")
+    elif report.stored == 0 and report.already_present and not report.rejected:
         click.echo(f"Nothing new: all {report.already_present} events of {path} were already recorded.")
     else:
+        rejected = f" (line{'s' if len(report.rejected) > 1 else ''} {line_ranges(report.rejected)})"
         click.echo(
             f"Imported {path}: {report.stored} stored, {report.already_present} already present, "
-            f"{len(report.rejected)} rejected."
+            f"{len(report.rejected)} rejected{rejected if report.rejected else ''}."
         )
     for _, message in report.rejected:
         click.echo(message, err=True)
