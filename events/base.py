@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from events.dates import WorldDate
 
@@ -104,17 +106,73 @@ EventRef = Annotated[str, AfterValidator(_check_event_ref)]
 """A reference to one recorded event: its stream and version, e.g. `meeting:x/1#2`."""
 
 
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+
+
+def _normalize_doi(value: Any) -> Any:
+    """Accept a DOI as `10.x/y`, `doi:10.x/y` or a doi.org link; store the bare `10.x/y`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    for prefix in _DOI_PREFIXES:
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):]
+            break
+    if not _DOI.match(text):
+        raise ValueError(f"{excerpt(value)!r} is not a DOI: expected 10.NNNN/suffix, e.g. 10.1093/ejil/chy012")
+    return text
+
+
+_HTTP_URL = r"^https?://\S+$"
+
+
 class Source(BaseModel):
-    """A citation: where a development was reported."""
+    """A citation: where a development was reported.
+
+    Any of: a web page (`url`, and `archive_url` for a saved copy such as web.archive.org), a
+    DOI, a local file identified by its content (`file_sha256`, with `file_name`; see
+    `Source.for_file`), or a printed publication (`publisher`, `title`, `published_on`, with
+    `issue` and `pages`). Only `publisher` is required, so sources stored before the other
+    kinds existed read as they did.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    publisher: str = Field(min_length=1, max_length=300)
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+    publisher: str = Field(min_length=1, max_length=300, description="who published it (agency, journal, body)")
+    url: str | None = Field(default=None, pattern=_HTTP_URL, max_length=2000, description="web page, http(s)")
+    archive_url: str | None = Field(
+        default=None, pattern=_HTTP_URL, max_length=2000, description="an archived copy, e.g. https://web.archive.org/..."
+    )
+    doi: Annotated[str | None, BeforeValidator(_normalize_doi)] = Field(
+        default=None, max_length=300, description="a DOI, 10.NNNN/suffix (doi: and https://doi.org/ accepted)"
+    )
+    file_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a local copy (hex), so the copy can be found"
+    )
+    file_name: str | None = Field(default=None, max_length=500, description="name of the local copy, for people")
     title: str | None = Field(default=None, max_length=1000)
     published_on: WorldDate | None = None
+    issue: str | None = Field(default=None, max_length=200, description="volume or issue of a printed publication")
+    pages: str | None = Field(default=None, max_length=100, description="pages cited, e.g. 12-14")
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     quote: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _file_name_needs_hash(self) -> Source:
+        if self.file_name is not None and self.file_sha256 is None:
+            raise ValueError("file_name: a local file is cited by its content: give file_sha256 too")
+        return self
+
+    @classmethod
+    def for_file(cls, path: str | Path, publisher: str, **fields: Any) -> Source:
+        """A source citing a local file by the SHA-256 of its content (read in chunks)."""
+        digest = hashlib.sha256()
+        with Path(path).open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        fields.setdefault("file_name", Path(path).name)
+        return cls(publisher=publisher, file_sha256=digest.hexdigest(), **fields)
 
 
 class Development(BaseModel):

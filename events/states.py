@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import gettext
 import unicodedata
 from functools import cache
@@ -10,7 +11,9 @@ from typing import Annotated, Any
 import pycountry
 from pydantic import BeforeValidator, WithJsonSchema
 
-__all__ = ["StateCode", "normalize_state", "state_name"]
+from events.base import excerpt
+
+__all__ = ["StateCode", "normalize_state", "state_name", "suggest_states"]
 
 # Names that users and news agencies write but that neither ISO's English nor Russian
 # names cover. Kept short on purpose: pycountry handles codes, names, official names and
@@ -74,6 +77,36 @@ def _russian_index() -> dict[str, str]:
 
 
 @cache
+def _name_index() -> dict[str, str]:
+    """Every spelling we accept (English, Russian, variants, codes), folded, to its alpha-3 code."""
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            name = getattr(country, attr, None)
+            if name:
+                index[_fold(name)] = country.alpha_3
+    index.update(_russian_index())
+    index.update(_VARIANTS)
+    return index
+
+
+# Longer inputs are not misspelled names; matching them would only cost time.
+_SUGGEST_MAX_CHARS = 80
+
+
+def suggest_states(value: str, limit: int = 2) -> list[str]:
+    """Codes whose names are close to a misspelled `value` ('Kazakstan' -> ['KAZ']), best first."""
+    if not isinstance(value, str) or len(value) > _SUGGEST_MAX_CHARS:
+        return []
+    index = _name_index()
+    codes: list[str] = []
+    for name in difflib.get_close_matches(_fold(value), index, n=10, cutoff=0.75):
+        if index[name] not in codes:
+            codes.append(index[name])
+    return codes[:limit]
+
+
+@cache
 def normalize_state(value: str) -> str:
     """Return the ISO 3166-1 alpha-3 code for a code, English or Russian name or variant."""
     if not isinstance(value, str) or not value.strip():
@@ -86,9 +119,13 @@ def normalize_state(value: str) -> str:
     try:
         country = pycountry.countries.lookup(value.strip())
     except LookupError:
-        raise ValueError(
-            f"{value!r} is not a known state: use an ISO 3166-1 code (KAZ, KZ) or a name"
-        ) from None
+        suggestions = suggest_states(value)
+        hint = (
+            "did you mean " + " or ".join(f"{code} ({state_name(code)})" for code in suggestions) + "?"
+            if suggestions
+            else "use an ISO 3166-1 code (KAZ, KZ) or a name"
+        )
+        raise ValueError(f"{excerpt(value)!r} is not a known state: {hint}") from None
     return str(country.alpha_3)
 
 
