@@ -38,6 +38,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "scheduler": ("tracker.cli.reminders:scheduler",
                   "Run scan, deliver and the weekly digest on schedule; one active per database, "
                   "others wait as standby."),
+    "schema": ("tracker.cli.schema:schema",
+               "Reference of every development type: fields, types, required, an example."),
     "status": ("tracker.cli.views:status",
                "Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."),
     "timeline": ("tracker.cli.views:timeline",
@@ -136,7 +138,13 @@ def _read_json_argument(value: str) -> Any:
         raise click.BadParameter(f"not valid JSON: {exc}", param_hint="EVENT") from None
 
 
-@cli.command()
+_SCHEMA_EPILOG = (
+    "Every development type with its fields, their types, what is required and an example: "
+    "`tracker schema [TYPE]` (docs/developments.md); the JSON Schema of a line: `tracker schema --json-schema`."
+)
+
+
+@cli.command(epilog=_SCHEMA_EPILOG)
 @click.argument("event", metavar="EVENT")
 @click.pass_obj
 def record(obj: CliContext, event: str) -> None:
@@ -145,7 +153,7 @@ def record(obj: CliContext, event: str) -> None:
     click.echo(f"{'Recorded' if result.stored else 'Already recorded'}: {result.ref}")
 
 
-@cli.command(name="import")
+@cli.command(name="import", epilog=_SCHEMA_EPILOG)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--keep-going", is_flag=True, help="Store the good lines and report the bad ones.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
