@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,7 +72,9 @@ def event_type(name: str) -> type[Development]:
     try:
         return EVENT_TYPES[name]
     except KeyError:
-        raise InvalidEvent([("type", excerpt(name), "unknown event type")]) from None
+        close = difflib.get_close_matches(name, list(EVENT_TYPES), n=2, cutoff=0.75) if len(name) < 100 else []
+        hint = f": did you mean {' or '.join(close)}?" if close else ""
+        raise InvalidEvent([("type", excerpt(name), f"unknown event type{hint}")]) from None
 
 
 def parse_event(data: dict[str, Any]) -> Development:

@@ -79,3 +79,11 @@ def test_schema_command_lists_explains_and_suggests() -> None:
     wrong = runner.invoke(cli, ["schema", "MeetingHold"])
     assert wrong.exit_code == 1 and "did you mean MeetingHeld" in wrong.output
     assert "tracker schema" in runner.invoke(cli, ["record", "--help"]).output
+
+
+def test_a_misspelled_event_type_gets_a_suggestion() -> None:
+    from events import InvalidEvent
+
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event({"type": "ProposalTable", "occurred_on": "2024", "unsourced": True})
+    assert caught.value.problems == [("type", "ProposalTable", "unknown event type: did you mean ProposalTabled?")]
