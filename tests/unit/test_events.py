@@ -135,7 +135,7 @@ def test_identifiers_are_readable_slugs() -> None:
 def test_unknown_type_is_named() -> None:
     with pytest.raises(InvalidEvent) as caught:
         parse_event({"type": "ProposalTabledd"})
-    assert caught.value.problems == [("type", "ProposalTabledd", "unknown event type")]
+    assert caught.value.problems == [("type", "ProposalTabledd", "unknown event type: did you mean ProposalTabled?")]
 
 
 def test_every_type_is_past_tense_and_frozen_and_forbids_extra() -> None:
