@@ -77,5 +77,9 @@ def run_demo(tracker: Tracker, *, force: bool, report_path: Path | None, console
     console.print(open_table)
     if report_path is not None:
         html = render(build_report(model, title="Demo: SCO and OTS Prosecutors General"), "html")
-        report_path.write_text(str(html), encoding="utf-8")
+        from tracker.cli.output import write_output
+
+        # The demo's own report is regenerated on every run (force), but never through a symlink.
+        payload = str(html).encode("utf-8")
+        write_output(report_path, lambda handle: handle.write(payload), force=True)
         console.print(f"HTML report of the demo written to {report_path.resolve()}")

@@ -108,3 +108,19 @@ def test_written_file_gets_the_umask_mode(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert (tmp_path / "x").stat().st_mode & 0o777 == 0o644
+
+
+def test_demo_report_is_rewritten_but_never_through_a_symlink(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch")
+    link = tmp_path / "demo-report.html"
+    link.symlink_to(victim)
+    refused = invoke(url, "demo", "--report", str(link))
+    assert refused.exit_code == 1 and "symbolic link" in refused.output
+    assert victim.read_text() == "do not touch"
+    link.unlink()
+    for _ in range(2):  # make demo twice: the demo's own report is replaced
+        again = invoke(url, "demo", "--report", str(link))
+        assert again.exit_code == 0, again.output
+    assert link.read_text(encoding="utf-8").startswith("<!")
