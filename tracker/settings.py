@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "load_settings"]
 
 
 def _config_file() -> Path:
@@ -37,7 +38,7 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str) -> str:
         if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError(
-                f"database_url: {value!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST:PORT/DB"
+                f"{value!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST:PORT/DB"
             )
         return value
 
@@ -67,3 +68,17 @@ class Settings(BaseSettings):
     def to_dict(self) -> dict[str, Any]:
         """Settings as plain values, password hidden."""
         return {**self.model_dump(), "database_url": self.describe()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from arguments, TRACKER_* variables and the TOML file; a bad one is a ConfigurationError."""
+    from events.base import describe_problems, validation_problems
+    from tracker.errors import ConfigurationError
+
+    try:
+        return Settings(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{_config_file()}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        where = f"settings (arguments, TRACKER_* environment variables, {_config_file()})"
+        raise ConfigurationError(f"{where}: {describe_problems(validation_problems(exc, root='(settings)'))}") from None

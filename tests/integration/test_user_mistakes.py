@@ -105,3 +105,27 @@ def test_database_connection_errors_name_the_database_and_the_cause(change: dict
     assert error.problems[0][0] == "database_url"
     result = invoke(text, "list")
     assert result.exit_code == 1 and cause in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "said"),
+    [
+        ("database_url = \n", {}, "not valid TOML: Invalid value (at line 1, column 16)"),
+        ("", {"TRACKER_STALE_DAYS": "abc"}, "stale_days: Input should be a valid integer"),
+        ("", {"TRACKER_DATABASE_URL": "mysql://x/y"}, "database_url: 'mysql://x/y' is not supported"),
+    ],
+)
+def test_bad_settings_are_one_line_naming_where_they_come_from(
+    toml: str, env: dict[str, str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text(toml)
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(cli, ["list"])
+    assert result.exit_code == 1
+    assert said in result.output and result.output.count("\n") == 1
+    assert str(config) in result.output or "TRACKER_*" in result.output
+    assert isinstance(result.exception, SystemExit)

@@ -102,10 +102,10 @@ class _Group(click.Group):
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Track the commitments states make to each other in intergovernmental bodies."""
     from tracker.cli.context import CliContext
-    from tracker.settings import Settings
+    from tracker.settings import load_settings
 
     overrides: dict[str, Any] = {"database_url": database_url} if database_url else {}
-    context = CliContext(Settings(**overrides))
+    context = CliContext(load_settings(**overrides))
     ctx.obj = context
     ctx.call_on_close(context.close)
 
