@@ -156,9 +156,10 @@ def test_email_goes_over_real_smtp_with_a_message_id_from_the_key(
     config = parse_config(email_config(port, extra=digest))
     rm = FakeReadModel(
         commitment_rows=[commitment("late", due="2025-05-01", org="sco")],
+        # Recorded before the 2025-05-26 slot (so that slot's digest is owed) and after the week before it.
         development_rows=[("sco", development("commitment:late#2", summary="Progress assessed: limited",
-                                              recorded_at=T0 - timedelta(days=2)))],
-        change_rows=[("sco", status_change("commitment:late", recorded_at=T0 - timedelta(days=2)))],
+                                              recorded_at=T0 - timedelta(days=10)))],
+        change_rows=[("sco", status_change("commitment:late", recorded_at=T0 - timedelta(days=10)))],
     )
     issued = scan(engine, rm, config, now=T0)
     assert set(issued.issued) == {"overdue:commitment:late:v1@email", "weekly:digest:sco:2025-05-26@email"}
@@ -342,12 +343,17 @@ channels = ["f", "hook"]
     obj = Obj(engine, FakeReadModel(commitment_rows=[commitment("c", due="2025-05-01")]))
     runner = CliRunner()
     args = ["--config", str(config_path)]
-    result = runner.invoke(reminders, ["scan", *args], obj=obj)
+    result = runner.invoke(reminders, ["scan", *args, "--now", "2025-06-01T09:00"], obj=obj)
     assert result.exit_code == 0, result.output
     assert "issued 2 (1 late)" in result.output
-    result = runner.invoke(reminders, ["deliver", *args], obj=obj)
+    # deliver --now matches scan --now: before the rows' issue time nothing is due yet.
+    result = runner.invoke(reminders, ["deliver", *args, "--now", "2025-06-01T08:59"], obj=obj)
+    assert result.exit_code == 0 and "sent 0, retrying 0, dead 0" in result.output, result.output
+    result = runner.invoke(reminders, ["deliver", *args, "--now", "2025-06-01T09:00"], obj=obj)
     assert result.exit_code == 0, result.output
     assert "sent 1, retrying 0, dead 1" in result.output
+    result = runner.invoke(reminders, ["deliver", *args, "--now", "yesterday"], obj=obj)
+    assert result.exit_code == 2 and "--now" in result.output and "'yesterday'" in result.output
     result = runner.invoke(reminders, ["dead-letters", "--json"], obj=obj)
     [dead] = [json.loads(line) for line in result.output.splitlines()]
     assert dead["key"] == "overdue:commitment:c:v1@hook" and "webhook" in dead["last_error"]
@@ -356,6 +362,17 @@ channels = ["f", "hook"]
     assert [r.status for r in list_rows(engine)] == ["sent", "pending"]
     result = runner.invoke(reminders, ["retry", "999"], obj=obj)
     assert result.exit_code == 1 and "no dead letter with id 999" in result.output
+    result = runner.invoke(reminders, ["list", "--json"], obj=obj)
+    listed = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["channel"], r["status"]) for r in listed] == [("f", "sent"), ("hook", "pending")]
+    result = runner.invoke(reminders, ["list", "--status", "pending", "--status", "dead"], obj=obj)
+    assert result.exit_code == 0 and result.output.count("\n") == 1 and "\tpending\thook\t" in result.output
+    result = runner.invoke(reminders, ["list", "--channel", "f", "--entity", "commitment:c"], obj=obj)
+    assert "\tsent\tf\t2025-05-02 [late]\tOverdue: Commitment c\tsent " in result.output
+    result = runner.invoke(reminders, ["list", "--rule", "nothing-like-it"], obj=obj)
+    assert result.exit_code == 0 and "no such reminder" in result.output
+    result = runner.invoke(reminders, ["list", "--status", "stuck"], obj=obj)
+    assert result.exit_code == 2 and "stuck" in result.output
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rules]]\nname = "r"\nkind = "overdue"\nchannels = ["ghost"]\n')
     result = runner.invoke(reminders, ["scan", "--config", str(bad)], obj=obj)

@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from tests.unit.reminder_fakes import FakeReadModel, commitment, meeting
+from tests.unit.reminder_fakes import FakeReadModel, commitment, development, meeting
 from tracker.db import make_engine
 from tracker.reminders.config import RemindersConfig, parse_config
 from tracker.reminders.outbox import list_rows
@@ -56,11 +56,17 @@ def config() -> RemindersConfig:
     return parse_config(CONFIG)
 
 
-def model() -> FakeReadModel:
+def model(start: datetime = T0) -> FakeReadModel:
     return FakeReadModel(
-        commitment_rows=[commitment(f"c{i}", due=(T0 + timedelta(days=25 + i)).date().isoformat()) for i in range(5)],
-        meeting_rows=[meeting(f"m{i}", starts=(T0 + timedelta(days=10 + i)).date().isoformat()) for i in range(3)],
+        commitment_rows=[commitment(f"c{i}", due=(start + timedelta(days=25 + i)).date().isoformat())
+                         for i in range(5)],
+        meeting_rows=[meeting(f"m{i}", starts=(start + timedelta(days=10 + i)).date().isoformat()) for i in range(3)],
     )
+
+
+def live_model() -> FakeReadModel:
+    """The same items, dated from the real clock (for processes that scan "now")."""
+    return model(datetime.now(UTC))
 
 
 @pytest.fixture
@@ -118,10 +124,12 @@ def test_a_month_stopped_issues_one_reminder_per_missed_item_on_restart(engine: 
     rm = model()
     with time_machine.travel(T0, tick=True):
         first = run_until_first_scan(engine, rm)
-    # On T0: the 30-day stage of every commitment, the 14-day stage of every meeting, last Friday's digest.
-    assert {r.rule for r in list_rows(engine)} == {"deadline", "meeting", "weekly"}
+    # On T0: the 30-day stage of every commitment, the 14-day stage of every meeting; no digest,
+    # since nothing had been recorded by last Friday's slot (a new database owes no backlog).
+    assert {r.rule for r in list_rows(engine)} == {"deadline", "meeting"}
     before = {r.key for r in list_rows(engine)}
     assert set(first.issued) <= before
+    rm.development_rows.append(("sco", development("commitment:c0#2", recorded_at=T0 + timedelta(days=1))))
     with time_machine.travel(T0 + timedelta(days=28), tick=True):  # Sunday 2025-06-29
         second = run_until_first_scan(engine, rm)
     new = {(r.rule, r.entity): r for r in list_rows(engine) if r.key not in before}
@@ -166,9 +174,9 @@ def test_second_scheduler_waits_as_standby_and_takes_over(engine: Engine) -> Non
 SCHEDULER_SCRIPT = """
 import sys, threading
 from tracker.db import make_engine
-from tests.integration.test_scheduler import config, model
+from tests.integration.test_scheduler import config, live_model
 from tracker.reminders.scheduler import run_scheduler
-run_scheduler(make_engine(sys.argv[1]), model, config(), stop=threading.Event(), poll_seconds=0.2,
+run_scheduler(make_engine(sys.argv[1]), live_model, config(), stop=threading.Event(), poll_seconds=0.2,
               listener=lambda name, _report: print(name, flush=True))
 """
 

@@ -263,15 +263,24 @@ def _row(m: Any) -> OutboxRow:
     )
 
 
-def list_rows(engine: Engine, *, status: RowStatus | None = None, limit: int | None = None) -> list[OutboxRow]:
-    """Outbox rows in issue order, optionally only those in one status."""
-    query = select(OUTBOX).order_by(OUTBOX.c.id)
-    if status is not None:
-        query = query.where(OUTBOX.c.status == status)
+def list_rows(
+    engine: Engine, *, status: RowStatus | None = None, statuses: Iterable[str] | None = None,
+    rule: str | None = None, channel: str | None = None, entity: str | None = None, limit: int | None = None,
+) -> list[OutboxRow]:
+    """Outbox rows in issue order, filtered; with a limit, the latest `limit` of them."""
+    query = select(OUTBOX)
+    wanted = ([status] if status is not None else []) + list(statuses or ())
+    if wanted:
+        query = query.where(OUTBOX.c.status.in_(wanted))
+    for column, value in ((OUTBOX.c.rule, rule), (OUTBOX.c.channel, channel), (OUTBOX.c.entity, entity)):
+        if value is not None:
+            query = query.where(column == value)
     if limit is not None:
-        query = query.limit(limit)
+        # The latest rows are the ones a person asks about; shown oldest first like the rest.
+        query = query.order_by(OUTBOX.c.id.desc()).limit(limit)
     with engine.connect() as conn:
-        return [_row(m) for m in conn.execute(query).mappings()]
+        rows = [_row(m) for m in conn.execute(query).mappings()]
+    return sorted(rows, key=lambda r: r.id)
 
 
 @dataclass(frozen=True)
