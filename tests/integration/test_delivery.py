@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,7 @@ from tests.unit.reminder_fakes import FakeReadModel, commitment, development, st
 from tracker.cli.reminders import reminders
 from tracker.db import make_engine
 from tracker.reminders.channels import build_channels, message_id
-from tracker.reminders.config import parse_config
+from tracker.reminders.config import ReminderConfigError, parse_config
 from tracker.reminders.delivery import HANG_AFTER_SEND_ENV, deliver
 from tracker.reminders.outbox import list_rows
 from tracker.reminders.scan import scan
@@ -252,7 +253,7 @@ DELIVER_SCRIPT = """
 import sys
 from tracker.db import make_engine
 from tracker.reminders.channels import build_channels
-from tracker.reminders.config import parse_config
+from tracker.reminders.config import ReminderConfigError, parse_config
 from tracker.reminders.delivery import deliver
 config = parse_config(open(sys.argv[2]).read())
 deliver(make_engine(sys.argv[1]), config.delivery, build_channels(config))
@@ -377,3 +378,99 @@ channels = ["f", "hook"]
     bad.write_text('[[rules]]\nname = "r"\nkind = "overdue"\nchannels = ["ghost"]\n')
     result = runner.invoke(reminders, ["scan", "--config", str(bad)], obj=obj)
     assert result.exit_code == 1 and "unknown channel (value: 'ghost')" in result.output
+
+
+@pytest.fixture
+def stalling_smtp() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A real TCP server that accepts connections and never says a word (no SMTP greeting)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            accepted.append(conn)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1]), accepted
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        for conn in accepted:
+            conn.close()
+        server.close()
+
+
+def bounded_config(port: int) -> str:
+    return email_config(port).replace(
+        "[delivery]\n", "[delivery]\nlease_seconds = 120\nrun_deadline_seconds = 60\n"
+    ).replace("timeout_seconds = 10", "timeout_seconds = 30")
+
+
+def test_a_run_against_a_stalling_smtp_server_ends_by_its_deadline_and_leaves_rows_for_the_next(
+    engine: Engine, stalling_smtp: tuple[int, list[socket.socket]], smtp: tuple[SmtpRecorder, int], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stall_port, accepted = stalling_smtp
+    monkeypatch.setenv("TRACKER_SMTP_PORT", str(stall_port))
+    config_path = tmp_path / "reminders.toml"
+    config_path.write_text(bounded_config(stall_port))
+    config = parse_config(config_path.read_text())
+    rm = FakeReadModel(commitment_rows=[commitment(f"c{i}", due="2025-05-01", org="sco") for i in range(4)])
+    assert len(scan(engine, rm, config, now=T0).issued) == 4
+    # Through the CLI, as cron runs it: a 2-second deadline against a server that never answers
+    # (each send would otherwise wait its channel's 30 s timeout, and retry inside the run).
+    started = time.monotonic()
+    result = CliRunner().invoke(reminders, ["deliver", "--config", str(config_path), "--now", T0.isoformat(),
+                                            "--deadline", "2"], obj=Obj(engine, rm))
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    assert elapsed < 2 + 1.5, elapsed  # ended by its deadline (plus the database work around it)
+    assert "sent 0, retrying 1, dead 0, lease lost 0, deadline reached: 3 left for the next run" in result.output
+    assert len(accepted) == 1  # one connection: no second attempt, no retry inside the run
+    rows = list_rows(engine)
+    [tried] = [r for r in rows if r.attempts]
+    assert "no answer within" in (tried.last_error or "") and tried.next_attempt_at == T0 + timedelta(seconds=60)
+    assert all(r.status == "pending" and r.claimed_by is None and r.lease_until is None for r in rows)
+    # The server is fixed; the next run sends the three that were left, not the failed one (backoff)...
+    recorder, good_port = smtp
+    monkeypatch.setenv("TRACKER_SMTP_PORT", str(good_port))
+    second = deliver(engine, config.delivery, build_channels(config), now=T0 + timedelta(seconds=30))
+    assert (second.sent, second.deferred, second.out_of_time) == (3, 0, False)
+    assert tried.key not in {m["X-Tracker-Reminder-Key"] for m in recorder.messages}
+    # ...and a run after its backoff sends that one too: retries happen across runs.
+    assert deliver(engine, config.delivery, build_channels(config), now=T0 + timedelta(seconds=60)).sent == 1
+    assert sorted(m["X-Tracker-Reminder-Key"] for m in recorder.messages) == sorted(r.key for r in rows)
+    assert [r.attempts for r in list_rows(engine) if r.key == tried.key] == [2]
+
+
+def test_a_failed_row_is_never_retried_within_the_same_run(
+    engine: Engine, smtp: tuple[SmtpRecorder, int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorder, port = smtp
+    recorder.refuse = {"refuse@desk.test"}
+    monkeypatch.setenv("TRACKER_SMTP_PORT", str(port))
+    config = parse_config(email_config(port).replace("backoff_seconds = 60", "backoff_seconds = 0")
+                          .replace("max_attempts = 3", "max_attempts = 5"))
+    scan(engine, FakeReadModel(commitment_rows=[commitment(f"b{i}", due="2025-05-01", org="ots")
+                                                for i in range(3)]), config, now=T0)
+    # No backoff configured: still one attempt per row per run (each retry waits at least a second).
+    first = deliver(engine, config.delivery, build_channels(config), now=T0)
+    assert (first.retrying, recorder.refused) == (3, 3)
+    assert deliver(engine, config.delivery, build_channels(config), now=T0 + timedelta(seconds=1)).retrying == 3
+    assert recorder.refused == 6
+
+
+def test_run_deadline_must_be_shorter_than_the_lease() -> None:
+    with pytest.raises(ReminderConfigError, match=r"run_deadline_seconds: must be shorter than lease_seconds \(300\)"
+                                                   r" \(value: 300.0\)"):
+        parse_config("[delivery]\nrun_deadline_seconds = 300\n")

@@ -103,17 +103,29 @@ def scan_command(ctx: click.Context, config_path: Path | None, now_text: str | N
 @_config_option
 @click.option("--worker", default=None, help="Name this worker in the outbox's claimed_by (default: host:pid:random).")
 @click.option("--now", "now_text", default=None, help=_NOW_HELP)
+@click.option("--deadline", "deadline_seconds", type=click.FloatRange(1, 86400), default=None,
+              help="End the run by this many seconds (default: [delivery] run_deadline_seconds, else 50); "
+                   "what is left waits for the next run.")
 @click.pass_context
-def deliver_command(ctx: click.Context, config_path: Path | None, worker: str | None, now_text: str | None) -> None:
-    """Send what the outbox holds and is due, with leases, retries and dead letters."""
+def deliver_command(
+    ctx: click.Context, config_path: Path | None, worker: str | None, now_text: str | None,
+    deadline_seconds: float | None,
+) -> None:
+    """Send what the outbox holds and is due, each row once per run, ending by the run's deadline."""
     _logging()
     config = _load(config_path)
     try:
         channels = build_channels(config)
     except ReminderConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    report = deliver(_obj(ctx).engine(), config.delivery, channels, worker=worker, now=_parse_now(now_text))
-    click.echo(f"sent {report.sent}, retrying {report.retrying}, dead {report.dead}, lease lost {report.lost}")
+    if deadline_seconds is not None and deadline_seconds >= config.delivery.lease_seconds:
+        raise click.BadParameter(
+            f"must be shorter than [delivery] lease_seconds ({config.delivery.lease_seconds}) "
+            f"(value: {deadline_seconds!r})", param_hint="--deadline")
+    report = deliver(_obj(ctx).engine(), config.delivery, channels, worker=worker, now=_parse_now(now_text),
+                     deadline_seconds=deadline_seconds)
+    click.echo(f"sent {report.sent}, retrying {report.retrying}, dead {report.dead}, lease lost {report.lost}"
+               + (f", deadline reached: {report.deferred} left for the next run" if report.out_of_time else ""))
 
 
 def _row_json(row: OutboxRow) -> str:

@@ -9,6 +9,7 @@ import logging
 import os
 import smtplib
 import ssl
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -63,10 +64,10 @@ class DeliveryError(Exception):
 
 
 class Channel(Protocol):
-    """Something that sends one outbox row, raising DeliveryError when it cannot."""
+    """Something that sends one outbox row within `timeout` seconds, raising DeliveryError when it cannot."""
 
-    def send(self, row: OutboxRow) -> None:
-        """Deliver the row, or raise DeliveryError."""
+    def send(self, row: OutboxRow, *, timeout: float) -> None:
+        """Deliver the row, or raise DeliveryError; give up after `timeout` seconds at most."""
         ...
 
 
@@ -93,7 +94,7 @@ def payload(row: OutboxRow) -> dict[str, Any]:
 class LogChannel:
     """Reminders as log lines (the console when the CLI configures logging)."""
 
-    def send(self, row: OutboxRow) -> None:
+    def send(self, row: OutboxRow, *, timeout: float) -> None:
         """Log the reminder at INFO."""
         log.info("reminder %s%s: %s\n%s", row.key, " (late)" if row.late else "", row.subject, row.body)
 
@@ -104,7 +105,7 @@ class FileChannel:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, row: OutboxRow) -> None:
+    def send(self, row: OutboxRow, *, timeout: float) -> None:
         """Append one line; an exclusive lock keeps lines from two processes whole."""
         line = orjson.dumps(payload(row)) + b"\n"
         try:
@@ -125,6 +126,45 @@ def message_id(key: str, domain: str) -> str:
     """A Message-ID derived from the outbox key: the same reminder always carries the same id."""
     # Keys hold characters a msg-id may not (":" is fine, "/" and "@" are not): hash them.
     return f"<{hashlib.sha256(key.encode('utf-8')).hexdigest()[:40]}.reminder@{domain}>"
+
+
+class _DeadlineSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose whole conversation ends by a deadline, not each socket operation by a timeout.
+
+    A socket timeout bounds one read or write; a server that answers slowly, line by line,
+    could stretch a send far past it. Before every command and reply the socket gets only the
+    time left, so the attempt as a whole is bounded.
+    """
+
+    def __init__(self, host: str, port: int, *, deadline: float) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, timeout=self._left())
+
+    def _left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the attempt's time ran out")
+        return left
+
+    def _arm(self) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self._left())
+
+    def send(self, s: str | bytes) -> None:  # type: ignore[override]  # smtplib's own signature is untyped
+        """Send raw data with the time left."""
+        self._arm()
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        """Read a reply with the time left."""
+        self._arm()
+        try:
+            return super().getreply()
+        except smtplib.SMTPServerDisconnected:
+            # smtplib reports a read timeout as a disconnection: say what happened.
+            if time.monotonic() >= self.deadline - 0.05:
+                raise TimeoutError("the attempt's time ran out") from None
+            raise
 
 
 class EmailChannel:
@@ -154,20 +194,23 @@ class EmailChannel:
                                    filename=a.filename)
         return msg
 
-    def send(self, row: OutboxRow) -> None:
-        """Send over SMTP; any SMTP or network failure is a retryable DeliveryError."""
+    def send(self, row: OutboxRow, *, timeout: float) -> None:
+        """Send over SMTP within min(timeout, the channel's timeout); any failure is a retryable DeliveryError."""
         if not row.recipients:
             raise DeliveryError(f"email: reminder {row.key} has no recipient addresses "
                                 f"(add addresses to the rule's recipient groups)", permanent=True)
         msg = self.build(row)
         s = self.settings
+        budget = min(timeout, self.config.timeout_seconds)
         try:
-            with smtplib.SMTP(s.host, s.port, timeout=self.config.timeout_seconds) as smtp:
+            with _DeadlineSMTP(s.host, s.port, deadline=time.monotonic() + budget) as smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if s.user and s.password is not None:
                     smtp.login(s.user, s.password.get_secret_value())
                 smtp.send_message(msg)
+        except TimeoutError as exc:
+            raise DeliveryError(f"email via {s.host}:{s.port}: no answer within {budget:.1f} s") from exc
         except (smtplib.SMTPException, OSError) as exc:
             # Only the server's reply goes into the error: never the credentials.
             raise DeliveryError(f"email via {s.host}:{s.port}: {type(exc).__name__}: {exc}") from exc
@@ -185,7 +228,7 @@ class WebhookChannel:
         self.config = config
         self._secret = secret
 
-    def send(self, row: OutboxRow) -> None:
+    def send(self, row: OutboxRow, *, timeout: float) -> None:
         """POST the reminder; a non-2xx answer or a network error is a retryable DeliveryError."""
         body = orjson.dumps(payload(row))
         request = urllib.request.Request(
@@ -200,7 +243,9 @@ class WebhookChannel:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout_seconds) as response:
+            # The timeout bounds each socket operation; a webhook answer is a status line and a
+            # few headers, so the attempt stays near it.
+            with urllib.request.urlopen(request, timeout=min(timeout, self.config.timeout_seconds)) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"webhook {self.config.url}: HTTP {exc.code} {exc.reason}") from exc

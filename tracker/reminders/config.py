@@ -66,6 +66,24 @@ class DeliveryConfig(_Model):
     backoff_seconds: int = Field(default=60, ge=0)
     backoff_max_seconds: int = Field(default=21600, ge=0)
     batch: int = Field(default=100, ge=1, le=10000)
+    run_deadline_seconds: float | None = Field(default=None, gt=0, le=86400)
+
+    def deadline_seconds(self) -> float:
+        """How long one delivery run may take: as set, else 50 s or 80% of the lease if shorter."""
+        if self.run_deadline_seconds is not None:
+            return self.run_deadline_seconds
+        return min(50.0, self.lease_seconds * 0.8)
+
+    @model_validator(mode="after")
+    def _deadline_within_lease(self) -> DeliveryConfig:
+        # A run's claims must outlive the run: otherwise another worker could take a row
+        # this run is still sending, and the receiver would get it twice.
+        if self.run_deadline_seconds is not None and self.run_deadline_seconds >= self.lease_seconds:
+            raise ValueError(
+                f"run_deadline_seconds: must be shorter than lease_seconds ({self.lease_seconds})"
+                f" (value: {self.run_deadline_seconds!r})"
+            )
+        return self
 
 
 class LogChannelConfig(_Model):
@@ -231,7 +249,8 @@ def parse_config(text: str, *, source: str = "reminders.toml") -> RemindersConfi
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "(file)"
             message = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{loc}: {message} (value: {err.get('input')!r})")
+            # Model-level checks name their own field and value; field errors get the value here.
+            problems.append(message if "(value: " in message else f"{loc}: {message} (value: {err.get('input')!r})")
         raise ReminderConfigError(f"{source}: " + "; ".join(problems)) from None
 
 
