@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import queue
-import selectors
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -181,19 +181,38 @@ run_scheduler(make_engine(sys.argv[1]), live_model, config(), stop=threading.Eve
 """
 
 
-def lines_until(proc: subprocess.Popen[str], wanted: str, timeout: float = 60) -> None:
-    assert proc.stdout is not None
-    deadline = datetime.now(UTC).timestamp() + timeout
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
+class ProcessLines:
+    """A child's stdout read line by line on a thread, so no line can hide in a buffer.
+
+    Waiting with select() on the pipe and then calling readline() loses lines: readline reads
+    a whole chunk, and lines that arrived together ("active", "scan", "deliver" from a loaded
+    machine) sit in the file object's buffer where select() never sees them, until the next
+    output (the deliver job, 60 s later) or the timeout. That was the flaky failure.
+    """
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stdout = proc.stdout
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self._stdout:
+            self._lines.put(line.strip())
+        self._lines.put(None)  # end of output: the process exited
+
+    def wait_for(self, wanted: str, timeout: float = 120) -> None:
+        """Consume lines until `wanted`; the timeout bounds the wait for a process under load."""
+        deadline = time.monotonic() + timeout
         while True:
-            left = deadline - datetime.now(UTC).timestamp()
-            if left <= 0 or not sel.select(left):
-                raise AssertionError(f"process never said {wanted!r}")
-            line = proc.stdout.readline()
-            if not line:
+            try:
+                line = self._lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"process never said {wanted!r} within {timeout} s") from None
+            if line is None:
                 raise AssertionError(f"process exited before saying {wanted!r}")
-            if line.strip() == wanted:
+            if line == wanted:
                 return
 
 
@@ -210,13 +229,14 @@ def test_postgres_one_active_scheduler_and_takeover_when_it_dies(engine: Engine,
     first = start()
     second = None
     try:
-        lines_until(first, "active")
+        ProcessLines(first).wait_for("active")
         second = start()
-        lines_until(second, "standby")
+        said = ProcessLines(second)
+        said.wait_for("standby")
         first.send_signal(signal.SIGKILL)  # no clean-up: the lock must go with the dead connection
         first.wait(timeout=10)
-        lines_until(second, "active")
-        lines_until(second, "scan")
+        said.wait_for("active")
+        said.wait_for("scan")  # the scheduler tells "active" before its jobs run, so "scan" comes after
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
