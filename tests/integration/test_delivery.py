@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import Engine
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.unit.reminder_fakes import FakeReadModel, commitment, development, status_change
 from tracker.cli.reminders import reminders
 from tracker.db import make_engine
-from tracker.reminders.channels import build_channels, message_id
+from tracker.reminders.channels import build_channels, message_id, standard_webhook, webhook_message_id
 from tracker.reminders.config import ReminderConfigError, parse_config
 from tracker.reminders.delivery import HANG_AFTER_SEND_ENV, deliver
 from tracker.reminders.outbox import list_rows
@@ -474,3 +479,102 @@ def test_run_deadline_must_be_shorter_than_the_lease() -> None:
     with pytest.raises(ReminderConfigError, match=r"run_deadline_seconds: must be shorter than lease_seconds \(300\)"
                                                    r" \(value: 300.0\)"):
         parse_config("[delivery]\nrun_deadline_seconds = 300\n")
+
+
+class VerifyingHook(BaseHTTPRequestHandler):
+    """A receiver as the Standard Webhooks docs describe one: verify with the library, reject replays by id."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        server: VerifyingServer = self.server  # type: ignore[assignment]
+        headers = {name.lower(): value for name, value in self.headers.items()}  # HTTP names are case-blind
+        try:
+            payload = Webhook(server.secret).verify(body, headers)
+        except WebhookVerificationError as exc:
+            server.outcomes.append(f"rejected: {exc}")
+            self.send_response(400)
+        else:
+            if headers["webhook-id"] in server.seen:
+                server.outcomes.append("rejected: replayed id")
+                self.send_response(409)
+            else:
+                server.seen.add(headers["webhook-id"])
+                server.outcomes.append(f"accepted: {payload['key']}")
+                server.requests.append((headers, body))
+                self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+class VerifyingServer(ThreadingHTTPServer):
+    secret: str
+    seen: set[str]
+    outcomes: list[str]
+    requests: list[tuple[dict[str, str], bytes]]
+
+
+@pytest.fixture
+def verifying_receiver() -> Iterator[VerifyingServer]:
+    server = VerifyingServer(("127.0.0.1", 0), VerifyingHook)
+    # The receiver holds the secret in the standard's own form: whsec_ + base64 of the key bytes.
+    server.secret = "whsec_" + base64.b64encode(SECRET.encode()).decode()
+    server.seen, server.outcomes, server.requests = set(), [], []
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def post(url: str, headers: dict[str, str], body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_standard_webhooks_receiver_verifies_and_rejects_replays_and_tampering(
+    engine: Engine, verifying_receiver: VerifyingServer,
+) -> None:
+    url = f"http://127.0.0.1:{verifying_receiver.server_address[1]}/in"
+    config = parse_config(f'[channels.hook]\ntype = "webhook"\nurl = "{url}"\n'
+                          '[[rules]]\nname = "overdue"\nkind = "overdue"\nchannels = ["hook"]\n')
+    scan(engine, FakeReadModel(commitment_rows=[commitment("c", due="2025-05-01")]), config, now=T0)
+    assert deliver(engine, config.delivery, build_channels(config), now=T0).sent == 1
+    assert verifying_receiver.outcomes == ["accepted: overdue:commitment:c:v1@hook"]
+    [(headers, body)] = verifying_receiver.requests
+    assert headers["webhook-id"] == webhook_message_id("overdue:commitment:c:v1@hook")
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60  # the wall clock, not the run's `now`
+    # The deprecated header is still sent, for one release.
+    assert headers["x-tracker-signature"] == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    wire = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length", "connection")}
+    # The same request again: the receiver has seen its id.
+    assert post(url, wire, body) == 409
+    # A tampered body, or a tampered timestamp, fails the signature.
+    assert post(url, wire, body.replace(b'"late":true', b'"late":false')) == 400
+    assert post(url, {**wire, "webhook-timestamp": str(int(headers["webhook-timestamp"]) + 1)}, body) == 400
+    # Replayed later than the standard's tolerance (5 minutes), it is too old, even under a fresh id.
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+        assert post(url, {**wire, "webhook-id": "msg_other"}, body) == 400
+    assert verifying_receiver.outcomes[1:] == [
+        "rejected: replayed id", "rejected: No matching signature found", "rejected: No matching signature found",
+        "rejected: Message timestamp too old",
+    ]
+
+
+def test_a_whsec_secret_signs_with_the_key_it_encodes_and_a_bad_one_is_refused() -> None:
+    key = b"\x01\x02binary key\xff"
+    signer = standard_webhook(("whsec_" + base64.b64encode(key).decode()).encode())
+    moment = datetime.now(UTC)
+    signature = signer.sign("msg_1", moment, '{"a":1}')
+    assert Webhook(key).verify('{"a":1}', {"webhook-id": "msg_1", "webhook-timestamp": str(int(moment.timestamp())),
+                                           "webhook-signature": signature}) == {"a": 1}
+    with pytest.raises(ReminderConfigError, match="TRACKER_WEBHOOK_SECRET: starts with 'whsec_'"):
+        standard_webhook(b"whsec_!!!")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import fcntl
 import hashlib
 import hmac
@@ -12,18 +13,22 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from tracker.reminders.config import (
     EmailChannelConfig,
     FileChannelConfig,
     LogChannelConfig,
+    ReminderConfigError,
     RemindersConfig,
     SmtpSettings,
     WebhookChannelConfig,
@@ -45,12 +50,18 @@ __all__ = [
     "message_id",
     "payload",
     "sign",
+    "standard_webhook",
+    "webhook_message_id",
 ]
 
 KEY_HEADER = "Idempotency-Key"
 """HTTP header carrying the outbox key, so a resend after a crash is recognisable."""
 SIGNATURE_HEADER = "X-Tracker-Signature"
-"""HTTP header carrying `sha256=<hex HMAC-SHA256 of the body>`."""
+"""Deprecated (kept for one release, for existing receivers): `sha256=<hex HMAC-SHA256 of the body>`.
+
+Receivers should verify the Standard Webhooks headers instead (webhook-id, webhook-timestamp,
+webhook-signature), which also let them reject replays.
+"""
 
 log = logging.getLogger("tracker.reminders")
 
@@ -217,31 +228,67 @@ class EmailChannel:
 
 
 def sign(body: bytes, secret: bytes) -> str:
-    """The signature header value: 'sha256=' + hex HMAC-SHA256 of the exact body bytes."""
+    """The deprecated X-Tracker-Signature value: 'sha256=' + hex HMAC-SHA256 of the exact body bytes."""
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-class WebhookChannel:
-    """Reminders as an HTTP POST of JSON, signed with HMAC-SHA256, keyed with Idempotency-Key."""
+_WHSEC = "whsec_"
 
-    def __init__(self, config: WebhookChannelConfig, secret: bytes) -> None:
+
+def standard_webhook(secret: bytes) -> Webhook:
+    """The Standard Webhooks signer for TRACKER_WEBHOOK_SECRET.
+
+    A `whsec_<base64>` secret (the standard's own form) signs with the key it encodes; any
+    other secret signs with its UTF-8 bytes, so a receiver verifies with
+    `Webhook(secret_bytes)` or, equivalently, `Webhook("whsec_" + base64(secret_bytes))`.
+    """
+    text = secret.decode("utf-8", errors="strict")
+    if text.startswith(_WHSEC):
+        try:
+            return Webhook(text)
+        except (ValueError, binascii.Error, EmptyWebhookSecretError):
+            raise ReminderConfigError(
+                "TRACKER_WEBHOOK_SECRET: starts with 'whsec_' but the rest is not base64 (value not shown)"
+            ) from None
+    return Webhook(secret)
+
+
+def webhook_message_id(key: str) -> str:
+    """The webhook-id of a reminder: derived from the outbox key, so a resend carries the same id."""
+    return "msg_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class WebhookChannel:
+    """Reminders as an HTTP POST of JSON, signed by the Standard Webhooks scheme, keyed with Idempotency-Key."""
+
+    def __init__(
+        self, config: WebhookChannelConfig, secret: bytes, *, clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.config = config
         self._secret = secret
+        self._signer = standard_webhook(secret)
+        # The signing time is the moment on the wire (receivers reject old timestamps as
+        # replays), so it is the wall clock, not a scan's or delivery run's `now`.
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def headers(self, row: OutboxRow, body: bytes) -> dict[str, str]:
+        """The request headers: Standard Webhooks signature, idempotency key, deprecated HMAC header."""
+        msg_id = webhook_message_id(row.key)
+        moment = self._clock()
+        return {
+            "Content-Type": "application/json",
+            KEY_HEADER: row.key,
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(moment.timestamp())),
+            "webhook-signature": self._signer.sign(msg_id, moment, body.decode("utf-8")),
+            SIGNATURE_HEADER: sign(body, self._secret),  # deprecated: removed in the next release
+            "User-Agent": "commitments-tracker-reminders",
+        }
 
     def send(self, row: OutboxRow, *, timeout: float) -> None:
         """POST the reminder; a non-2xx answer or a network error is a retryable DeliveryError."""
         body = orjson.dumps(payload(row))
-        request = urllib.request.Request(
-            self.config.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                KEY_HEADER: row.key,
-                SIGNATURE_HEADER: sign(body, self._secret),
-                "User-Agent": "commitments-tracker-reminders",
-            },
-        )
+        request = urllib.request.Request(self.config.url, data=body, method="POST", headers=self.headers(row, body))
         try:
             # The timeout bounds each socket operation; a webhook answer is a status line and a
             # few headers, so the attempt stays near it.
