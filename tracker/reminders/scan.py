@@ -80,6 +80,11 @@ def _settle(engine: Engine, read_model: ReadModel, due: Sequence[Reminder], *, t
     ]
 
 
+# (database, scope, slot) found empty: record times only grow, so a slot with nothing recorded
+# before it stays so; a long-running scheduler reads the developments once per slot, not per scan.
+_EMPTY_BEFORE: dict[tuple[str, str, datetime], None] = {}
+
+
 def _recorded_before(read_model: ReadModel, group: RecipientGroup | None, moment: datetime) -> bool:
     """Whether anything in the group's scope was recorded at or before `moment`."""
     scopes: list[tuple[str | None, str | None]] = [(None, None)]
@@ -110,8 +115,15 @@ def due_digests(engine: Engine, read_model: ReadModel, config: RemindersConfig, 
                 if existing_keys(conn, [outbox_key(key, ch) for ch in rule.channels]):
                     continue
                 previous = last_digest_at(conn, entity, rule.name)
-            if previous is None and not _recorded_before(read_model, group, slot):
-                continue
+            if previous is None:
+                seen_empty = (engine.url.render_as_string(hide_password=True), entity, slot)
+                if seen_empty in _EMPTY_BEFORE:
+                    continue
+                if not _recorded_before(read_model, group, slot):
+                    if len(_EMPTY_BEFORE) > 10_000:
+                        _EMPTY_BEFORE.clear()
+                    _EMPTY_BEFORE[seen_empty] = None
+                    continue
             # First digest ever: the week before its slot.
             since = previous if previous is not None else slot - timedelta(days=7)
             contents.append((group, since, digest_hook.render_digest(read_model, group, since, now)))
