@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -31,6 +31,8 @@ __all__ = [
     "digest_reminders",
     "digest_slot",
     "due_reminders",
+    "fact_token",
+    "settle_lateness",
 ]
 
 RuleKind = Literal[
@@ -98,8 +100,9 @@ class Reminder:
     groups: tuple[str, ...]  # recipient group names
     channels: tuple[str, ...]
     due_on: date  # the day it was meant to go out
-    late: bool  # issued after its day (downtime, or the fact was recorded too late to be on time)
+    late: bool  # issued after its day although the fact was already recorded on that day (downtime)
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    fact: str = ""  # the version of the fact reminded about (see fact_token): what "already recorded" compares
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,10 @@ def _late_note(late: bool, due: date) -> str:
 
 def _make(
     rule: Rule, key_tail: str, entity: str, groups: tuple[RecipientGroup, ...], *, due: date, today: date,
-    subject: str, body: str,
+    subject: str, body: str, fact: str,
 ) -> Reminder:
+    # Tentatively late when its day has passed; the scan then asks whether the fact was
+    # recorded by that day (settle_lateness): a fact recorded after it was never missed.
     late = due < today
     return Reminder(
         key=f"{rule.name}:{entity}:{key_tail}",
@@ -175,7 +180,36 @@ def _make(
         channels=rule.channels,
         due_on=due,
         late=late,
+        fact=fact,
     )
+
+
+def settle_lateness(reminder: Reminder, *, known_in_time: bool) -> Reminder:
+    """The reminder as issued: late only if its day has passed and the fact was recorded by that day."""
+    if not reminder.late or known_in_time:
+        return reminder
+    return replace(reminder, late=False, body=reminder.body.removesuffix(_late_note(True, reminder.due_on)))
+
+
+def fact_token(item: CommitmentStatus | MeetingStatus | PresidencyStatus | None, kind: RuleKind) -> str | None:
+    """The version of the fact a reminder of `kind` is about, as the item shows it (None: no such fact)."""
+    if item is None:
+        return None
+    if isinstance(item, CommitmentStatus):
+        if kind == "stale":
+            return f"after:{item.last_development.ref}"
+        return f"due:{item.due_on.text if item.due_on else '-'}:v{item.due_version}"
+    if isinstance(item, MeetingStatus):
+        return f"starts:{item.starts_on.text}:r{item.reschedule_count}"
+    end = _term_end(item)
+    if item.current is None or end is None:
+        return None
+    return f"chair:{item.current.state}:{item.current.start.text}:{end.isoformat()}"
+
+
+def _token(token: str | None) -> str:
+    assert token is not None  # the item a reminder is made from always shows its fact
+    return token
 
 
 def _commitment_open(c: CommitmentStatus) -> bool:
@@ -196,7 +230,7 @@ def _deadline_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], tod
         left = (target - today).days
         yield _make(
             rule, f"v{c.due_version}:{stage}d", f"commitment:{c.commitment_id}", groups,
-            due=target - timedelta(days=stage), today=today,
+            due=target - timedelta(days=stage), today=today, fact=_token(fact_token(c, rule.kind)),
             subject=f"Due {_days_phrase(left)}: {c.title}",
             body=f"Commitment {c.commitment_id} ({c.organization_id}) is due on {c.due_on.describe()}"
             f" — {_days_phrase(left)}.\nParties: {', '.join(c.parties) or '—'}\n"
@@ -217,7 +251,7 @@ def _overdue_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], toda
         became = deadline_day(c.due_on) + timedelta(days=1)
         yield _make(
             rule, f"v{c.due_version}", f"commitment:{c.commitment_id}", groups, due=min(became, today), today=today,
-            subject=f"Overdue: {c.title}",
+            fact=_token(fact_token(c, rule.kind)), subject=f"Overdue: {c.title}",
             body=f"Commitment {c.commitment_id} ({c.organization_id}) was due on {c.due_on.describe()}"
             f" and is still {c.status}.\nImplementation level: {c.level}\n"
             f"Last development: {c.last_development.summary} ({c.last_development.occurred_on})",
@@ -245,7 +279,7 @@ def _stale_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], today:
         # Keyed on the last development: a new development and another silence is a new reminder.
         yield _make(
             rule, f"after:{last.ref}", f"commitment:{c.commitment_id}", groups, due=since, today=today,
-            subject=f"No news: {c.title}",
+            fact=_token(fact_token(c, rule.kind)), subject=f"No news: {c.title}",
             body=f"Commitment {c.commitment_id} ({c.organization_id}) has had no development since"
             f" {last.occurred_on.describe()} ({last.summary}).\nStatus: {c.status}; level: {c.level}",
         )
@@ -269,7 +303,7 @@ def _meeting_reminders(rule: Rule, meetings: Iterable[MeetingStatus], today: dat
         when = m.starts_on.describe() + (f" to {m.ends_on.describe()}" if m.ends_on else "")
         yield _make(
             rule, f"r{m.reschedule_count}:{stage}d", f"meeting:{m.meeting_id}", groups,
-            due=target - timedelta(days=stage), today=today,
+            due=target - timedelta(days=stage), today=today, fact=_token(fact_token(m, rule.kind)),
             subject=f"Meeting {_days_phrase(left)}: {name}",
             body=f"Meeting {m.meeting_id} of {m.body_id} ({m.organization_id}): {when}, {where}"
             f" ({m.format}, {m.status})." + (f"\nTheme: {m.theme}" if m.theme else ""),
@@ -304,6 +338,7 @@ def _chair_reminders(rule: Rule, presidencies: Iterable[PresidencyStatus], today
         tail = f"{p.current.state}:{p.current.start.text}:{end.isoformat()}:{stage}d"
         yield _make(
             rule, tail, f"body:{p.body_id}", groups, due=end - timedelta(days=stage), today=today,
+            fact=_token(fact_token(p, rule.kind)),
             subject=f"Chair term ending {_days_phrase(left)}: {p.current.state} in {p.body_id}",
             body=f"{p.current.state}'s chairmanship of {p.body_id} ({p.organization_id}), since"
             f" {p.current.start.describe()}, ends on {end.isoformat()}.\n"

@@ -6,13 +6,15 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tests.builders import sco_world
 from tests.unit.reminder_fakes import FakeReadModel, commitment, meeting
+from tracker.app import Tracker
 from tracker.db import make_engine
 from tracker.reminders.config import RemindersConfig, parse_config
 from tracker.reminders.outbox import OUTBOX, backoff_delay, claim, list_rows, mark_failed, mark_sent, retry
@@ -234,3 +236,79 @@ def test_failures_back_off_exponentially_then_dead_letter_and_retry_requeues(eng
     assert not retry(engine, dead[0].id, now=now)  # no longer dead
     [again] = claim(engine, worker="w", now=now, lease=timedelta(seconds=60), limit=5)
     assert (again.row.id, again.attempt) == (dead[0].id, 1)
+
+
+TRUTH_CONFIG = """
+[channels.log]
+type = "log"
+[[recipients]]
+name = "sco-desk"
+organizations = ["sco"]
+[[rules]]
+name = "deadline"
+kind = "deadline_approaching"
+recipients = ["sco-desk"]
+channels = ["log"]
+[[rules]]
+name = "weekly"
+kind = "digest"
+weekday = "monday"
+at = "08:00"
+recipients = ["sco-desk"]
+channels = ["log"]
+"""
+
+
+def test_late_only_when_the_fact_was_recorded_by_its_day_and_no_digest_backlog(tracker: Tracker) -> None:
+    """Issue 10.7 through the store: recorded today, due in 5 days is on time; a first scan issues no digest."""
+    now = datetime.now(UTC)
+    today = now.date()
+    for ev in sco_world():
+        tracker.record(ev)
+    base = {"organization_id": "sco", "parties": ["KAZ", "KGZ"], "text": "Act", "occurred_on": today.isoformat(),
+            "unsourced": True}
+    tracker.undertake_commitment(commitment_id="soon", title="Soon", due_on=(today + timedelta(days=5)).isoformat(),
+                                 **base)
+    tracker.undertake_commitment(commitment_id="later", title="Later",
+                                 due_on=(today + timedelta(days=20)).isoformat(), **base)
+    engine = tracker.engine
+    cfg = parse_config(TRUTH_CONFIG)
+
+    first = scan(engine, tracker.read_model(), cfg, now=now)
+    rows = {r.entity: r for r in list_rows(engine)}
+    # Both stages' days came before anyone recorded the commitments (7-day stage of "soon" two
+    # days ago, 30-day stage of "later" ten days ago): issued now, and not late.
+    assert set(rows) == {"commitment:soon", "commitment:later"}, rows
+    assert rows["commitment:soon"].key == "deadline:commitment:soon:v1:7d@log"
+    assert rows["commitment:later"].key == "deadline:commitment:later:v1:30d@log"
+    assert rows["commitment:later"].due_on == today - timedelta(days=10)
+    assert not any(r.late or "Issued late" in r.body for r in rows.values()) and first.late == 0
+    # Everything was recorded after the latest Monday 08:00: no digest is owed for that slot.
+    assert not [r for r in list_rows(engine) if r.kind == "digest"]
+
+    # The scheduler was down for 18 days: "later"'s 7-day stage was due 5 days ago, when the
+    # commitment was already recorded, so that one is late; the digest of the latest slot is owed.
+    down = now + timedelta(days=18)
+    report = scan(engine, tracker.read_model(), cfg, now=down)
+    new = {r.entity: r for r in list_rows(engine) if r.id > max(row.id for row in rows.values())}
+    later = new["commitment:later"]
+    assert later.key == "deadline:commitment:later:v1:7d@log" and later.due_on == today + timedelta(days=13)
+    assert later.late and "Issued late" in later.body
+    digest = new["digest:sco-desk"]
+    assert digest.due_on > today and digest.due_on.weekday() == 0
+    assert digest.late == (digest.due_on < down.date())
+    assert report.late == sum(1 for r in new.values() if r.late)
+
+
+def test_a_meeting_recorded_after_its_reminder_day_is_not_late_and_is_asked_about_once(engine: Engine) -> None:
+    rm = FakeReadModel(meeting_rows=[meeting("fresh", starts="2025-06-10"), meeting("known", starts="2025-06-11")],
+                       recorded={"meeting:fresh": T0 - timedelta(hours=1)})
+    scan(engine, rm, config(), now=T0)
+    rows = {r.entity: r for r in list_rows(engine)}
+    # Both 14-day stages fell in May; only "known" was recorded by then.
+    assert rows["meeting:fresh"].due_on == date(2025, 5, 27) and not rows["meeting:fresh"].late
+    assert rows["meeting:known"].late
+    asked = [c for c in rm.calls if c.startswith("status:")]
+    assert sorted(asked) == ["status:meeting:fresh", "status:meeting:known"]
+    scan(engine, rm, config(), now=T0 + timedelta(hours=1))
+    assert [c for c in rm.calls if c.startswith("status:")] == asked  # issued rows are not asked about again

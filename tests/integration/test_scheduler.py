@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import queue
-import selectors
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from tests.unit.reminder_fakes import FakeReadModel, commitment, meeting
+from tests.unit.reminder_fakes import FakeReadModel, commitment, development, meeting
 from tracker.db import make_engine
 from tracker.reminders.config import RemindersConfig, parse_config
 from tracker.reminders.outbox import list_rows
@@ -56,11 +56,17 @@ def config() -> RemindersConfig:
     return parse_config(CONFIG)
 
 
-def model() -> FakeReadModel:
+def model(start: datetime = T0) -> FakeReadModel:
     return FakeReadModel(
-        commitment_rows=[commitment(f"c{i}", due=(T0 + timedelta(days=25 + i)).date().isoformat()) for i in range(5)],
-        meeting_rows=[meeting(f"m{i}", starts=(T0 + timedelta(days=10 + i)).date().isoformat()) for i in range(3)],
+        commitment_rows=[commitment(f"c{i}", due=(start + timedelta(days=25 + i)).date().isoformat())
+                         for i in range(5)],
+        meeting_rows=[meeting(f"m{i}", starts=(start + timedelta(days=10 + i)).date().isoformat()) for i in range(3)],
     )
+
+
+def live_model() -> FakeReadModel:
+    """The same items, dated from the real clock (for processes that scan "now")."""
+    return model(datetime.now(UTC))
 
 
 @pytest.fixture
@@ -118,10 +124,12 @@ def test_a_month_stopped_issues_one_reminder_per_missed_item_on_restart(engine: 
     rm = model()
     with time_machine.travel(T0, tick=True):
         first = run_until_first_scan(engine, rm)
-    # On T0: the 30-day stage of every commitment, the 14-day stage of every meeting, last Friday's digest.
-    assert {r.rule for r in list_rows(engine)} == {"deadline", "meeting", "weekly"}
+    # On T0: the 30-day stage of every commitment, the 14-day stage of every meeting; no digest,
+    # since nothing had been recorded by last Friday's slot (a new database owes no backlog).
+    assert {r.rule for r in list_rows(engine)} == {"deadline", "meeting"}
     before = {r.key for r in list_rows(engine)}
     assert set(first.issued) <= before
+    rm.development_rows.append(("sco", development("commitment:c0#2", recorded_at=T0 + timedelta(days=1))))
     with time_machine.travel(T0 + timedelta(days=28), tick=True):  # Sunday 2025-06-29
         second = run_until_first_scan(engine, rm)
     new = {(r.rule, r.entity): r for r in list_rows(engine) if r.key not in before}
@@ -166,26 +174,45 @@ def test_second_scheduler_waits_as_standby_and_takes_over(engine: Engine) -> Non
 SCHEDULER_SCRIPT = """
 import sys, threading
 from tracker.db import make_engine
-from tests.integration.test_scheduler import config, model
+from tests.integration.test_scheduler import config, live_model
 from tracker.reminders.scheduler import run_scheduler
-run_scheduler(make_engine(sys.argv[1]), model, config(), stop=threading.Event(), poll_seconds=0.2,
+run_scheduler(make_engine(sys.argv[1]), live_model, config(), stop=threading.Event(), poll_seconds=0.2,
               listener=lambda name, _report: print(name, flush=True))
 """
 
 
-def lines_until(proc: subprocess.Popen[str], wanted: str, timeout: float = 60) -> None:
-    assert proc.stdout is not None
-    deadline = datetime.now(UTC).timestamp() + timeout
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
+class ProcessLines:
+    """A child's stdout read line by line on a thread, so no line can hide in a buffer.
+
+    Waiting with select() on the pipe and then calling readline() loses lines: readline reads
+    a whole chunk, and lines that arrived together ("active", "scan", "deliver" from a loaded
+    machine) sit in the file object's buffer where select() never sees them, until the next
+    output (the deliver job, 60 s later) or the timeout. That was the flaky failure.
+    """
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stdout = proc.stdout
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self._stdout:
+            self._lines.put(line.strip())
+        self._lines.put(None)  # end of output: the process exited
+
+    def wait_for(self, wanted: str, timeout: float = 120) -> None:
+        """Consume lines until `wanted`; the timeout bounds the wait for a process under load."""
+        deadline = time.monotonic() + timeout
         while True:
-            left = deadline - datetime.now(UTC).timestamp()
-            if left <= 0 or not sel.select(left):
-                raise AssertionError(f"process never said {wanted!r}")
-            line = proc.stdout.readline()
-            if not line:
+            try:
+                line = self._lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"process never said {wanted!r} within {timeout} s") from None
+            if line is None:
                 raise AssertionError(f"process exited before saying {wanted!r}")
-            if line.strip() == wanted:
+            if line == wanted:
                 return
 
 
@@ -202,13 +229,14 @@ def test_postgres_one_active_scheduler_and_takeover_when_it_dies(engine: Engine,
     first = start()
     second = None
     try:
-        lines_until(first, "active")
+        ProcessLines(first).wait_for("active")
         second = start()
-        lines_until(second, "standby")
+        said = ProcessLines(second)
+        said.wait_for("standby")
         first.send_signal(signal.SIGKILL)  # no clean-up: the lock must go with the dead connection
         first.wait(timeout=10)
-        lines_until(second, "active")
-        lines_until(second, "scan")
+        said.wait_for("active")
+        said.wait_for("scan")  # the scheduler tells "active" before its jobs run, so "scan" comes after
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:

@@ -86,7 +86,22 @@ class FakeReadModel:
     presidency_rows: list[PresidencyStatus] = field(default_factory=list)
     development_rows: list[tuple[str, DevelopmentSummary]] = field(default_factory=list)  # (organization, dev)
     change_rows: list[tuple[str, StatusChange]] = field(default_factory=list)
+    # When each entity ("commitment:c", "meeting:m", "body:b") was recorded as the rows show it;
+    # unlisted entities were recorded long ago. Asked as known before that, the entity is unknown.
+    recorded: dict[str, datetime] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+
+    def status(self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None) -> Any:
+        self.calls.append(f"status:{stream}")
+        if known_at is not None and self.recorded.get(stream, datetime.min.replace(tzinfo=UTC)) > known_at:
+            return None
+        kind, _, key = stream.partition(":")
+        rows: dict[str, Any] = {
+            **{f"commitment:{c.commitment_id}": c for c in self.commitment_rows},
+            **{f"meeting:{m.meeting_id}": m for m in self.meeting_rows},
+            **{f"body:{p.body_id}": p for p in self.presidency_rows},
+        }
+        return rows.get(f"{kind}:{key}")
 
     def _scope(self, rows: list[Any], organization_id: str | None, body_id: str | None) -> list[Any]:
         return [r for r in rows if (organization_id is None or r.organization_id == organization_id)

@@ -14,6 +14,8 @@ from projections.reminders import (
     digest_reminders,
     digest_slot,
     due_reminders,
+    fact_token,
+    settle_lateness,
 )
 from tests.unit.reminder_fakes import commitment, development, meeting, pd, presidency, status_change
 from tracker.reminders.calendar import build_calendar
@@ -207,3 +209,15 @@ def test_calendar_uids_are_stable_and_sequence_follows_the_fact_version() -> Non
     assert deadline["DTSTART"].dt == date(2026, 1, 1) and "year precision" in str(deadline["SUMMARY"])  # type: ignore[index]
     assert pd("2026").latest == date(2026, 12, 31)  # the reminder reads the year's last day; the calendar its first
     assert timedelta(days=1) == m1["DTEND"].dt - date(2025, 7, 5)  # type: ignore[index]
+
+
+def test_lateness_is_settled_by_whether_the_fact_was_known_on_its_day() -> None:
+    [r] = due([MEETING], at("2025-06-25"), meetings=[meeting("m", starts="2025-07-04", count=2)])
+    assert r.late and r.due_on == date(2025, 6, 20) and r.fact == "starts:2025-07-04:r2"
+    on_time = settle_lateness(r, known_in_time=False)
+    assert not on_time.late and "Issued late" not in on_time.body and on_time.key == r.key
+    assert settle_lateness(r, known_in_time=True) == r
+    # The fact's version is what "already recorded" compares: a reschedule is another fact.
+    assert fact_token(meeting("m", starts="2025-07-04", count=1), "meeting_upcoming") != r.fact
+    assert fact_token(commitment("c", due="2025-06", due_version=3), "overdue") == "due:2025-06:v3"
+    assert fact_token(None, "overdue") is None

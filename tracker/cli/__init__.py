@@ -167,9 +167,18 @@ def import_(obj: CliContext, file: Path, keep_going: bool, progress: bool | None
 
 @cli.command()
 @output_options(stdout_default=True, help_text="File to write; - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "quickstatements", "popolo"]), default="jsonl",
+              show_default=True, help="jsonl: every event; quickstatements: Wikidata statements; popolo: Popolo JSON.")
+@click.option("--wikidata-ids", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="quickstatements: a TOML [ids] table of kind:id = Q-id (documents, or overrides).")
 @click.pass_obj
-def export(obj: CliContext, output: str, force: bool, mkdir: bool) -> None:
-    """Export every event as JSON Lines, in the order recorded."""
+def export(obj: CliContext, output: str, force: bool, mkdir: bool, fmt: str, wikidata_ids: Path | None) -> None:
+    """Export every event as JSON Lines in the order recorded, or the read model as QuickStatements or Popolo."""
+    if fmt != "jsonl":
+        from tracker.cli.interchange import export_interchange
+
+        export_interchange(obj, fmt, output, wikidata_ids, force=force, mkdir=mkdir)
+        return
     tracker = obj.tracker()
     if output == "-":
         tracker.export_events(sys.stdout.buffer)

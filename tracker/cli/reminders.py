@@ -1,4 +1,4 @@
-"""CLI: `tracker reminders scan|deliver|dead-letters|retry`, `tracker scheduler`, `tracker calendar`."""
+"""CLI: `tracker reminders scan|deliver|list|dead-letters|retry`, `tracker scheduler`, `tracker calendar`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tracker.reminders.calendar import calendar_from_read_model
 from tracker.reminders.channels import build_channels
 from tracker.reminders.config import ReminderConfigError, RemindersConfig, load_config
 from tracker.reminders.delivery import deliver
-from tracker.reminders.outbox import create_outbox, list_rows, retry
+from tracker.reminders.outbox import OutboxRow, create_outbox, list_rows, retry
 from tracker.reminders.scan import scan
 from tracker.reminders.scheduler import run_scheduler
 
@@ -79,14 +79,17 @@ def _parse_now(value: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
+_NOW_HELP = "As of this UTC date-time (ISO) instead of the clock, e.g. for a backfill or a test run."
+
+
 @click.group("reminders")
 def reminders() -> None:
-    """Reminders one step at a time (for cron): scan, deliver, dead letters, retry."""
+    """Reminders one step at a time (for cron): scan, deliver, list the outbox, dead letters, retry."""
 
 
 @reminders.command("scan")
 @_config_option
-@click.option("--now", "now_text", default=None, help="Scan as of this UTC date-time (ISO), e.g. for a backfill.")
+@click.option("--now", "now_text", default=None, help=_NOW_HELP)
 @click.option("--digests/--no-digests", default=True, show_default=True, help="Also issue the weekly digests due.")
 @click.pass_context
 def scan_command(ctx: click.Context, config_path: Path | None, now_text: str | None, digests: bool) -> None:
@@ -100,37 +103,91 @@ def scan_command(ctx: click.Context, config_path: Path | None, now_text: str | N
 @reminders.command("deliver")
 @_config_option
 @click.option("--worker", default=None, help="Name this worker in the outbox's claimed_by (default: host:pid:random).")
+@click.option("--now", "now_text", default=None, help=_NOW_HELP)
+@click.option("--deadline", "deadline_seconds", type=click.FloatRange(1, 86400), default=None,
+              help="End the run by this many seconds (default: [delivery] run_deadline_seconds, else 50); "
+                   "what is left waits for the next run.")
 @click.pass_context
-def deliver_command(ctx: click.Context, config_path: Path | None, worker: str | None) -> None:
-    """Send what the outbox holds and is due, with leases, retries and dead letters."""
+def deliver_command(
+    ctx: click.Context, config_path: Path | None, worker: str | None, now_text: str | None,
+    deadline_seconds: float | None,
+) -> None:
+    """Send what the outbox holds and is due, each row once per run, ending by the run's deadline."""
     _logging()
     config = _load(config_path)
     try:
         channels = build_channels(config)
     except ReminderConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    report = deliver(_obj(ctx).engine(), config.delivery, channels, worker=worker)
-    click.echo(f"sent {report.sent}, retrying {report.retrying}, dead {report.dead}, lease lost {report.lost}")
+    if deadline_seconds is not None and deadline_seconds >= config.delivery.lease_seconds:
+        raise click.BadParameter(
+            f"must be shorter than [delivery] lease_seconds ({config.delivery.lease_seconds}) "
+            f"(value: {deadline_seconds!r})", param_hint="--deadline")
+    report = deliver(_obj(ctx).engine(), config.delivery, channels, worker=worker, now=_parse_now(now_text),
+                     deadline_seconds=deadline_seconds)
+    click.echo(f"sent {report.sent}, retrying {report.retrying}, dead {report.dead}, lease lost {report.lost}"
+               + (f", deadline reached: {report.deferred} left for the next run" if report.out_of_time else ""))
+
+
+def _row_json(row: OutboxRow) -> str:
+    def stamp(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat()
+
+    return json.dumps({
+        "id": row.id, "key": row.key, "status": row.status, "rule": row.rule, "kind": row.kind,
+        "entity": row.entity, "channel": row.channel, "subject": row.subject, "due_on": row.due_on.isoformat(),
+        "late": row.late, "attempts": row.attempts, "issued_at": stamp(row.created_at),
+        "next_attempt_at": stamp(row.next_attempt_at) if row.status == "pending" else None,
+        "sent_at": stamp(row.sent_at), "last_error": row.last_error,
+    }, ensure_ascii=False)
+
+
+def _row_line(row: OutboxRow) -> str:
+    if row.status == "sent":
+        when = f"sent {row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "sent"
+    elif row.status == "pending":
+        when = f"next {row.next_attempt_at:%Y-%m-%d %H:%M}" + (f", {row.attempts} attempts" if row.attempts else "")
+    else:
+        when = f"{row.attempts} attempts: {row.last_error or ''}"
+    late = " [late]" if row.late else ""
+    return f"{row.id}\t{row.status}\t{row.channel}\t{row.due_on.isoformat()}{late}\t{row.subject}\t{when}"
+
+
+def _show(rows: list[OutboxRow], *, as_json: bool, empty: str) -> None:
+    for row in rows:
+        click.echo(_row_json(row) if as_json else _row_line(row))
+    if not rows and not as_json:
+        click.echo(empty)
+
+
+@reminders.command("list")
+@click.option("--status", "statuses", type=click.Choice(["pending", "sent", "dead"]), multiple=True,
+              help="Only rows in this status (repeat for several; default: all).")
+@click.option("--rule", default=None, help="Only rows of this rule.")
+@click.option("--channel", default=None, help="Only rows for this channel.")
+@click.option("--entity", default=None, help="Only rows about this entity, e.g. commitment:ID or digest:GROUP.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows (the latest).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def list_command(
+    ctx: click.Context, statuses: tuple[str, ...], rule: str | None, channel: str | None, entity: str | None,
+    limit: int | None, as_json: bool,
+) -> None:
+    """Show what the outbox holds: pending (with the next attempt), sent, dead; oldest first."""
+    engine = _obj(ctx).engine()
+    create_outbox(engine)
+    rows = list_rows(engine, statuses=statuses or None, rule=rule, channel=channel, entity=entity, limit=limit)
+    _show(rows, as_json=as_json, empty="the outbox holds no such reminder")
 
 
 @reminders.command("dead-letters")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
 def dead_letters_command(ctx: click.Context, as_json: bool) -> None:
-    """List the reminders that failed every attempt (retry one with `tracker reminders retry ID`)."""
+    """List the reminders that failed every attempt (same as `list --status dead`; retry with `retry ID`)."""
     engine = _obj(ctx).engine()
     create_outbox(engine)
-    rows = list_rows(engine, status="dead")
-    for row in rows:
-        if as_json:
-            click.echo(json.dumps({
-                "id": row.id, "key": row.key, "channel": row.channel, "subject": row.subject,
-                "attempts": row.attempts, "last_error": row.last_error, "issued_at": row.created_at.isoformat(),
-            }))
-        else:
-            click.echo(f"{row.id}\t{row.key}\t{row.attempts} attempts\t{row.last_error}")
-    if not rows and not as_json:
-        click.echo("no dead letters")
+    _show(list_rows(engine, statuses=("dead",)), as_json=as_json, empty="no dead letters")
 
 
 @reminders.command("retry")

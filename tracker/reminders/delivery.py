@@ -7,8 +7,9 @@ import os
 import socket
 import sys
 import threading
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +17,9 @@ from sqlalchemy import Engine
 
 from tracker.reminders.channels import Channel, DeliveryError
 from tracker.reminders.config import DeliveryConfig
-from tracker.reminders.outbox import claim, create_outbox, mark_failed, mark_sent
+from tracker.reminders.outbox import claim, create_outbox, mark_failed, mark_sent, release
 
-__all__ = ["HANG_AFTER_SEND_ENV", "DeliveryReport", "deliver", "worker_id"]
+__all__ = ["HANG_AFTER_SEND_ENV", "MIN_ATTEMPT_SECONDS", "DeliveryReport", "deliver", "worker_id"]
 
 HANG_AFTER_SEND_ENV = "TRACKER_REMINDERS_TEST_HANG_AFTER_SEND"
 """Test hook: when set, print `SENT <key>` after a send and block before marking it, to be killed there."""
@@ -28,12 +29,18 @@ log = logging.getLogger("tracker.reminders")
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """Counts of one delivery run: sent, to be retried, dead-lettered, and sends whose lease was lost."""
+    """One delivery run: sent, to be retried, dead-lettered, lease lost, and left for the next run untried."""
 
     sent: int = 0
     retrying: int = 0
     dead: int = 0
     lost: int = 0
+    deferred: int = 0  # claimed but not attempted before the run's deadline (handed back)
+    out_of_time: bool = False  # the run stopped at its deadline with rows possibly still due
+
+
+MIN_ATTEMPT_SECONDS = 0.5
+"""Below this much time left, a run starts no further send (it could not finish one)."""
 
 
 def worker_id() -> str:
@@ -57,26 +64,45 @@ def deliver(
     *,
     now: datetime | None = None,
     worker: str | None = None,
-    max_rounds: int = 1000,
+    deadline_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DeliveryReport:
-    """Send every pending reminder whose time has come, batch by batch, until none is left."""
+    """Send pending reminders whose time had come when the run started, each at most once, until the deadline.
+
+    The run ends by `deadline_seconds` (default: the config's, see DeliveryConfig.deadline_seconds): each send
+    gets the time left (capped by its channel's own timeout), rows claimed but not reached are
+    handed back untried, and a failed row is retried by a later run after its backoff, never
+    within this one (only rows due by the run's start are claimed).
+    """
     create_outbox(engine)
     worker = worker or worker_id()
-    sent = retrying = dead = lost = 0
+    ends = clock() + (config.deadline_seconds() if deadline_seconds is None else deadline_seconds)
+    started = datetime.now(UTC) if now is None else now
+    sent = retrying = dead = lost = deferred = 0
+    out_of_time = False
     hang = os.environ.get(HANG_AFTER_SEND_ENV) is not None
-    for _ in range(max_rounds):
+    while True:
+        if ends - clock() < MIN_ATTEMPT_SECONDS:
+            out_of_time = True
+            break
         moment = datetime.now(UTC) if now is None else now
         batch = claim(engine, worker=worker, now=moment, lease=timedelta(seconds=config.lease_seconds),
-                      limit=config.batch)
+                      limit=config.batch, ready_by=started)
         if not batch:
             break
-        for item in batch:
+        for index, item in enumerate(batch):
+            left = ends - clock()
+            if left < MIN_ATTEMPT_SECONDS:
+                out_of_time = True
+                deferred += release(engine, [c.row.id for c in batch[index:]], worker=worker)
+                break
             row = item.row
             channel = channels.get(row.channel)
+            moment = datetime.now(UTC) if now is None else now
             try:
                 if channel is None:
                     raise DeliveryError(f"channel {row.channel!r} is not configured", permanent=True)
-                channel.send(row)
+                channel.send(row, timeout=left)
             except DeliveryError as exc:
                 status = mark_failed(
                     engine, row.id, worker=worker, now=moment, error=str(exc), attempt=item.attempt,
@@ -98,4 +124,9 @@ def deliver(
                 # under the same key, which the receiver can recognise.
                 lost += 1
                 log.warning("reminder %s: lease lost before marking sent", row.key)
-    return DeliveryReport(sent=sent, retrying=retrying, dead=dead, lost=lost)
+        if out_of_time:
+            break
+    if out_of_time:
+        log.warning("delivery: run deadline reached; %d reminder(s) handed back for the next run", deferred)
+    return DeliveryReport(sent=sent, retrying=retrying, dead=dead, lost=lost, deferred=deferred,
+                          out_of_time=out_of_time)

@@ -38,6 +38,7 @@ from projections.reminders import Attachment, Reminder
 from tracker.db import write_transaction
 
 __all__ = [
+    "MIN_BACKOFF",
     "OUTBOX",
     "Claimed",
     "OutboxRow",
@@ -53,6 +54,7 @@ __all__ = [
     "mark_sent",
     "metadata",
     "outbox_key",
+    "release",
     "retry",
 ]
 
@@ -263,15 +265,24 @@ def _row(m: Any) -> OutboxRow:
     )
 
 
-def list_rows(engine: Engine, *, status: RowStatus | None = None, limit: int | None = None) -> list[OutboxRow]:
-    """Outbox rows in issue order, optionally only those in one status."""
-    query = select(OUTBOX).order_by(OUTBOX.c.id)
-    if status is not None:
-        query = query.where(OUTBOX.c.status == status)
+def list_rows(
+    engine: Engine, *, status: RowStatus | None = None, statuses: Iterable[str] | None = None,
+    rule: str | None = None, channel: str | None = None, entity: str | None = None, limit: int | None = None,
+) -> list[OutboxRow]:
+    """Outbox rows in issue order, filtered; with a limit, the latest `limit` of them."""
+    query = select(OUTBOX)
+    wanted = ([status] if status is not None else []) + list(statuses or ())
+    if wanted:
+        query = query.where(OUTBOX.c.status.in_(wanted))
+    for column, value in ((OUTBOX.c.rule, rule), (OUTBOX.c.channel, channel), (OUTBOX.c.entity, entity)):
+        if value is not None:
+            query = query.where(column == value)
     if limit is not None:
-        query = query.limit(limit)
+        # The latest rows are the ones a person asks about; shown oldest first like the rest.
+        query = query.order_by(OUTBOX.c.id.desc()).limit(limit)
     with engine.connect() as conn:
-        return [_row(m) for m in conn.execute(query).mappings()]
+        rows = [_row(m) for m in conn.execute(query).mappings()]
+    return sorted(rows, key=lambda r: r.id)
 
 
 @dataclass(frozen=True)
@@ -282,12 +293,14 @@ class Claimed:
     attempt: int
 
 
-def claim(engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
-    """Lease up to `limit` pending rows whose time has come and whose lease (if any) has run out."""
+def claim(
+    engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int, ready_by: datetime | None = None,
+) -> list[Claimed]:
+    """Lease up to `limit` pending rows due by `ready_by` (default `now`) whose lease (if any) has run out."""
     stamp = _naive(now)
     ready = and_(
         OUTBOX.c.status == "pending",
-        OUTBOX.c.next_attempt_at <= stamp,
+        OUTBOX.c.next_attempt_at <= _naive(ready_by or now),
         or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < stamp),
     )
     with write_transaction(engine) as conn:
@@ -323,10 +336,28 @@ def mark_sent(engine: Engine, row_id: int, *, worker: str, now: datetime) -> boo
         return result.rowcount == 1
 
 
+MIN_BACKOFF = timedelta(seconds=1)
+"""The shortest wait before a retry: a failed row is never due again within the run that tried it."""
+
+
 def backoff_delay(attempt: int, *, base: timedelta, cap: timedelta) -> timedelta:
-    """Exponential backoff after the n-th failed attempt: base, 2·base, 4·base... capped."""
+    """Exponential backoff after the n-th failed attempt: base, 2·base, 4·base... capped (at least a second)."""
     delay: timedelta = base * (2 ** max(0, attempt - 1))
-    return min(cap, delay)
+    return max(MIN_BACKOFF, min(cap, delay))
+
+
+def release(engine: Engine, row_ids: Sequence[int], *, worker: str) -> int:
+    """Give back leased rows this worker did not attempt (its run ran out of time); how many it held."""
+    if not row_ids:
+        return 0
+    with write_transaction(engine) as conn:
+        # Attempts count at claim: a row handed back untried gets its attempt back.
+        result = conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(list(row_ids)), OUTBOX.c.claimed_by == worker, OUTBOX.c.status == "pending")
+            .values(claimed_by=None, lease_until=None, attempts=OUTBOX.c.attempts - 1)
+        )
+        return int(result.rowcount)
 
 
 def mark_failed(

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
-from projections.model import ReadModel
-from projections.reminders import Reminder, digest_reminders, digest_slot, due_reminders
+from projections.model import CommitmentStatus, MeetingStatus, PresidencyStatus, ReadModel
+from projections.reminders import (
+    RecipientGroup,
+    Reminder,
+    digest_reminders,
+    digest_slot,
+    due_reminders,
+    fact_token,
+    settle_lateness,
+)
 from tracker.db import write_transaction
 from tracker.reminders import digest as digest_hook
 from tracker.reminders.config import RemindersConfig
 from tracker.reminders.outbox import create_outbox, existing_keys, issue, last_digest_at, outbox_key
 
-__all__ = ["ScanReport", "due_digests", "issue_digests", "scan"]
+__all__ = ["EntityStatus", "ScanReport", "due_digests", "issue_digests", "known_in_time", "scan"]
+
+
+@runtime_checkable
+class EntityStatus(Protocol):
+    """A read model that answers for one entity as known at a past time (projections.queries.Queries does)."""
+
+    def status(self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None) -> Any:
+        """The entity's status (commitment, meeting, body's presidency), or None if not known then."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -26,8 +45,63 @@ class ScanReport:
     late: int
 
 
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def known_in_time(read_model: ReadModel, reminder: Reminder, *, today: date) -> bool:
+    """Whether the fact a reminder is about was already recorded at the end of the day it was due.
+
+    Asked of the read model "as known at" that moment, so the answer is the read model's one
+    answer to "what did we know then"; a read model that cannot answer for one entity counts
+    the fact as known (the reminder stays late, as it always was).
+    """
+    if not isinstance(read_model, EntityStatus):
+        return True
+    then = read_model.status(reminder.entity, as_of=today, known_at=_end_of(reminder.due_on))
+    if not isinstance(then, CommitmentStatus | MeetingStatus | PresidencyStatus):
+        return False  # the entity itself was not recorded yet
+    return fact_token(then, reminder.kind) == reminder.fact
+
+
+def _settle(engine: Engine, read_model: ReadModel, due: Sequence[Reminder], *, today: date) -> list[Reminder]:
+    """Due reminders with lateness decided, asking about facts only for reminders not issued yet."""
+    missed = [r for r in due if r.late and r.kind != "digest"]
+    if not missed:
+        return list(due)
+    with engine.connect() as conn:
+        # Checked against the outbox first: a reminder issued earlier is not asked about again,
+        # so a scan with nothing new stays a key lookup however many reminders are overdue.
+        have = existing_keys(conn, [outbox_key(r.key, ch) for r in missed for ch in r.channels])
+    fresh = {r.key for r in missed if any(outbox_key(r.key, ch) not in have for ch in r.channels)}
+    return [
+        settle_lateness(r, known_in_time=known_in_time(read_model, r, today=today)) if r.key in fresh else r
+        for r in due
+    ]
+
+
+# (database, scope, slot) found empty: record times only grow, so a slot with nothing recorded
+# before it stays so; a long-running scheduler reads the developments once per slot, not per scan.
+_EMPTY_BEFORE: dict[tuple[str, str, datetime], None] = {}
+
+
+def _recorded_before(read_model: ReadModel, group: RecipientGroup | None, moment: datetime) -> bool:
+    """Whether anything in the group's scope was recorded at or before `moment`."""
+    scopes: list[tuple[str | None, str | None]] = [(None, None)]
+    if group is not None and (group.organizations or group.bodies):
+        scopes = [(org, None) for org in group.organizations] + [(None, body) for body in group.bodies]
+    for org, body in scopes:
+        if any(d.recorded_at <= moment for d in read_model.developments(organization_id=org, body_id=body)):
+            return True
+    return False
+
+
 def due_digests(engine: Engine, read_model: ReadModel, config: RemindersConfig, *, now: datetime) -> list[Reminder]:
-    """The digests whose weekly slot has come and that were not issued yet, contents rendered."""
+    """The digests whose weekly slot has come and that were not issued yet, contents rendered.
+
+    A scope's first digest is owed only if something in it was recorded before its slot: a
+    new database's first scan starts with the next slot instead of a backlog marked late.
+    """
     out: list[Reminder] = []
     for rule in config.core_rules():
         if rule.kind != "digest":
@@ -41,6 +115,15 @@ def due_digests(engine: Engine, read_model: ReadModel, config: RemindersConfig, 
                 if existing_keys(conn, [outbox_key(key, ch) for ch in rule.channels]):
                     continue
                 previous = last_digest_at(conn, entity, rule.name)
+            if previous is None:
+                seen_empty = (engine.url.render_as_string(hide_password=True), entity, slot)
+                if seen_empty in _EMPTY_BEFORE:
+                    continue
+                if not _recorded_before(read_model, group, slot):
+                    if len(_EMPTY_BEFORE) > 10_000:
+                        _EMPTY_BEFORE.clear()
+                    _EMPTY_BEFORE[seen_empty] = None
+                    continue
             # First digest ever: the week before its slot.
             since = previous if previous is not None else slot - timedelta(days=7)
             contents.append((group, since, digest_hook.render_digest(read_model, group, since, now)))
@@ -68,6 +151,7 @@ def scan(
     due = due_reminders(rules, commitments=commitments, meetings=meetings, presidencies=presidencies, now=now)
     if digests:
         due += due_digests(engine, read_model, config, now=now)
+    due = _settle(engine, read_model, due, today=today)
     with write_transaction(engine) as conn:
         issued = issue(conn, due, now=now)
     issued_set = set(issued)

@@ -271,8 +271,10 @@ def run_scheduler(
                 continue
             standby_told = False
             sched = build_scheduler(engine, read_model, config, channels, listener=listener)
-            sched.start()
+            # Told before the jobs start: a listener sees "active" before any job's report (a
+            # fast first scan could otherwise finish before "active" is told).
             tell("active")
+            sched.start()
             try:
                 while not stop.wait(poll_seconds):
                     if not leadership.alive():
