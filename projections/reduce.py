@@ -666,6 +666,7 @@ class _MeetingFold(_Base):
         self.held: Recorded | None = None
         self.cancelled: Recorded | None = None
         self.reschedules = 0
+        self.previous_starts: list[PartialDate] = []
 
     def apply(self, record: Recorded) -> None:
         event = record.event
@@ -681,6 +682,8 @@ class _MeetingFold(_Base):
             return
         match event:
             case MeetingRescheduled():
+                if self.starts_on is not None and self.starts_on != event.starts_on:
+                    self.previous_starts.append(self.starts_on)
                 self.starts_on, self.ends_on = event.starts_on, event.ends_on
                 self.reschedules += 1
                 self._set_status("rescheduled")
@@ -1015,6 +1018,8 @@ def reduce_meeting(
         starts_on=fold.starts_on, ends_on=fold.ends_on, format=fold.format, theme=event.theme,
         status=fold.status, held_on=fold.held.event.occurred_on if fold.held else None,
         attendees=fold.attendees(), reschedule_count=fold.reschedules, last_development=_last(fold),
+        chaired_by=fold.held.event.chaired_by if fold.held and isinstance(fold.held.event, MeetingHeld) else None,
+        previous_starts_on=tuple(fold.previous_starts),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -65,3 +66,33 @@ def test_demo_json_is_golden_and_says_what_the_articles_say(demo: Tracker) -> No
     assert "PAK" in text and "KGZ" in text
     assert "sco-joint-action-extremism-2018" in text
     assert "sco-prosecutors-general/22/protocol" in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "csv"])
+def test_demo_shows_the_kazakh_internet_proposal_in_every_format(demo: Tracker, fmt: str) -> None:
+    report = build_report(demo.read_model(), organization_id="sco", generated_at=GENERATED, known_at=GENERATED)
+    rendered = render(report, fmt)  # type: ignore[arg-type]
+    text = rendered.decode("utf-8-sig") if isinstance(rendered, bytes) else rendered
+    # One of the two facts the seed articles exist for: Kazakhstan's 2018 proposal, with who made it.
+    assert "Joint SCO legal document on combating terrorism in the Internet space" in text
+    assert "Kairat Kozhamzharov" in text
+    assert "Kazakhstan" in text
+    # Its source's quote is shown with the citation.
+    assert "growing manifestations of cyberterrorism" in text
+    row = next(p for p in report.proposals if p.proposal_id == "sco-internet-counterterrorism-instrument")
+    assert (row.status, row.by_state, row.stale) == ("tabled", "KAZ", True)
+    assert row.days_since == (GENERATED.date() - date(2018, 9, 20)).days
+
+
+def test_demo_names_beside_codes_and_previous_chair(demo: Tracker) -> None:
+    report = build_report(demo.read_model(), organization_id="sco", generated_at=GENERATED, known_at=GENERATED)
+    md = str(render(report, "md"))
+    assert "Meeting of Prosecutors General of the SCO member states (sco-prosecutors-general)" in md
+    assert "Shanghai Cooperation Organisation (sco)" in md
+    assert "Pakistan (PAK) since July 25, 2024; previously Kyrgyzstan (KGZ)" in md
+    # The meeting that the chair held is shown with its chair (MeetingHeld.chaired_by).
+    assert "| held | Kyrgyzstan (KGZ) |" in md
+    # A chair's own term is never labelled with itself as "expected".
+    presidency = md.split("## Presidency")[1].split("## Meetings")[0]
+    assert "| Pakistan (PAK) | July 25, 2024 | (current) |   |" in presidency
+    assert not re.search(r"\d\d:\d\d:\d\d|T\d\d:", md)  # record times to the minute, never ISO with seconds

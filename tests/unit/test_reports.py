@@ -117,7 +117,7 @@ def test_scope_to_one_organization_keeps_only_its_rows() -> None:
     assert [p.body_id for p in data.presidencies] == ["ots-council-of-prosecutors-general"]
     assert data.changes is not None
     assert all("ots" in g.entity for g in data.changes.groups)
-    assert data.title == "Status report: organization ots"
+    assert data.title == "Status report: Organization of Turkic States (ots)"
 
 
 def test_known_at_hides_what_was_recorded_later() -> None:
@@ -135,6 +135,8 @@ def test_sources_are_numbered_once_each_in_order_of_first_citation() -> None:
     cited: set[int] = set()
     for row in data.commitments:
         cited.update(row.sources)
+    for proposal in data.proposals:
+        cited.update(proposal.sources)
     for doc in data.documents:
         cited.update(doc.sources)
     for m in (*data.meetings.recent, *data.meetings.upcoming):
@@ -182,7 +184,7 @@ def test_presidency_chart_marks_deviations_and_the_open_current_term() -> None:
     assert [(b.state, b.deviation, b.current) for b in chart.bars] == [("AZE", False, False), ("KGZ", True, True)]
     kgz = chart.bars[1]
     assert kgz.x + kgz.width == pytest.approx(chart.now_x, abs=0.2)  # the current term runs to as_of
-    assert "expected KAZ" in kgz.title
+    assert "the rule expected Kazakhstan (KAZ)" in kgz.title
     assert [t.label for t in chart.ticks][:2] == ["2022", "2023"]
     assert presidency_chart(replace(ots, terms=(), current=None), AS_OF) is None
 
@@ -215,7 +217,7 @@ def test_markdown_tables_keep_their_columns_with_hostile_text() -> None:
     md = render_markdown(_report(demo_read_model(hostile=HOSTILE)))
     assert "<script" not in md and "<img" not in md
     assert "&lt;script&gt;" in md
-    table = md.split("## Commitments")[1].split("## Documents")[0]
+    table = md.split("## Commitments")[1].split("## Proposals")[0]
     rows = [line for line in table.splitlines() if line.startswith("|")]
     assert len(rows) == 2 + 6
     # An unescaped pipe would add a cell: count the separators that are not backslash-escaped.
@@ -224,11 +226,11 @@ def test_markdown_tables_keep_their_columns_with_hostile_text() -> None:
 
 def test_markdown_shows_precision_overdue_and_source_links() -> None:
     md = render_markdown(_report())
-    assert "2024-12, month precision, approximate" in md
+    assert "about December 2024" in md  # "2024-12~", as a reader says it
     assert "**OVERDUE**" in md
     title = "Protocol signed at the XXII meeting of SCO Prosecutors General"
     assert f"[{title}](<https://www.kt.kz/rus/state/1377967080.html>)" in md
-    assert "| UZB |   | 2022-02-01 a |" in md  # UNTC: accession marked "a"
+    assert "| Uzbekistan (UZB) |   | 2022-02-01 a |" in md  # UNTC: accession marked "a"
 
 
 # --- golden files ---------------------------------------------------------------------------
@@ -291,9 +293,9 @@ def test_csv_is_utf8_with_bom_and_keeps_cyrillic() -> None:
     data = render_csv(_report())
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data
-    rows = _csv_rows(data)
+    rows = [r for r in _csv_rows(data) if r["record"] == "commitment"]
     assert len(rows) == 5
-    ots = next(r for r in rows if r["commitment_id"] == "ots-information-exchange-2024")
+    ots = next(r for r in rows if r["id"] == "ots-information-exchange-2024")
     assert ots["title"].startswith("Обмен информацией")
     assert (ots["stale"], ots["last_development_on"], ots["last_development_precision"]) == ("yes", "2025-01", "month")
     assert ots["sources"].startswith("[1] Kabar")
@@ -303,15 +305,22 @@ def test_csv_neutralises_formulas_and_keeps_commas_and_quotes_in_one_cell() -> N
     model = demo_read_model()
     model.commitment_list[0] = replace(model.commitment_list[0], title='=HYPERLINK("http://x","a, b")')
     rows = _csv_rows(render_csv(_report(model)))
-    row = next(r for r in rows if r["commitment_id"] == model.commitment_list[0].commitment_id)
+    row = next(r for r in rows if r["id"] == model.commitment_list[0].commitment_id)
     assert row["title"] == "'=HYPERLINK(\"http://x\",\"a, b\")"
 
 
 # --- html -----------------------------------------------------------------------------------
 
 
+def _without_json_ld(page: str) -> str:
+    """The page without its one JSON-LD data block (which the JSON-LD tests check on their own)."""
+    blocks = re.findall(r'<script type="application/ld\+json">.*?</script>', page, flags=re.S)
+    assert len(blocks) <= 1
+    return page.replace(blocks[0], "") if blocks else page
+
+
 def test_html_escapes_hostile_text_everywhere() -> None:
-    page = render_html(_report(demo_read_model(hostile=HOSTILE), since=SINCE))
+    page = _without_json_ld(render_html(_report(demo_read_model(hostile=HOSTILE), since=SINCE)))
     assert "<script" not in page.lower()
     assert "<img" not in page.lower()
     assert "&lt;script&gt;document.title=&#39;pwned&#39;" in page
@@ -319,7 +328,7 @@ def test_html_escapes_hostile_text_everywhere() -> None:
 
 
 def test_html_is_self_contained() -> None:
-    page = render_html(_report(since=SINCE))
+    page = _without_json_ld(render_html(_report(since=SINCE)))
     assert page.startswith("<!DOCTYPE html>")
     assert "<?xml" not in page
     # Nothing fetched: no external script, stylesheet, font, image or frame; only the Sources list links out.
@@ -369,8 +378,9 @@ class _Obj:
 
 def test_cli_writes_each_format_to_stdout() -> None:
     runner = CliRunner()
-    for fmt, check in (("md", b"# Status report: organization sco"), ("json", b'"schema": "tracker.report/1"'),
-                       ("csv", b"\xef\xbb\xbfcommitment_id,"), ("html", b"<!DOCTYPE html>")):
+    for fmt, check in (("md", b"# Status report: Shanghai Cooperation Organisation (sco)"),
+                       ("json", b'"schema": "tracker.report/1"'), ("csv", b"\xef\xbb\xbfrecord,id,"),
+                       ("html", b"<!DOCTYPE html>")):
         result = runner.invoke(report_command, ["--org", "sco", "--format", fmt, "--as-of", "2025-03-01"],
                                obj=_Obj(demo_read_model()))
         assert result.exit_code == 0, result.output
