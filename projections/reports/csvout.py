@@ -14,7 +14,7 @@ import io
 from events import PartialDate
 from projections.reports.data import CommitmentRow, LastDevelopment, ProposalRow, ReportData, SourceEntry
 from projections.reports.i18n import Texts
-from projections.reports.safety import safe_text
+from projections.safety import safe_text
 
 __all__ = ["COLUMNS", "render_csv"]
 

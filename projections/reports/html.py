@@ -22,7 +22,7 @@ from projections.reports.data import (
     words,
 )
 from projections.reports.jsonld import json_ld
-from projections.reports.safety import safe_text
+from projections.safety import safe_text
 
 __all__ = ["render_html"]
 

@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 
 from events import PartialDate
-from projections.reports.safety import safe_text
+from projections.safety import safe_text
 
 __all__ = ["DEFAULT_LANGUAGE", "LOCALES", "Texts", "alpha2", "languages", "texts"]
 
@@ -155,7 +155,7 @@ class Texts:
         return self("time.utc", date=format_date(utc.date(), "long", locale=self._locale), time=utc.strftime("%H:%M"))
 
     def safe(self, value: str | None) -> str:
-        """Stored text made safe to display (see projections.reports.safety)."""
+        """Stored text made safe to display (see projections.safety)."""
         return safe_text(value) if value else ""
 
 

@@ -14,7 +14,7 @@ import orjson
 from projections.model import MeetingStatus
 from projections.reports.data import DocumentRow, ReportData
 from projections.reports.i18n import Texts, alpha2
-from projections.reports.safety import safe_text
+from projections.safety import safe_text
 
 __all__ = ["ATTENDANCE_MODES", "EVENT_STATUSES", "json_ld"]
 

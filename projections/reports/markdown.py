@@ -23,7 +23,7 @@ from projections.reports.data import (
     since_text,
 )
 from projections.reports.i18n import Texts
-from projections.reports.safety import safe_text
+from projections.safety import safe_text
 
 __all__ = ["escape_markdown", "render_markdown"]
 

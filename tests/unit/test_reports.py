@@ -24,6 +24,7 @@ from projections.reports import FORMATS, build_report, render, render_csv, rende
 from projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
 from projections.reports.data import ReportData  # noqa: E402
 from projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
+from projections.safety import BIDI_CONTROLS, safe_text  # noqa: E402
 from tests.unit.fake_read_model import FakeReadModel, demo_read_model  # noqa: E402
 from tracker.cli.report import report as report_command  # noqa: E402
 
@@ -423,3 +424,72 @@ def test_cli_refuses_bad_options_with_a_clear_message(args: list[str], message: 
     result = CliRunner().invoke(report_command, args, obj=_Obj(demo_read_model()))
     assert result.exit_code == 2
     assert message in result.output
+
+
+# --- display safety (bidi and control characters) -------------------------------------------
+
+# "Trojan Source": an override makes "2025-12" read as "21-5202", isolates hide what follows,
+# and an ANSI escape would recolour (or clear) a terminal.
+BIDI = "due \u202e21-5202\u202c \u2066hidden\u2069 \u200fmark\u200e \u061c\x1b[31mred\x1b[0m\x07\rover"
+
+
+def _bidi_model() -> FakeReadModel:
+    model = demo_read_model()
+    model.commitment_list[0] = replace(model.commitment_list[0], title=BIDI)
+    model.proposal_list[0] = replace(model.proposal_list[0], summary=BIDI)
+    return model
+
+
+def _unsafe(text: str) -> set[str]:
+    return {ch for ch in text if ch in BIDI_CONTROLS or (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0}
+
+
+def test_safe_text_removes_bidi_and_control_characters_and_keeps_scripts() -> None:
+    assert safe_text(BIDI) == "due 21-5202 hidden mark [31mred[0mover"
+    assert _unsafe(safe_text(BIDI)) == set()
+    for ch in BIDI_CONTROLS:
+        assert safe_text(f"a{ch}b") == "ab", hex(ord(ch))
+    # Right-to-left script needs no control character: it stays, as do tabs, newlines and Cyrillic.
+    text = "مكافحة الإرهاب\tעברית\nОбмен информацией"
+    assert safe_text(text) == text
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "csv"])
+def test_every_display_format_strips_bidi_controls(fmt: str) -> None:
+    rendered = render(_report(_bidi_model(), since=SINCE), fmt)  # type: ignore[arg-type]
+    text = rendered.decode("utf-8-sig") if isinstance(rendered, bytes) else rendered
+    if fmt == "csv":
+        text = text.replace("\r\n", "\n")  # the CSV's own row ends
+    assert _unsafe(text) == set(), fmt
+    assert "due 21-5202 hidden mark" in text  # shown, in stored order, without the reordering controls
+
+
+def test_json_keeps_the_stored_text_exactly() -> None:
+    # JSON is the machine record, not a display: it carries what was stored (escaped by the encoder).
+    doc = json.loads(render_json(_report(_bidi_model())))
+    assert BIDI in {c["title"] for c in doc["commitments"]}
+
+
+def test_terminal_output_of_stored_text_is_safe(tmp_path: Path) -> None:
+    from tests.builders import event, sco_world
+    from tracker.cli import cli
+
+    url = f"sqlite:///{tmp_path / 'bidi.sqlite'}"
+    runner = CliRunner()
+    hostile = BIDI + " [bold red]styled[/bold red] [link=https://evil.example]click[/link]"
+    world = sco_world()
+    world[-1] = {**world[-1], "title": hostile}
+    world.append(event("ProgressAssessed", "2019-10-01", commitment_id="c", level="limited", note=hostile))
+    for data in world:
+        result = runner.invoke(cli, ["--database-url", url, "record", json.dumps(data)])
+        assert result.exit_code == 0, result.output
+    for args in (["status", "c"], ["timeline", "c"], ["show", "c"], ["report", "--format", "md"]):
+        result = runner.invoke(cli, ["--database-url", url, *args], env={"COLUMNS": "400"})
+        assert result.exit_code == 0, (args, result.output)
+        assert _unsafe(result.output) == set(), args
+        assert "21-5202" in result.output or args[0] == "show", args
+    status = runner.invoke(cli, ["--database-url", url, "status", "c"], env={"COLUMNS": "400"}).output
+    # Rich markup in stored text is shown as the text it is, not applied.
+    assert "[bold red]styled[/bold red]" in status
+    refused = runner.invoke(cli, ["--database-url", url, "status", "\u202ec\u202c-missing"])
+    assert refused.exit_code == 1 and _unsafe(refused.output) == set()

@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from projections.safety import safe_text
 from tracker.cli.context import CliContext
+from tracker.cli.display import shown
 from tracker.cli.reminders import calendar, reminders, scheduler
 from tracker.cli.report import report
 from tracker.cli.views import presidency, project, rebuild, review, status, timeline
@@ -31,10 +33,11 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
-            raise click.ClickException(str(exc)) from None
+            # Errors quote the values given: made display-safe (no bidi or control characters).
+            raise click.ClickException(safe_text(str(exc))) from None
         except ValidationError as exc:
             lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']} (value: {e.get('input')!r})" for e in exc.errors()]
-            raise click.ClickException("; ".join(lines)) from None
+            raise click.ClickException(safe_text("; ".join(lines))) from None
 
 
 @click.group(cls=_Group)
@@ -126,8 +129,8 @@ def show(obj: CliContext, entity: str, as_json: bool) -> None:
         table.add_column(column)
     for r in history:
         table.add_row(
-            r.ref, r.event.type_name(), r.event.occurred_on.describe(),
-            r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), r.event.recorded_by or "",
+            shown(r.ref), r.event.type_name(), shown(r.event.occurred_on.describe()),
+            r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), shown(r.event.recorded_by),
         )
     Console().print(table)
 
