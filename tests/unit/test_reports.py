@@ -450,7 +450,7 @@ def test_safe_text_removes_bidi_and_control_characters_and_keeps_scripts() -> No
     for ch in BIDI_CONTROLS:
         assert safe_text(f"a{ch}b") == "ab", hex(ord(ch))
     # Right-to-left script needs no control character: it stays, as do tabs, newlines and Cyrillic.
-    text = "مكافحة الإرهاب\tעברית\nОбмен информацией"
+    text = "مكافحة الإرهاب\tעברית\nОбмен информацией"  # noqa: RUF001
     assert safe_text(text) == text
 
 
