@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     stale_days: int = Field(default=365, ge=1, description="a commitment with no development for this long is stale")
     batch_size: int = Field(default=500, ge=1, le=100_000, description="events per transaction in rebuilds")
     timezone: str = Field(default="UTC")
+    report_language: str = Field(
+        default="en", pattern=r"^[a-z]{2,3}(_[A-Za-z]+)?$",
+        description="language of reports (a catalogue in projections/reports/locales, e.g. en, ru)",
+    )
 
     @field_validator("database_url")
     @classmethod

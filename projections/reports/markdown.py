@@ -132,7 +132,7 @@ def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
         w.states(row.parties),
         w.date(row.due_on),
         " ".join(marks),
-        _e(row.last_development.summary),
+        _e(w.t.development(row.last_development.type, row.last_development.summary)),
         w.date(row.last_development.occurred_on),
         w.refs(row.sources),
     ]
@@ -239,7 +239,7 @@ def _presidency(w: _Writer, p: PresidencyStatus) -> list[str]:
         for state, start in p.upcoming
     )
     assumed = p.body_id in w.r.assumed_rules
-    rule = _e(p.rule) + (f" (**{w.tr('mark.assumed')}**: {w.tr('mark.assumed_note')})" if assumed else "")
+    rule = _e(w.t.rule(p.rule)) + (f" (**{w.tr('mark.assumed')}**: {w.tr('mark.assumed_note')})" if assumed else "")
     expected = w.state(p.expected_next) or w.tr("presidency.not_computable")
     if p.expected_next:
         expected += f" ({w.tr('mark.predicted')})"

@@ -17,6 +17,7 @@ from projections.reports.i18n import Texts
 
 __all__ = ["change_sentence"]
 
+_DOUBLE_STOP = re.compile(r"\.\.(?=\s|$)")
 _INDEXED = re.compile(r"^(?P<field>[a-z_]+)\[(?P<key>[A-Z]{3})\]$")
 
 
@@ -95,8 +96,8 @@ def _specific(type_: str, changes: Sequence[StatusChange], t: Texts, label: str)
         return t(key, states=t.states(new)) if new else None
     if type_ == "MeetingScheduled" and after.get("starts_on"):
         city = after.get("city")
-        text = t(key, date=_date(t, after["starts_on"]), title=label)
-        return text + (" " + t("change.meeting_place", city=city) if city else "")
+        place = t("change.meeting_place", city=city) if city else ""
+        return t(key, date=_date(t, after["starts_on"]), place=place, title=label)
     if type_ == "MeetingRescheduled" and after.get("starts_on"):
         return t(key, date=_date(t, after["starts_on"]), title=label)
     if type_ == "MeetingHeld":
@@ -131,4 +132,7 @@ def change_sentence(
     text = _specific(type_, changes, t, label or "") if type_ else None
     if text is None and changes and not type_:
         text = " ".join(_generic(t, c) for c in changes)
-    return text if text is not None else summary
+    if text is None:
+        return summary
+    # A sentence ending in an abbreviated date (a Russian year abbreviation) must not end in two full stops.
+    return _DOUBLE_STOP.sub(".", text)

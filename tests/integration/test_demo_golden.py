@@ -96,3 +96,22 @@ def test_demo_names_beside_codes_and_previous_chair(demo: Tracker) -> None:
     presidency = md.split("## Presidency")[1].split("## Meetings")[0]
     assert "| Pakistan (PAK) | July 25, 2024 | (current) |   |" in presidency
     assert not re.search(r"\d\d:\d\d:\d\d|T\d\d:", md)  # record times to the minute, never ISO with seconds
+
+
+def test_demo_russian_report_is_golden(demo: Tracker) -> None:
+    kwargs = {"organization_id": "sco", "as_of": date(2024, 12, 31), "since": date(2024, 1, 1)}
+    report = build_report(demo.read_model(), generated_at=GENERATED, known_at=GENERATED, lang="ru", **kwargs)  # type: ignore[arg-type]
+    md = str(render(report, "md"))
+    _check("demo-sco-2024.ru.md", md)
+    # State names from CLDR, dates by the Russian locale, the organization's own Russian name.
+    assert "Отчёт о состоянии: Шанхайская организация сотрудничества (sco)" in md  # noqa: RUF001
+    assert "Пакистан (PAK) с 25 июля 2024 г.; ранее — Киргизия (KGZ)" in md  # noqa: RUF001
+    assert "Председательство перешло: Киргизия (KGZ) → Пакистан (PAK)." in md
+    assert "по алфавиту (ru), на одно заседание" in md  # the rule, in words
+    assert "Commitment undertaken" not in md  # last developments by their Russian type names
+    assert "Совещание генеральных прокуроров государств — членов ШОС" in md
+    html = str(render(report, "html"))
+    assert '<html lang="ru">' in html
+    assert "Предложения" in html and "Kairat Kozhamzharov" in html
+    csv_text = bytes(render(report, "csv")).decode("utf-8-sig")
+    assert "Казахстан (KAZ): Kairat Kozhamzharov" in csv_text

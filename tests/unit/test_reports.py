@@ -25,8 +25,9 @@ from projections.reports.charts import life_axis, life_chart, presidency_chart  
 from projections.reports.data import ReportData  # noqa: E402
 from projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
 from projections.safety import BIDI_CONTROLS, safe_text  # noqa: E402
-from tests.unit.fake_read_model import FakeReadModel, demo_read_model  # noqa: E402
+from tests.unit.fake_read_model import FakeReadModel, demo_read_model, dev  # noqa: E402
 from tracker.cli.report import report as report_command  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA_FILE = ROOT / "projections" / "reports" / "report.schema.json"
@@ -493,3 +494,100 @@ def test_terminal_output_of_stored_text_is_safe(tmp_path: Path) -> None:
     assert "[bold red]styled[/bold red]" in status
     refused = runner.invoke(cli, ["--database-url", url, "status", "\u202ec\u202c-missing"])
     assert refused.exit_code == 1 and _unsafe(refused.output) == set()
+
+
+# --- language ---------------------------------------------------------------------------------
+
+
+def test_russian_catalogue_is_complete() -> None:
+    from projections.reports.i18n import LOCALES
+
+    en = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
+    ru = json.loads((LOCALES / "ru.json").read_text(encoding="utf-8"))
+    assert sorted(set(en) - set(ru)) == []
+    # Every placeholder a string fills is filled in the translation too.
+    for key, text in en.items():
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", ru[key])), key
+
+
+def test_russian_report_in_every_format() -> None:
+    data = _report(since=SINCE, lang="ru")
+    md = render_markdown(data)
+    assert md.startswith("# Отчёт о состоянии: все организации")  # noqa: RUF001
+    assert "Казахстан (KAZ)" in md and "1 марта 2025 г." in md  # noqa: RUF001
+    assert '<html lang="ru">' in render_html(data)
+    assert json.loads(render_json(data))["lang"] == "ru"
+    rows = _csv_rows(render_csv(data))
+    assert rows[0]["party_names"].startswith("Азербайджан")
+
+
+def test_a_third_language_is_a_catalogue_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from projections.reports import i18n
+
+    for name in ("en.json", "ru.json"):
+        (tmp_path / name).write_text((i18n.LOCALES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "zh.json").write_text(json.dumps({"title": "状况报告：{scope}", "scope.all": "所有组织"}),  # noqa: RUF001
+                                      encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    i18n._catalogue.cache_clear()
+    i18n.texts.cache_clear()
+    try:
+        assert "zh" in i18n.languages()
+        md = render_markdown(_report(lang="zh"))
+        assert md.startswith("# 状况报告：所有组织")  # noqa: RUF001
+        assert "哈萨克斯坦 (KAZ)" in md  # the state's name from CLDR, no translation needed
+        assert "2025年3月1日" in md  # the date by the Chinese locale
+        assert "## Commitments" in md  # strings the catalogue lacks fall back on English
+    finally:
+        i18n._catalogue.cache_clear()
+        i18n.texts.cache_clear()
+
+
+def test_unknown_language_is_refused_with_its_name() -> None:
+    with pytest.raises(ValueError, match="lang: no report catalogue for 'xx'"):
+        _report(lang="xx")
+    result = CliRunner().invoke(report_command, ["--lang", "xx"], obj=_Obj(demo_read_model()))
+    assert result.exit_code == 2 and "'xx' is not one of" in result.output
+
+
+def test_cli_language_comes_from_the_flag_or_the_setting() -> None:
+    class _WithSettings(_Obj):
+        settings = Settings(report_language="ru")
+
+    by_setting = CliRunner().invoke(report_command, ["--as-of", "2025-03-01"], obj=_WithSettings(demo_read_model()))
+    assert by_setting.exit_code == 0 and by_setting.stdout.startswith("# Отчёт о состоянии")  # noqa: RUF001
+    by_flag = CliRunner().invoke(report_command, ["--lang", "en"], obj=_WithSettings(demo_read_model()))
+    assert by_flag.exit_code == 0 and by_flag.stdout.startswith("# Status report")
+
+
+# --- marks ---------------------------------------------------------------------------------
+
+
+def test_unsourced_facts_and_assumed_rules_are_marked() -> None:
+    model = demo_read_model()
+    model.development_list.append(
+        dev("body:ots-council-of-prosecutors-general", 1, "BodyEstablished", "2021-11-01", "2024-08-01 08:00",
+            "Body established: OTS Council, rotation alphabetical (en), annual")
+    )
+    data = _report(model)
+    assert data.assumed_rules == frozenset({"ots-council-of-prosecutors-general"})
+    proposal = next(p for p in data.proposals if p.proposal_id == "kgz-drug-routes-centre-2019")
+    assert proposal.last_development.unsourced
+    md = render_markdown(data)
+    assert "alphabetical (en), annual (**assumed**: the rule was recorded without a source" in md
+    assert "| 1978 days | *unsourced* |" in md
+    page = render_html(data)
+    assert '<span class="badge assumed"' in page and '<span class="badge unsourced">unsourced</span>' in page
+    assert json.loads(render_json(data))["presidencies"][0]["rule_assumed"] is True
+
+
+def test_changes_are_one_sentence_per_development_with_names_and_readable_dates() -> None:
+    data = _report(since=date(2024, 7, 24))
+    md = render_markdown(data)
+    changes = md.split("## Changes since")[1].split("## Needs review")[0]
+    assert changes.startswith(" July 24, 2024 (world date)")
+    assert "The chair passed from Kyrgyzstan (KGZ) to Pakistan (PAK)." in changes
+    assert "The deadline moved from 2019 to December 2025." in changes
+    assert "(recorded February 10, 2025, 08:00 UTC)" in changes
+    assert "→" not in changes and "due_on" not in changes  # no field diffs
+    assert "### Meeting of Prosecutors General of the SCO member states\n" in changes  # grouped under names
