@@ -675,6 +675,10 @@ class _MeetingFold(_Base):
             self.created = record
             if self.reschedules == 0:
                 self.starts_on, self.ends_on = event.starts_on, event.ends_on
+            elif event.starts_on != self.starts_on:
+                # Rescheduled before the announcement in world order (a month-precision announcement
+                # sorts after a day in that month): the announced date is still the earlier one.
+                self.previous_starts.insert(0, event.starts_on)
             self.city = self.city or event.city
             self.venue = self.venue or event.venue
             self.host_state = self.host_state or event.host_state

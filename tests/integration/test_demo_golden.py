@@ -6,6 +6,8 @@ stable; regenerate with UPDATE_GOLDEN=1 after reviewing a change.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -115,3 +117,60 @@ def test_demo_russian_report_is_golden(demo: Tracker) -> None:
     assert "Предложения" in html and "Kairat Kozhamzharov" in html
     csv_text = bytes(render(report, "csv")).decode("utf-8-sig")
     assert "Казахстан (KAZ): Kairat Kozhamzharov" in csv_text
+
+
+def _store_world(tracker: Tracker) -> None:
+    """A small history through the real store: a rescheduled meeting held under a named chair, a proposal
+    supported and adopted into a commitment, a second one never decided, a rule recorded unsourced."""
+    from tests.builders import event, sco_world
+
+    world = sco_world()
+    world[0]["names"] = {"en": "Shanghai Cooperation Organisation", "ru": "Шанхайская организация сотрудничества"}
+    body = next(e for e in world if e["type"] == "BodyEstablished")
+    body.pop("sources")
+    body["unsourced"] = True
+    for data in [
+        *world,
+        event("MeetingRescheduled", "2018-09-01", meeting_id="sco-prosecutors-general/16", starts_on="2018-09-21"),
+        event("MeetingHeld", "2018-09-21", meeting_id="sco-prosecutors-general/16", chaired_by="TJK"),
+        event("ProposalTabled", "2018-09-21", proposal_id="p-net", organization_id="sco",
+              body_id="sco-prosecutors-general", by_state="KAZ", title="Joint document against Internet terrorism",
+              sources=[{"publisher": "BNews.kz", "quote": "a joint legal document on combating terrorism"}]),
+        event("ProposalSupported", "2018-09-21", proposal_id="p-net", states=["RUS", "TJK"]),
+        event("ProposalAdopted", "2018-09-21", proposal_id="p-net", into_commitment_id="c"),
+        event("ProposalTabled", "2018-09-21", proposal_id="p-quiet", organization_id="sco", by_state="KGZ",
+              title="A centre nobody decided on"),
+    ]:
+        tracker.record(data)
+
+
+def test_report_through_the_store_shows_proposals_names_chairs_and_schema_org(tracker: Tracker) -> None:
+    _store_world(tracker)
+    report = build_report(tracker.read_model(), organization_id="sco", as_of=date(2020, 1, 1))
+    assert report.names["organization:sco"] == "Shanghai Cooperation Organisation"
+    assert report.names["body:sco-prosecutors-general"] == "Meeting of Prosecutors General"
+    proposals = {p.proposal_id: p for p in report.proposals}
+    adopted, quiet = proposals["p-net"], proposals["p-quiet"]
+    assert (adopted.status, adopted.supporters, adopted.became) == ("adopted", ("RUS", "TJK"), "Joint action")
+    assert not adopted.stale and quiet.stale and quiet.days_since == (date(2020, 1, 1) - date(2018, 9, 21)).days
+    assert report.assumed_rules == frozenset({"sco-prosecutors-general"})
+    meeting = report.meetings.recent[0].meeting
+    assert (meeting.chaired_by, [d.text for d in meeting.previous_starts_on]) == ("TJK", ["2018-09-20"])
+    assert any("a joint legal document on combating terrorism" in q for s in report.sources for q in s.quotes)
+
+    html = str(render(report, "html"))
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, flags=re.S)
+    assert block is not None
+    graph = json.loads(block.group(1))["@graph"]
+    event_ = next(n for n in graph if n["@type"] == "Event")
+    assert event_["previousStartDate"] == ["2018-09-20"] and event_["startDate"] == "2018-09-21"
+    assert event_["location"]["address"] == {"@type": "PostalAddress", "addressLocality": "Dushanbe",
+                                             "addressCountry": "TJ"}
+    assert event_["eventStatus"] == "https://schema.org/EventScheduled"
+
+    rows = list(csv.DictReader(io.StringIO(bytes(render(report, "csv")).decode("utf-8-sig"), newline="")))
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["p-net"]["record"] == "proposal" and by_id["c"]["record"] == "commitment"
+    assert (by_id["c"]["started_on"], by_id["c"]["started_earliest"], by_id["c"]["started_latest"]) == (
+        "2018-09-20", "2018-09-20", "2018-09-20")
+    assert by_id["p-quiet"]["unsourced"] == "no" and by_id["p-quiet"]["stale"] == "yes"

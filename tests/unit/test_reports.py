@@ -20,9 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the fake lives in tests/unit; make it importable however pytest is run
     sys.path.insert(0, str(ROOT))
 
+from events import parse_partial_date  # noqa: E402
 from projections.reports import FORMATS, build_report, render, render_csv, render_html, render_json  # noqa: E402
 from projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
+from projections.reports.csvout import COLUMNS  # noqa: E402
 from projections.reports.data import ReportData  # noqa: E402
+from projections.reports.jsonld import json_ld  # noqa: E402
 from projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
 from projections.safety import BIDI_CONTROLS, safe_text  # noqa: E402
 from tests.unit.fake_read_model import FakeReadModel, demo_read_model, dev  # noqa: E402
@@ -591,3 +594,59 @@ def test_changes_are_one_sentence_per_development_with_names_and_readable_dates(
     assert "(recorded February 10, 2025, 08:00 UTC)" in changes
     assert "→" not in changes and "due_on" not in changes  # no field diffs
     assert "### Meeting of Prosecutors General of the SCO member states\n" in changes  # grouped under names
+
+
+# --- interchange: CSV date bounds and schema.org JSON-LD ---------------------------------------
+
+
+def test_csv_has_earliest_and_latest_beside_every_partial_date() -> None:
+    columns = list(COLUMNS)
+    dated = [c for c in columns if c.endswith("_on")]
+    assert dated == ["started_on", "due_on", "last_development_on"]
+    for column in dated:
+        at_ = columns.index(column)
+        base = column.removesuffix("_on")
+        assert columns[at_ + 1: at_ + 3] == [f"{base}_earliest", f"{base}_latest"], column
+    rows = _csv_rows(render_csv(_report()))
+    prot = next(r for r in rows if r["id"] == "sco-protocol-cooperation-2024")
+    assert (prot["due_on"], prot["due_earliest"], prot["due_latest"]) == ("2024-12", "2024-12-01", "2024-12-31")
+    assert (prot["last_development_on"], prot["last_development_earliest"], prot["last_development_latest"]) == (
+        "2024-12~", "2024-12-01", "2024-12-31")
+    proposal = next(r for r in rows if r["id"] == "kaz-internet-terrorism-2018")
+    assert proposal["record"] == "proposal" and proposal["started_earliest"] == "2018-09-20"
+    assert proposal["quotes"].startswith("[4] Kozhamzharov suggested")  # the quote with its citation number
+
+
+def test_json_ld_is_schema_org_and_cannot_close_its_element() -> None:
+    hostile = "</script><script>alert(1)</script><!-- & </SCRIPT"
+    text = json_ld(_report(demo_read_model(hostile=hostile)))
+    assert "<" not in text and ">" not in text and "&" not in text
+    data = json.loads(text)
+    assert data["@context"] == "https://schema.org"
+    events = {n["identifier"]: n for n in data["@graph"] if n["@type"] == "Event"}
+    xxii = events["sco-prosecutors-general/22"]
+    assert xxii["location"]["name"] == hostile  # the stored text, intact once parsed
+    assert xxii["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert xxii["location"]["address"]["addressCountry"] == "KG"
+    assert events["sco-prosecutors-general/23"]["startDate"] == "2025-09"  # "2025-09?" at its ISO precision
+    laws = {n["identifier"]: n for n in data["@graph"] if n["@type"] == "Legislation"}
+    assert laws["sco-agreement-internet-terrorism"]["legislationDate"] == "2020-03-12"  # first signature
+    assert laws["sco-agreement-internet-terrorism"]["legislationLegalForce"] == "https://schema.org/NotInForce"
+    assert laws["sco-prosecutors-protocol-2024"]["legislationLegalForce"] == "https://schema.org/InForce"
+    page = render_html(_report(demo_read_model(hostile=hostile)))
+    assert page.count("<script") == 1 and page.count("</script>") == 1
+
+
+def test_json_ld_statuses_for_rescheduled_and_cancelled_meetings() -> None:
+    model = demo_read_model()
+    m23 = next(i for i, m in enumerate(model.meeting_list) if m.meeting_id.endswith("/23"))
+    model.meeting_list[m23] = replace(model.meeting_list[m23], status="rescheduled",
+                                      previous_starts_on=(parse_partial_date("2025-06"),), format="hybrid")
+    events = {n["identifier"]: n for n in json.loads(json_ld(_report(model)))["@graph"] if n["@type"] == "Event"}
+    moved = events["sco-prosecutors-general/23"]
+    assert moved["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert moved["previousStartDate"] == ["2025-06"]
+    assert moved["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    model.meeting_list[m23] = replace(model.meeting_list[m23], status="cancelled")
+    events = {n["identifier"]: n for n in json.loads(json_ld(_report(model)))["@graph"] if n["@type"] == "Event"}
+    assert events["sco-prosecutors-general/23"]["eventStatus"] == "https://schema.org/EventCancelled"
