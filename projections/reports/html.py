@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -26,7 +27,27 @@ from projections.safety import safe_text
 
 __all__ = ["render_html"]
 
+# Strings the template repeats on every row: looked up once per report, read as L[key] in it.
+_LABELS = ("col.commitment", "col.status", "col.level", "col.parties", "col.due", "col.last_development",
+           "col.sources", "col.timeline", "mark.overdue", "mark.stale")
+
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class _CommitmentCells:
+    """One commitment row's display strings, built in Python: Jinja calls cost ~10 us each, and a
+    row would otherwise make a dozen of them (10,000 rows: over a second)."""
+
+    status: str
+    superseded: str
+    level: str
+    parties: str
+    due: str
+    last: str
+    last_on: str
+    refs: Markup
+    chart: LifeChart
 
 
 def _finalize(value: Any) -> Any:
@@ -75,9 +96,20 @@ def render_html(report: ReportData) -> str:
             found = cited[numbers] = Markup(f'<span class="refs">{links}</span>') if numbers else unsourced
         return found
 
-    def life(row: CommitmentRow) -> LifeChart:
+    def cells(row: CommitmentRow) -> _CommitmentCells:
         assert axis is not None  # only called for rows, and rows make an axis
-        return life_chart(row, axis, as_of, t)
+        last = row.last_development
+        return _CommitmentCells(
+            status=t.word("value.status", row.status),
+            superseded=t("status.superseded_by", id=row.superseded_by) if row.superseded_by else "",
+            level=t.word("value.level", row.level),
+            parties=t.states(row.parties),
+            due=t.date(row.due_on),
+            last=t.development(last.type, last.summary),
+            last_on=t.date(last.occurred_on),
+            refs=refs(row.sources),
+            chart=life_chart(row, axis, as_of, t),
+        )
 
     def presidency(p: PresidencyStatus) -> PresidencyChart | None:
         return presidency_chart(p, as_of, t)
@@ -90,7 +122,8 @@ def render_html(report: ReportData) -> str:
 
     template = _environment().get_template("report.html.j2")
     return template.render(
-        r=report, t=t, life=life, presidency=presidency, refs=refs, upcoming=upcoming,
+        r=report, t=t, cells=cells, presidency=presidency, refs=refs, upcoming=upcoming,
+        L={key: t(key) for key in _LABELS},
         jsonld=Markup(json_ld(report)) if report.meetings.recent or report.meetings.upcoming or report.documents
         else escape(""),
     )
