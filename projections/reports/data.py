@@ -291,12 +291,18 @@ class ReportData:
     review: tuple[ReviewItem, ...]
     sources: tuple[SourceEntry, ...]
     names: dict[str, str]  # "organization:sco" / "body:..." -> its recorded name in the report's language
+    labels: dict[str, str]  # any entity in scope ("meeting:...", "commitment:...") -> how a reader names it
     assumed_rules: frozenset[str]  # bodies whose rotation rule was recorded without a source
 
     @property
     def texts(self) -> Texts:
         """The strings, state names and date formats of the report's language."""
         return texts(self.lang)
+
+    def label(self, entity: str) -> str:
+        """An entity ('meeting:sco-prosecutors-general/22') as a reader names it, with its id beside it."""
+        found = self.labels.get(entity)
+        return f"{found} ({entity})" if found else entity
 
     def name(self, kind: str, entity_id: str | None) -> str:
         """An organization's or body's recorded name, or its id when none was recorded."""
@@ -684,6 +690,7 @@ def build_report(
         review=review,
         sources=index.entries(),
         names=names,
+        labels=labels,
         assumed_rules=_assumed_rules(rule_developments, world),
     )
 

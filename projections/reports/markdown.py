@@ -322,7 +322,8 @@ def _review(w: _Writer, items: Sequence[ReviewItem]) -> list[str]:
     lines = [f"## {w.tr('section.review')}", ""]
     if not items:
         return [*lines, w.tr("empty.review"), ""]
-    rows = ([w.word("value.review", r.kind), _e(r.entity), _e(r.message), _e(" ".join(r.refs))] for r in items)
+    rows = ([w.word("value.review", r.kind), _e(w.r.label(r.entity)), _e(r.message), _e(" ".join(r.refs))]
+            for r in items)
     header = [w.tr(f"col.{c}") for c in ("kind", "entity", "message", "refs")]
     return [*lines, *_table(header, rows), ""]
 
