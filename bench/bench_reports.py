@@ -51,11 +51,13 @@ def read_rows(read_model: ReadModel, as_of: date, known_at: datetime) -> int:
         len(rows)
         for rows in (
             read_model.commitments(**q),
+            read_model.proposals(**q),
             read_model.documents(**q),
             read_model.meetings(**q),
             read_model.presidencies(**q),
             read_model.review_items(**q),
             read_model.developments(**q),
+            read_model.entity_names(**q),
         )
     )
 

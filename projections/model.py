@@ -15,6 +15,7 @@ __all__ = [
     "CommitmentStatus",
     "DevelopmentSummary",
     "DocumentStatus",
+    "EntityNames",
     "MeetingState",
     "MeetingStatus",
     "PartyDocumentStatus",
@@ -105,6 +106,7 @@ class ProposalStatus:
     adopted_into: tuple[str, str] | None  # ("commitment" | "document", id)
     deferred_until: PartialDate | None
     last_development: DevelopmentSummary
+    stale: bool = False  # no development for N days (as for commitments) while tabled or deferred
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ class MeetingStatus:
     attendees: tuple[Attendance, ...]
     reschedule_count: int  # bumps whenever dates change: calendar SEQUENCE and reminders key on it
     last_development: DevelopmentSummary
+    chaired_by: str | None = None  # as the report of the meeting names it
+    previous_starts_on: tuple[PartialDate, ...] = ()  # start dates it was rescheduled away from, in order
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,16 @@ class PresidencyStatus:
     deviations: tuple[str, ...]  # human lines naming who was expected and the event
     gaps: tuple[str, ...]
     chain_conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntityNames:
+    """An organization's or a body's names as recorded, per language (what reports show beside ids)."""
+
+    stream: str  # "organization:sco", "body:sco-prosecutors-general"
+    names: dict[str, str]
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    organization_id: str | None = None  # a body's organization
 
 
 @dataclass(frozen=True)
@@ -253,6 +267,13 @@ class ReadModel(Protocol):
         as_of: date | None = None, known_at: datetime | None = None,
     ) -> list[ReviewItem]:
         """What needs a person's review."""
+        ...
+
+    def entity_names(
+        self, *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[EntityNames]:
+        """The recorded names of the organizations and bodies in scope (a body's organization included)."""
         ...
 
     def developments(

@@ -13,6 +13,7 @@ from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
+    EntityNames,
     MeetingStatus,
     PresidencyStatus,
     ProposalStatus,
@@ -197,12 +198,45 @@ class Queries:
         as_of: date | None = None,
         known_at: datetime | None = None,
     ) -> list[ProposalStatus]:
-        """Every proposal in scope."""
-        return self._entities(
+        """Every proposal in scope, with stale judged on `as_of` as for commitments."""
+        found = self._entities(
             "proposal", ProposalRow, ProposalRow.proposal_id, PROPOSAL,
             organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
             reduce=lambda stream, day, known: reduce_proposal(self.source.load(stream), as_of=day, known_at=known),
         )
+        day = self._times(as_of, known_at)[0]
+        return [self._proposal_flags(p, day) for p in found]
+
+    def _proposal_flags(self, status: ProposalStatus, day: date) -> ProposalStatus:
+        # A proposal still waiting for a decision goes stale on the same clock as a commitment.
+        waiting = status.status in ("tabled", "deferred")
+        quiet = (day - status.last_development.occurred_on.latest).days
+        return dataclasses.replace(status, stale=waiting and quiet > self.stale_days)
+
+    def entity_names(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[EntityNames]:
+        """The recorded names of the bodies in scope and of their organizations (the scoped one included)."""
+        day, known, _ = self._times(as_of, known_at)
+        found: list[EntityNames] = []
+        organizations: set[str] = set() if organization_id is None else {organization_id}
+        for stream in self._streams("body", organization_id, body_id):
+            body = reduce_body(self.source.load(stream), as_of=day, known_at=known)
+            if body is not None:
+                found.append(EntityNames(stream, dict(body.names), {}, body.organization_id))
+                organizations.add(body.organization_id)
+        if organization_id is None and body_id is None:
+            organizations.update(s.partition(":")[2] for s in self._streams("organization", None, None))
+        for org in sorted(organizations):
+            status = reduce_organization(self.source.load(f"organization:{org}"), as_of=day, known_at=known)
+            if status is not None:
+                found.append(EntityNames(f"organization:{org}", dict(status.names), dict(status.abbreviations)))
+        return found
 
     def documents(
         self,

@@ -666,6 +666,7 @@ class _MeetingFold(_Base):
         self.held: Recorded | None = None
         self.cancelled: Recorded | None = None
         self.reschedules = 0
+        self.previous_starts: list[PartialDate] = []
 
     def apply(self, record: Recorded) -> None:
         event = record.event
@@ -674,6 +675,10 @@ class _MeetingFold(_Base):
             self.created = record
             if self.reschedules == 0:
                 self.starts_on, self.ends_on = event.starts_on, event.ends_on
+            elif event.starts_on != self.starts_on:
+                # Rescheduled before the announcement in world order (a month-precision announcement
+                # sorts after a day in that month): the announced date is still the earlier one.
+                self.previous_starts.insert(0, event.starts_on)
             self.city = self.city or event.city
             self.venue = self.venue or event.venue
             self.host_state = self.host_state or event.host_state
@@ -681,6 +686,8 @@ class _MeetingFold(_Base):
             return
         match event:
             case MeetingRescheduled():
+                if self.starts_on is not None and self.starts_on != event.starts_on:
+                    self.previous_starts.append(self.starts_on)
                 self.starts_on, self.ends_on = event.starts_on, event.ends_on
                 self.reschedules += 1
                 self._set_status("rescheduled")
@@ -1015,6 +1022,8 @@ def reduce_meeting(
         starts_on=fold.starts_on, ends_on=fold.ends_on, format=fold.format, theme=event.theme,
         status=fold.status, held_on=fold.held.event.occurred_on if fold.held else None,
         attendees=fold.attendees(), reschedule_count=fold.reschedules, last_development=_last(fold),
+        chaired_by=fold.held.event.chaired_by if fold.held and isinstance(fold.held.event, MeetingHeld) else None,
+        previous_starts_on=tuple(fold.previous_starts),
     )
 
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     connect_timeout: int = Field(
         default=5, ge=1, le=300, description="seconds to wait for the database server before saying why not"
     )
+    report_language: str = Field(
+        default="en", pattern=r"^[a-z]{2,3}(_[A-Za-z]+)?$",
+        description="language of reports (a catalogue in projections/reports/locales, e.g. en, ru)",
+    )
 
     @field_validator("database_url")
     @classmethod

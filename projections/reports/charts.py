@@ -16,7 +16,8 @@ from functools import cached_property
 
 from events import PartialDate
 from projections.model import PresidencyStatus
-from projections.reports.data import CommitmentRow, describe
+from projections.reports.data import CommitmentRow
+from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
 
 __all__ = [
     "Axis",
@@ -95,6 +96,7 @@ class PresidencyChart:
     """A body's presidency timeline: its terms as bars on one lane, deviations marked."""
 
     body_id: str
+    label: str
     width: float
     height: float
     bar_y: float
@@ -105,38 +107,49 @@ class PresidencyChart:
     axis_y: float
 
 
-def _describe(value: PartialDate | None) -> str:
-    return value.describe() if value is not None else "now"
+def _describe(t: Texts, value: PartialDate | None) -> str:
+    return t.date(value) if value is not None else t("chart.now")
 
 
-def presidency_chart(p: PresidencyStatus, as_of: date, width: float = 720.0) -> PresidencyChart | None:
+# Narrow enough that a phone shows the chart at (nearly) its drawn size, so its 11 px labels stay
+# 11 px; wider screens scale it up to the CSS max-width.
+PRESIDENCY_WIDTH = 480.0
+
+
+def presidency_chart(
+    p: PresidencyStatus, as_of: date, t: Texts | None = None, width: float = PRESIDENCY_WIDTH
+) -> PresidencyChart | None:
     """The presidency timeline of one body, or None when it has no recorded terms."""
+    t = t or texts(DEFAULT_LANGUAGE)
     if not p.terms:
         return None
     axis = _axis(
-        [as_of, *(t.start.earliest for t in p.terms), *(t.end.latest for t in p.terms if t.end is not None)],
+        [as_of, *(x.start.earliest for x in p.terms), *(x.end.latest for x in p.terms if x.end is not None)],
         left=8.0,
         width=width - 16.0,
     )
     bars = []
-    for t in p.terms:
-        x1 = axis.x(t.start.earliest)
-        x2 = axis.x(t.end.latest if t.end is not None else max(as_of, t.start.latest))
-        fuzzy = axis.x(t.start.latest) - x1
-        expected = f"; the rule expected {t.expected_state}" if t.deviation and t.expected_state else ""
+    for term in p.terms:
+        x1 = axis.x(term.start.earliest)
+        x2 = axis.x(term.end.latest if term.end is not None else max(as_of, term.start.latest))
+        fuzzy = axis.x(term.start.latest) - x1
+        expected = t("chart.expected", state=t.state(term.expected_state)) \
+            if term.deviation and term.expected_state else ""
         bars.append(
             TermBar(
                 x=x1,
                 width=max(x2 - x1, 2.0),
                 fuzzy_width=fuzzy,
-                state=t.state,
-                title=f"{t.state}: {t.start.describe()} to {_describe(t.end)}{expected}",
-                deviation=t.deviation,
-                current=t.end is None,
+                state=term.state,
+                title=t("chart.term", state=t.state(term.state), start=t.date(term.start),
+                        end=_describe(t, term.end)) + expected,
+                deviation=term.deviation,
+                current=term.end is None,
             )
         )
     return PresidencyChart(
         body_id=p.body_id,
+        label=t("chart.presidency", body=p.body_id),
         width=width,
         height=64.0,
         bar_y=14.0,
@@ -185,8 +198,9 @@ def life_axis(rows: Sequence[CommitmentRow], as_of: date, width: float = 220.0) 
     return _axis(days, left=4.0, width=width - 8.0)
 
 
-def life_chart(row: CommitmentRow, axis: Axis, as_of: date) -> LifeChart:
+def life_chart(row: CommitmentRow, axis: Axis, as_of: date, t: Texts | None = None) -> LifeChart:
     """The life of one commitment: from undertaken to now (or its closing development)."""
+    t = t or texts(DEFAULT_LANGUAGE)
     points = row.history
     width, height, mid = axis.left * 2 + axis.width, 20.0, 10.0
     is_open = row.status in _OPEN_STATES
@@ -194,9 +208,10 @@ def life_chart(row: CommitmentRow, axis: Axis, as_of: date) -> LifeChart:
     end = as_of if is_open or not points else max(p.occurred_on.earliest for p in points)
     start_x, end_x, now_x = axis.x(row.undertaken_on.earliest), axis.x(end), axis.x(as_of)
     due_x = axis.x(row.due_on.latest) if row.due_on is not None else None
-    lines = [f"{row.title}: undertaken {describe(row.undertaken_on)}, {row.status}"]
+    lines = [t("chart.undertaken", title=row.title, date=t.date(row.undertaken_on),
+               status=t.word("value.status", row.status))]
     if row.due_on is not None:
-        lines.append(f"due {describe(row.due_on)}" + (" (overdue)" if row.overdue else ""))
+        lines.append(t("chart.due", date=t.date(row.due_on)) + (t("chart.overdue") if row.overdue else ""))
     # One pass over the developments, arithmetic inlined: this loop runs 100,000 times in a big report.
     first, span, per_day = axis.scale
     dots: list[str] = []
@@ -206,10 +221,10 @@ def life_chart(row: CommitmentRow, axis: Axis, as_of: date) -> LifeChart:
         x = axis.left + per_day * min(max(when.earliest.toordinal() - first, 0), span) - 3
         if p.retracted:
             gone.append(f"M{x:.1f} 10a3 3 0 1 0 6 0a3 3 0 1 0 -6 0")
-            lines.append(f"{describe(when)}: {p.summary} (retracted)")
+            lines.append(f"{t.date(when)}: {t.development(p.type, p.summary)} ({t('mark.retracted')})")
         else:
             dots.append(f"M{x:.1f} 10a3 3 0 1 0 6 0a3 3 0 1 0 -6 0")
-            lines.append(f"{describe(when)}: {p.summary}")
+            lines.append(f"{t.date(when)}: {t.development(p.type, p.summary)}")
     return LifeChart(
         view_box=f"0 0 {width:g} {height:g}",
         title="\n".join(lines),
@@ -218,7 +233,7 @@ def life_chart(row: CommitmentRow, axis: Axis, as_of: date) -> LifeChart:
         dots="".join(dots),
         retracted="".join(gone),
         due=f"M{due_x:.1f} {mid - 6:g}l5 6l-5 6l-5 -6z" if due_x is not None else "",
-        due_title=f"due {describe(row.due_on)}" if row.due_on is not None else "",
+        due_title=t("chart.due", date=t.date(row.due_on)) if row.due_on is not None else "",
         overdue=row.overdue,
         now=f"M{now_x:.1f} 2V{height - 2:g}",
         start_x=start_x,

@@ -12,43 +12,68 @@ import csv
 import io
 
 from events import PartialDate
-from projections.reports.data import ReportData, SourceEntry
+from projections.reports.data import CommitmentRow, LastDevelopment, ProposalRow, ReportData, SourceEntry
+from projections.reports.i18n import Texts
+from projections.safety import safe_text
 
 __all__ = ["COLUMNS", "render_csv"]
 
 COLUMNS: tuple[str, ...] = (
-    "commitment_id",
+    "record",
+    "id",
     "organization_id",
+    "organization",
     "body_id",
+    "body",
     "title",
     "status",
     "level",
     "parties",
-    "undertaken_on",
+    "party_names",
+    "proposed_by",
+    "supporters",
+    "became",
+    "started_on",
+    "started_earliest",
+    "started_latest",
     "due_on",
+    "due_earliest",
+    "due_latest",
     "due_precision",
     "overdue",
     "stale",
+    "days_since_last_development",
     "last_development",
     "last_development_on",
+    "last_development_earliest",
+    "last_development_latest",
     "last_development_precision",
+    "unsourced",
     "source_numbers",
     "sources",
+    "quotes",
 )
-"""The CSV header, in order."""
+"""The CSV header, in order: one row per commitment, then one per proposal ("record" says which).
+
+Every partial date (EDTF text) has `_earliest` and `_latest` columns beside it, so a spreadsheet
+can sort and filter on plain ISO days without parsing EDTF.
+"""
 
 # A cell a spreadsheet would evaluate as a formula (CSV injection): prefix a quote so it stays text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: str) -> str:
+    value = safe_text(value)
     if value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def _date(value: PartialDate | None) -> str:
-    return value.text if value is not None else ""
+def _date(value: PartialDate | None) -> tuple[str, str, str]:
+    if value is None:
+        return "", "", ""
+    return value.text, value.earliest.isoformat(), value.latest.isoformat()
 
 
 def _cite(source: SourceEntry) -> str:
@@ -60,34 +85,52 @@ def _cite(source: SourceEntry) -> str:
     return ", ".join(parts)
 
 
-def render_csv(report: ReportData) -> bytes:
-    """The commitments table as CSV bytes (UTF-8 with BOM), one header row then one row per commitment."""
+def _sources(report: ReportData, numbers: tuple[int, ...]) -> tuple[str, str, str, str]:
     by_number = {s.number: s for s in report.sources}
+    cited = [by_number[n] for n in numbers]
+    quotes = [f"[{s.number}] {q}" for s in cited for q in s.quotes]
+    return ("yes" if not numbers else "no", " ".join(str(n) for n in numbers), "; ".join(_cite(s) for s in cited),
+            " | ".join(quotes))
+
+
+def _last(last: LastDevelopment, t: Texts) -> tuple[str, ...]:
+    return (t.development(last.type, last.summary), *_date(last.occurred_on), last.occurred_on.precision)
+
+
+def _commitment(report: ReportData, row: CommitmentRow, t: Texts) -> list[str]:
+    due = _date(row.due_on)
+    return [
+        "commitment", row.commitment_id, row.organization_id, report.name("organization", row.organization_id),
+        row.body_id or "", report.name("body", row.body_id), row.title, row.status, row.level,
+        " ".join(row.parties), "; ".join(t.state_name(p) for p in row.parties), "", "", "",
+        *_date(row.undertaken_on), *due, row.due_on.precision if row.due_on else "",
+        "yes" if row.overdue else "no", "yes" if row.stale else "no",
+        str(max((report.as_of - row.last_development.occurred_on.latest).days, 0)),
+        *_last(row.last_development, t), *_sources(report, row.sources),
+    ]
+
+
+def _proposal(report: ReportData, row: ProposalRow, t: Texts) -> list[str]:
+    became = f"{row.adopted_into[0]}:{row.adopted_into[1]}" if row.adopted_into else ""
+    return [
+        "proposal", row.proposal_id, row.organization_id, report.name("organization", row.organization_id),
+        row.body_id or "", report.name("body", row.body_id), row.title, row.status, "",
+        "", "", ": ".join(x for x in (t.state(row.by_state), ", ".join(y for y in (row.by_person, row.by_office) if y))
+                          if x),
+        t.states(row.supporters), became,
+        *_date(row.tabled_on), "", "", "", "", "", "yes" if row.stale else "no", str(row.days_since),
+        *_last(row.last_development, t), *_sources(report, row.sources),
+    ]
+
+
+def render_csv(report: ReportData) -> bytes:
+    """Commitments and proposals as CSV bytes (UTF-8 with BOM): a header row, then one row per record."""
+    t = report.texts
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in report.commitments:
-        last = row.last_development
-        writer.writerow(
-            _cell(v)
-            for v in (
-                row.commitment_id,
-                row.organization_id,
-                row.body_id or "",
-                row.title,
-                row.status,
-                row.level,
-                " ".join(row.parties),
-                row.undertaken_on.text,
-                _date(row.due_on),
-                row.due_on.precision if row.due_on else "",
-                "yes" if row.overdue else "no",
-                "yes" if row.stale else "no",
-                last.summary,
-                last.occurred_on.text,
-                last.occurred_on.precision,
-                " ".join(str(n) for n in row.sources),
-                "; ".join(_cite(by_number[n]) for n in row.sources),
-            )
-        )
+        writer.writerow(_cell(v) for v in _commitment(report, row, t))
+    for proposal in report.proposals:
+        writer.writerow(_cell(v) for v in _proposal(report, proposal, t))
     return buffer.getvalue().encode("utf-8-sig")

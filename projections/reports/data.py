@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, TypedDict
 
@@ -17,10 +17,13 @@ from projections.model import (
     MeetingStatus,
     PartyDocumentStatus,
     PresidencyStatus,
+    ProposalStatus,
     ReadModel,
     ReviewItem,
     StatusChange,
 )
+from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
+from projections.reports.sentences import change_sentence
 
 __all__ = [
     "COMMITMENT_STATES",
@@ -37,12 +40,16 @@ __all__ = [
     "LastDevelopment",
     "MeetingRow",
     "Meetings",
+    "ProposalRow",
     "ReportData",
     "Scope",
     "SourceEntry",
     "build_report",
     "consent_text",
     "describe",
+    "previous_chair",
+    "shown_expectation",
+    "since_text",
     "words",
 ]
 
@@ -68,13 +75,18 @@ class Scope:
     organization_id: str | None
     body_id: str | None
 
-    def label(self) -> str:
-        """A human phrase naming the scope."""
+    def label(self, t: Texts | None = None, names: dict[str, str] | None = None) -> str:
+        """A human phrase naming the scope, with the recorded name beside the id when there is one."""
+        t = t or texts(DEFAULT_LANGUAGE)
+        names = names or {}
         if self.body_id is not None:
-            return f"body {self.body_id}"
+            name = names.get(f"body:{self.body_id}")
+            return t("scope.body", id=self.body_id, name=f"{name} ({self.body_id})" if name else self.body_id)
         if self.organization_id is not None:
-            return f"organization {self.organization_id}"
-        return "all organizations"
+            name = names.get(f"organization:{self.organization_id}")
+            return t("scope.organization", id=self.organization_id,
+                     name=f"{name} ({self.organization_id})" if name else self.organization_id)
+        return t("scope.all")
 
 
 @dataclass(frozen=True)
@@ -87,11 +99,12 @@ class SourceEntry:
     url: str | None
     published_on: PartialDate | None
     language: str | None
+    quotes: tuple[str, ...] = ()  # what the cited text says, each quote once, in order of first citation
 
 
 @dataclass(frozen=True)
 class LastDevelopment:
-    """The latest development of an entity, with the numbers of its sources."""
+    """The latest development of an entity, with the numbers of its sources (none: recorded unsourced)."""
 
     ref: str
     type: str
@@ -99,6 +112,11 @@ class LastDevelopment:
     occurred_on: PartialDate
     recorded_at: datetime
     sources: tuple[int, ...]
+
+    @property
+    def unsourced(self) -> bool:
+        """Recorded without a citation (the event said so explicitly)."""
+        return not self.sources
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,32 @@ class CommitmentRow:
     developments: int
     history: tuple[DevelopmentSummary, ...]  # world order, as the read model gives them
     sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """One proposal: who tabled it, who supported it, what it became, and how long it has been quiet."""
+
+    proposal_id: str
+    organization_id: str
+    body_id: str | None
+    meeting_id: str | None
+    title: str
+    summary: str | None
+    kind: str
+    status: str
+    by_state: str
+    by_person: str | None
+    by_office: str | None
+    tabled_on: PartialDate
+    supporters: tuple[str, ...]
+    adopted_into: tuple[str, str] | None  # ("commitment" | "document", id)
+    became: str | None  # the title of what it was adopted into, when the report knows it
+    deferred_until: PartialDate | None
+    days_since: int  # days from its last development (latest possible day) to as_of
+    stale: bool
+    last_development: LastDevelopment
+    sources: tuple[int, ...]  # of its tabling and of its last development
 
 
 @dataclass(frozen=True)
@@ -173,6 +217,8 @@ class Headline:
     """Counts an analyst reads first."""
 
     commitments: int
+    proposals: int
+    proposals_waiting: int  # tabled or deferred: no decision yet
     by_status: tuple[tuple[str, int], ...]  # every state, zeros included, in COMMITMENT_STATES order
     by_level: tuple[tuple[str, int], ...]  # every level, zeros included, in LEVELS order
     overdue: int
@@ -189,6 +235,7 @@ class ChangeEntry:
     ref: str
     type: str
     summary: str
+    sentence: str  # the development as one sentence in the report's language, names beside codes
     occurred_on: PartialDate
     recorded_at: datetime
     retracted: bool
@@ -196,15 +243,22 @@ class ChangeEntry:
     status_changes: tuple[StatusChange, ...]
     sources: tuple[int, ...]
 
+    @property
+    def unsourced(self) -> bool:
+        """Recorded without a citation."""
+        return not self.sources
+
 
 @dataclass(frozen=True)
 class ChangeGroup:
     """Every change to one entity in the window."""
 
     entity: str
+    label: str  # the entity as a reader names it: a title or a recorded name
     entries: tuple[ChangeEntry, ...]
     # Status changes whose causing development is not listed (e.g. it was recorded before the window).
     unmatched: tuple[StatusChange, ...]
+    unmatched_sentences: tuple[str, ...] = ()  # one per unmatched change, in the report's language
 
 
 @dataclass(frozen=True)
@@ -221,6 +275,7 @@ class ReportData:
     """Everything a status report shows, already sorted; renderers only format it."""
 
     schema: str
+    lang: str
     title: str
     scope: Scope
     as_of: date
@@ -228,12 +283,32 @@ class ReportData:
     generated_at: datetime
     headline: Headline
     commitments: tuple[CommitmentRow, ...]
+    proposals: tuple[ProposalRow, ...]
     documents: tuple[DocumentRow, ...]
     presidencies: tuple[PresidencyStatus, ...]
     meetings: Meetings
     changes: Changes | None
     review: tuple[ReviewItem, ...]
     sources: tuple[SourceEntry, ...]
+    names: dict[str, str]  # "organization:sco" / "body:..." -> its recorded name in the report's language
+    labels: dict[str, str]  # any entity in scope ("meeting:...", "commitment:...") -> how a reader names it
+    assumed_rules: frozenset[str]  # bodies whose rotation rule was recorded without a source
+
+    @property
+    def texts(self) -> Texts:
+        """The strings, state names and date formats of the report's language."""
+        return texts(self.lang)
+
+    def label(self, entity: str) -> str:
+        """An entity ('meeting:sco-prosecutors-general/22') as a reader names it, with its id beside it."""
+        found = self.labels.get(entity)
+        return f"{found} ({entity})" if found else entity
+
+    def name(self, kind: str, entity_id: str | None) -> str:
+        """An organization's or body's recorded name, or its id when none was recorded."""
+        if entity_id is None:
+            return ""
+        return self.names.get(f"{kind}:{entity_id}", entity_id)
 
 
 class _Query(TypedDict):
@@ -252,11 +327,13 @@ class _SourceIndex:
     def __init__(self) -> None:
         self._numbers: dict[_SourceKey, int] = {}
         self._entries: list[SourceEntry] = []
+        self._quotes: dict[int, list[str]] = defaultdict(list)
 
     def cite(self, sources: Iterable[Source]) -> tuple[int, ...]:
         numbers: list[int] = []
         for source in sources:
-            # The quote differs between citations of one article, so it is not part of its identity.
+            # The quote differs between citations of one article, so it is not part of its identity;
+            # each distinct quote is kept with the source it came from.
             key = (
                 source.publisher,
                 source.url or "",
@@ -277,12 +354,14 @@ class _SourceIndex:
                         language=source.language,
                     )
                 )
+            if source.quote and source.quote not in self._quotes[number]:
+                self._quotes[number].append(source.quote)
             if number not in numbers:
                 numbers.append(number)
         return tuple(numbers)
 
     def entries(self) -> tuple[SourceEntry, ...]:
-        return tuple(self._entries)
+        return tuple(replace(e, quotes=tuple(self._quotes.get(e.number, ()))) for e in self._entries)
 
 
 def _last(dev: DevelopmentSummary, index: _SourceIndex) -> LastDevelopment:
@@ -319,6 +398,39 @@ def _commitment_row(
         # into another type, not re-sorted): at 100,000 developments that was most of the build time.
         history=tuple(history),
         sources=last.sources,
+    )
+
+
+def _proposal_row(
+    p: ProposalStatus, history: list[DevelopmentSummary], titles: dict[str, str], as_of: date, index: _SourceIndex
+) -> ProposalRow:
+    # The tabling is the proposal's founding fact: its sources (and quotes) are cited even when
+    # a later development is the last one.
+    tabled = next((d for d in history if d.type == "ProposalTabled" and not d.retracted), None)
+    cited = index.cite(tabled.sources) if tabled is not None else ()
+    last = _last(p.last_development, index)
+    into = p.adopted_into
+    return ProposalRow(
+        proposal_id=p.proposal_id,
+        organization_id=p.organization_id,
+        body_id=p.body_id,
+        meeting_id=p.meeting_id,
+        title=p.title,
+        summary=p.summary,
+        kind=p.kind,
+        status=p.status,
+        by_state=p.by_state,
+        by_person=p.by_person,
+        by_office=p.by_office,
+        tabled_on=p.tabled_on,
+        supporters=tuple(sorted(p.supporters)),
+        adopted_into=into,
+        became=titles.get(f"{into[0]}:{into[1]}") if into else None,
+        deferred_until=p.deferred_until,
+        days_since=max((as_of - p.last_development.occurred_on.latest).days, 0),
+        stale=p.stale,
+        last_development=last,
+        sources=tuple(dict.fromkeys((*cited, *last.sources))),
     )
 
 
@@ -378,10 +490,13 @@ def _current_chair(p: PresidencyStatus) -> ChairLine:
 
 def _changes(
     developments: list[DevelopmentSummary],
+    *,
     status_changes: list[StatusChange],
     kind: Literal["recorded", "world"],
     since_text: str,
     index: _SourceIndex,
+    t: Texts,
+    labels: dict[str, str],
 ) -> Changes:
     by_ref: dict[str, list[StatusChange]] = defaultdict(list)
     for sc in status_changes:
@@ -395,6 +510,7 @@ def _changes(
                 ref=d.ref,
                 type=d.type,
                 summary=d.summary,
+                sentence=change_sentence(d.type, d.summary, caused, t, labels.get(d.entity)),
                 occurred_on=d.occurred_on,
                 recorded_at=d.recorded_at,
                 retracted=d.retracted,
@@ -407,17 +523,56 @@ def _changes(
     for sc in status_changes:
         if sc.ref not in listed:
             unmatched[sc.entity].append(sc)
-    groups = tuple(
-        ChangeGroup(
-            entity=entity,
-            entries=tuple(entries.get(entity, ())),
-            unmatched=tuple(
-                sorted(unmatched.get(entity, ()), key=lambda s: (*s.occurred_on.sort_key(), s.ref, s.field))
-            ),
+    groups = []
+    for entity in sorted(set(entries) | set(unmatched)):
+        rest = sorted(unmatched.get(entity, ()), key=lambda s: (*s.occurred_on.sort_key(), s.ref, s.field))
+        groups.append(
+            ChangeGroup(
+                entity=entity,
+                label=labels.get(entity) or entity,
+                entries=tuple(entries.get(entity, ())),
+                unmatched=tuple(rest),
+                unmatched_sentences=tuple(change_sentence("", "", [s], t, labels.get(entity)) for s in rest),
+            )
         )
-        for entity in sorted(set(entries) | set(unmatched))
-    )
-    return Changes(kind=kind, since=since_text, groups=groups)
+    return Changes(kind=kind, since=since_text, groups=tuple(groups))
+
+
+def _pick(names: dict[str, str], lang: str) -> str:
+    # The report's language, else English, else whatever was recorded first.
+    return names.get(lang) or names.get(DEFAULT_LANGUAGE) or next(iter(names.values()), "")
+
+
+def _labels(
+    names: dict[str, str],
+    *,
+    commitments: Iterable[CommitmentStatus],
+    proposals: Iterable[ProposalStatus],
+    documents: Iterable[DocumentStatus],
+    meetings: Iterable[MeetingStatus],
+    t: Texts,
+) -> dict[str, str]:
+    """How a reader names each entity in scope: its title, or its recorded name, or its meeting number."""
+    labels = dict(names)
+    labels.update((f"commitment:{c.commitment_id}", c.title) for c in commitments)
+    labels.update((f"proposal:{p.proposal_id}", p.title) for p in proposals)
+    labels.update((f"document:{d.document_id}", d.title) for d in documents)
+    for m in meetings:
+        body = names.get(f"body:{m.body_id}", m.body_id)
+        labels[f"meeting:{m.meeting_id}"] = (
+            t("meeting.numbered", number=m.number, body=body) if m.number is not None
+            else t("meeting.unnumbered", id=m.meeting_id, body=body)
+        )
+    return labels
+
+
+def _assumed_rules(developments: Iterable[DevelopmentSummary], as_of: date) -> frozenset[str]:
+    """Bodies whose rule in effect on as_of was set by a development recorded without a source."""
+    rule_set: dict[str, DevelopmentSummary] = {}
+    for d in developments:  # world order: the last one that took effect wins
+        if d.type in ("BodyEstablished", "RotationRuleChanged") and not d.retracted and d.occurred_on.earliest <= as_of:
+            rule_set[d.entity] = d
+    return frozenset(entity.partition(":")[2] for entity, d in rule_set.items() if not d.sources)
 
 
 def build_report(
@@ -430,8 +585,10 @@ def build_report(
     since: datetime | date | None = None,
     title: str | None = None,
     generated_at: datetime | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> ReportData:
     """Build the report of a scope as of a world date, as known at a record time, optionally since a time."""
+    t = texts(lang)  # refuses a language without a catalogue before anything is read
     generated = generated_at or datetime.now(UTC)
     # Both axes default to "now", and the same now, so one report never mixes two instants.
     world = as_of if as_of is not None else generated.date()
@@ -443,22 +600,37 @@ def build_report(
         read_model.commitments(**query),
         key=lambda c: (c.organization_id, c.body_id or "", c.undertaken_on.sort_key(), c.commitment_id),
     )
+    proposals = sorted(
+        read_model.proposals(**query),
+        key=lambda p: (p.organization_id, p.body_id or "", p.tabled_on.sort_key(), p.proposal_id),
+    )
     documents = sorted(
         read_model.documents(**query),
         key=lambda d: (d.organization_id, d.body_id or "", d.drafted_on.sort_key(), d.document_id),
     )
     presidencies = tuple(sorted(read_model.presidencies(**query), key=lambda p: (p.organization_id, p.body_id)))
-    recent, upcoming = _split_meetings(read_model.meetings(**query), world)
+    all_meetings = read_model.meetings(**query)
+    recent, upcoming = _split_meetings(all_meetings, world)
     review = tuple(sorted(read_model.review_items(**query), key=lambda r: (r.kind, r.entity, r.message, r.refs)))
+    names = {n.stream: _pick(n.names, lang) for n in read_model.entity_names(**query)}
 
     history: dict[str, list[DevelopmentSummary]] = defaultdict(list)
-    if commitments:
-        for dev in read_model.developments(**query):
-            if dev.entity.startswith("commitment:"):
-                history[dev.entity].append(dev)
+    rule_developments: list[DevelopmentSummary] = []
+    for dev in read_model.developments(**query):
+        kind = dev.entity.partition(":")[0]
+        if kind in ("commitment", "proposal"):
+            history[dev.entity].append(dev)
+        elif kind == "body":
+            rule_developments.append(dev)
 
+    labels = _labels(
+        names, commitments=commitments, proposals=proposals, documents=documents, meetings=all_meetings, t=t
+    )
     index = _SourceIndex()
     commitment_rows = tuple(_commitment_row(c, history[f"commitment:{c.commitment_id}"], index) for c in commitments)
+    proposal_rows = tuple(
+        _proposal_row(p, history[f"proposal:{p.proposal_id}"], labels, world, index) for p in proposals
+    )
     document_rows = tuple(_document_row(d, index) for d in documents)
     meetings = Meetings(
         recent=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in recent),
@@ -470,13 +642,17 @@ def build_report(
         # datetime is a subclass of date: test it first, a datetime means a record time.
         recorded_after = since if isinstance(since, datetime) else None
         occurred_after = None if isinstance(since, datetime) else since
-        kind: Literal["recorded", "world"] = "recorded" if recorded_after is not None else "world"
+        kind_: Literal["recorded", "world"] = "recorded" if recorded_after is not None else "world"
         changes = _changes(
             read_model.developments(**query, recorded_after=recorded_after, occurred_after=occurred_after),
-            read_model.status_changes(**query, recorded_after=recorded_after, occurred_after=occurred_after),
-            kind,
-            since.isoformat(),
-            index,
+            status_changes=read_model.status_changes(
+                **query, recorded_after=recorded_after, occurred_after=occurred_after
+            ),
+            kind=kind_,
+            since_text=since.isoformat(),
+            index=index,
+            t=t,
+            labels=labels,
         )
 
     by_status = {s: 0 for s in COMMITMENT_STATES}
@@ -486,6 +662,8 @@ def build_report(
         by_level[c.level] = by_level.get(c.level, 0) + 1
     headline = Headline(
         commitments=len(commitments),
+        proposals=len(proposals),
+        proposals_waiting=sum(p.status in ("tabled", "deferred") for p in proposals),
         by_status=tuple(by_status.items()),
         by_level=tuple(by_level.items()),
         overdue=sum(c.overdue for c in commitments),
@@ -496,19 +674,24 @@ def build_report(
     )
     return ReportData(
         schema=SCHEMA,
-        title=title if title is not None else f"Status report: {scope.label()}",
+        lang=lang,
+        title=title if title is not None else t("title", scope=scope.label(t, names)),
         scope=scope,
         as_of=world,
         known_at=known,
         generated_at=generated,
         headline=headline,
         commitments=commitment_rows,
+        proposals=proposal_rows,
         documents=document_rows,
         presidencies=presidencies,
         meetings=meetings,
         changes=changes,
         review=review,
         sources=index.entries(),
+        names=names,
+        labels=labels,
+        assumed_rules=_assumed_rules(rule_developments, world),
     )
 
 
@@ -536,6 +719,30 @@ def describe(value: PartialDate) -> str:
     if found is None:
         found = _DESCRIBED[text] = value.describe()
     return found
+
+
+def previous_chair(p: PresidencyStatus) -> str | None:
+    """Who chaired before the current chair, when the recorded terms say it (a handover's from_state
+    or a meeting's chaired_by make such a term)."""
+    if p.current is None or len(p.terms) < 2:
+        return None
+    position = next((i for i, term in enumerate(p.terms) if term == p.current), len(p.terms) - 1)
+    if position == 0:
+        return None
+    before = p.terms[position - 1].state
+    return before if before != p.current.state else None
+
+
+def shown_expectation(term: ChairTerm) -> str | None:
+    """The state the rule expected for a term, shown only where it differs from who chaired."""
+    return term.expected_state if term.expected_state and term.expected_state != term.state else None
+
+
+def since_text(t: Texts, changes: Changes) -> str:
+    """The start of a "Changes since" window as a reader says it."""
+    if changes.kind == "recorded":
+        return t.moment(datetime.fromisoformat(changes.since))
+    return t.day(date.fromisoformat(changes.since))
 
 
 def words(value: str) -> str:

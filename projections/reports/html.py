@@ -2,33 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from events import PartialDate
 from projections.model import PresidencyStatus
 from projections.reports.charts import Axis, LifeChart, PresidencyChart, life_axis, life_chart, presidency_chart
-from projections.reports.data import CommitmentRow, ReportData, consent_text, describe, words
+from projections.reports.data import (
+    CommitmentRow,
+    ReportData,
+    consent_text,
+    previous_chair,
+    shown_expectation,
+    since_text,
+    words,
+)
+from projections.reports.jsonld import json_ld
+from projections.safety import safe_text
 
 __all__ = ["render_html"]
+
+# Strings the template repeats on every row: looked up once per report, read as L[key] in it.
+_LABELS = ("col.commitment", "col.status", "col.level", "col.parties", "col.due", "col.last_development",
+           "col.sources", "col.timeline", "mark.overdue", "mark.stale")
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _describe(value: PartialDate | None) -> str:
-    return describe(value) if value is not None else ""
+@dataclass(frozen=True)
+class _CommitmentCells:
+    """One commitment row's display strings, built in Python: Jinja calls cost ~10 us each, and a
+    row would otherwise make a dozen of them (10,000 rows: over a second)."""
+
+    status: str
+    superseded: str
+    level: str
+    parties: str
+    due: str
+    last: str
+    last_on: str
+    refs: Markup
+    chart: LifeChart
 
 
-@lru_cache(maxsize=4096)
-def _refs(numbers: tuple[int, ...]) -> Markup:
-    # Built here (and memoised: rows cite the same few sources), not in a macro, because it runs
-    # for every row; only our own integers go into it.
-    # ":d" refuses anything but an integer, so nothing else can reach the markup.
-    return Markup(" ".join(f'<a href="#src-{n:d}">[{n:d}]</a>' for n in numbers))
+def _finalize(value: Any) -> Any:
+    # Every value a template prints passes here before autoescape: stored text loses its bidi and
+    # control characters; our own markup (Markup) is left as built.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return safe_text(value)
+    return value
 
 
 @cache
@@ -42,25 +69,61 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["words"] = words
     env.filters["consent"] = consent_text
-    env.filters["pd"] = _describe
-    env.filters["refs"] = _refs
+    env.globals.update(
+        zip=zip, previous_chair=previous_chair, shown_expectation=shown_expectation, since_text=since_text
+    )
     return env
 
 
 def render_html(report: ReportData) -> str:
     """The whole report as one HTML document that works offline and runs no script."""
+    t = report.texts
     axis: Axis | None = life_axis(report.commitments, report.as_of)
     as_of: date = report.as_of
+    unsourced = Markup('<span class="badge unsourced">{}</span>').format(t("mark.unsourced"))
+    cited: dict[tuple[int, ...], Markup] = {}
 
-    def life(row: CommitmentRow) -> LifeChart:
+    def refs(numbers: tuple[int, ...]) -> Markup:
+        # Built here (and memoised: rows cite the same few sources), not in a macro, because it runs
+        # for every row; ":d" refuses anything but an integer, so nothing else reaches the markup.
+        found = cited.get(numbers)
+        if found is None:
+            links = " ".join(f'<a href="#src-{n:d}">[{n:d}]</a>' for n in numbers)
+            found = cited[numbers] = Markup(f'<span class="refs">{links}</span>') if numbers else unsourced
+        return found
+
+    def cells(row: CommitmentRow) -> _CommitmentCells:
         assert axis is not None  # only called for rows, and rows make an axis
-        return life_chart(row, axis, as_of)
+        last = row.last_development
+        return _CommitmentCells(
+            status=t.word("value.status", row.status),
+            superseded=t("status.superseded_by", id=row.superseded_by) if row.superseded_by else "",
+            level=t.word("value.level", row.level),
+            parties=t.states(row.parties),
+            due=t.date(row.due_on),
+            last=t.development(last.type, last.summary),
+            last_on=t.date(last.occurred_on),
+            refs=refs(row.sources),
+            chart=life_chart(row, axis, as_of, t),
+        )
 
     def presidency(p: PresidencyStatus) -> PresidencyChart | None:
-        return presidency_chart(p, as_of)
+        return presidency_chart(p, as_of, t)
+
+    def upcoming(p: PresidencyStatus) -> str:
+        return t("list.then").join(
+            t("presidency.from", state=t.state(state), date=t.day(start)) if start else t.state(state)
+            for state, start in p.upcoming
+        )
 
     template = _environment().get_template("report.html.j2")
-    return template.render(r=report, life=life, presidency=presidency)
+    return template.render(
+        r=report, t=t, cells=cells, presidency=presidency, refs=refs, upcoming=upcoming,
+        L={key: t(key) for key in _LABELS},
+        jsonld=Markup(json_ld(report)) if report.meetings.recent or report.meetings.upcoming or report.documents
+        else escape(""),
+    )

@@ -16,8 +16,10 @@ from projections.reports.data import (
     DocumentRow,
     LastDevelopment,
     MeetingRow,
+    ProposalRow,
     ReportData,
     SourceEntry,
+    previous_chair,
 )
 
 __all__ = ["render_json", "report_to_dict"]
@@ -44,6 +46,32 @@ def _last(dev: LastDevelopment) -> Json:
         "occurred_on": _date(dev.occurred_on),
         "recorded_at": _time(dev.recorded_at),
         "sources": list(dev.sources),
+        "unsourced": dev.unsourced,
+    }
+
+
+def _proposal(row: ProposalRow) -> Json:
+    return {
+        "proposal_id": row.proposal_id,
+        "organization_id": row.organization_id,
+        "body_id": row.body_id,
+        "meeting_id": row.meeting_id,
+        "title": row.title,
+        "summary": row.summary,
+        "kind": row.kind,
+        "status": row.status,
+        "by_state": row.by_state,
+        "by_person": row.by_person,
+        "by_office": row.by_office,
+        "tabled_on": _date(row.tabled_on),
+        "supporters": list(row.supporters),
+        "adopted_into": {"kind": row.adopted_into[0], "id": row.adopted_into[1]} if row.adopted_into else None,
+        "became": row.became,
+        "deferred_until": _date(row.deferred_until),
+        "days_since_last_development": row.days_since,
+        "stale": row.stale,
+        "last_development": _last(row.last_development),
+        "sources": list(row.sources),
     }
 
 
@@ -112,11 +140,13 @@ def _term(t: ChairTerm | None) -> Json | None:
     }
 
 
-def _presidency(p: PresidencyStatus) -> Json:
+def _presidency(p: PresidencyStatus, assumed: frozenset[str]) -> Json:
     return {
         "organization_id": p.organization_id,
         "body_id": p.body_id,
         "rule": p.rule,
+        "rule_assumed": p.body_id in assumed,
+        "previous_chair": previous_chair(p),
         "current": _term(p.current),
         "expected_next": p.expected_next,
         "upcoming": [
@@ -145,6 +175,8 @@ def _meeting(row: MeetingRow) -> Json:
         "host_state": m.host_state,
         "format": m.format,
         "theme": m.theme,
+        "chaired_by": m.chaired_by,
+        "previous_starts_on": list(m.previous_starts_on),
         "attendees": [
             {"state": a.state, "person": a.person, "office": a.office, "level": a.level} for a in m.attendees
         ],
@@ -156,6 +188,7 @@ def _meeting(row: MeetingRow) -> Json:
             "occurred_on": _date(m.last_development.occurred_on),
             "recorded_at": _time(m.last_development.recorded_at),
             "sources": list(row.sources),
+            "unsourced": not row.sources,
         },
         "sources": list(row.sources),
     }
@@ -178,12 +211,14 @@ def _entry(e: ChangeEntry) -> Json:
         "ref": e.ref,
         "type": e.type,
         "summary": e.summary,
+        "sentence": e.sentence,
         "occurred_on": _date(e.occurred_on),
         "recorded_at": _time(e.recorded_at),
         "retracted": e.retracted,
         "corrected_by": e.corrected_by,
         "status_changes": [_status_change(s) for s in e.status_changes],
         "sources": list(e.sources),
+        "unsourced": e.unsourced,
     }
 
 
@@ -194,8 +229,9 @@ def _changes(c: Changes | None) -> Json | None:
         "kind": c.kind,
         "since": c.since,
         "groups": [
-            {"entity": g.entity, "entries": [_entry(e) for e in g.entries],
-             "unmatched": [_status_change(s) for s in g.unmatched]}
+            {"entity": g.entity, "label": g.label, "entries": [_entry(e) for e in g.entries],
+             "unmatched": [_status_change(s) for s in g.unmatched],
+             "unmatched_sentences": list(g.unmatched_sentences)}
             for g in c.groups
         ],
     }
@@ -209,6 +245,7 @@ def _source(s: SourceEntry) -> Json:
         "url": s.url,
         "published_on": _date(s.published_on),
         "language": s.language,
+        "quotes": list(s.quotes),
     }
 
 
@@ -217,6 +254,7 @@ def report_to_dict(report: ReportData) -> Json:
     h = report.headline
     return {
         "schema": report.schema,
+        "lang": report.lang,
         "title": report.title,
         "scope": {"organization_id": report.scope.organization_id, "body_id": report.scope.body_id},
         "as_of": report.as_of.isoformat(),
@@ -224,6 +262,8 @@ def report_to_dict(report: ReportData) -> Json:
         "generated_at": _time(report.generated_at),
         "headline": {
             "commitments": h.commitments,
+            "proposals": h.proposals,
+            "proposals_waiting": h.proposals_waiting,
             "by_status": dict(h.by_status),
             "by_level": dict(h.by_level),
             "overdue": h.overdue,
@@ -237,8 +277,9 @@ def report_to_dict(report: ReportData) -> Json:
             ],
         },
         "commitments": [_commitment(r) for r in report.commitments],
+        "proposals": [_proposal(r) for r in report.proposals],
         "documents": [_document(r) for r in report.documents],
-        "presidencies": [_presidency(p) for p in report.presidencies],
+        "presidencies": [_presidency(p, report.assumed_rules) for p in report.presidencies],
         "meetings": {
             "recent": [_meeting(r) for r in report.meetings.recent],
             "upcoming": [_meeting(r) for r in report.meetings.upcoming],
@@ -248,6 +289,7 @@ def report_to_dict(report: ReportData) -> Json:
             {"kind": r.kind, "entity": r.entity, "message": r.message, "refs": list(r.refs)} for r in report.review
         ],
         "sources": [_source(s) for s in report.sources],
+        "names": dict(sorted(report.names.items())),
     }
 
 

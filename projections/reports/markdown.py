@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from events import PartialDate
 from projections.model import MeetingStatus, PresidencyStatus, ReviewItem
@@ -15,11 +14,16 @@ from projections.reports.data import (
     CommitmentRow,
     DocumentRow,
     MeetingRow,
+    ProposalRow,
     ReportData,
     SourceEntry,
     consent_text,
-    words,
+    previous_chair,
+    shown_expectation,
+    since_text,
 )
+from projections.reports.i18n import Texts
+from projections.safety import safe_text
 
 __all__ = ["escape_markdown", "render_markdown"]
 
@@ -32,9 +36,9 @@ _ESCAPES = str.maketrans(
 
 
 def escape_markdown(text: str) -> str:
-    """Text made inert for Markdown: raw HTML as entities, pipes and emphasis/link marks backslashed, one line."""
+    """Text made inert for Markdown: display-safe, raw HTML as entities, pipes and link marks backslashed, one line."""
     # A newline would end a table row or a list item and let the rest start a block of its own.
-    return " ".join(text.translate(_ESCAPES).split())
+    return " ".join(safe_text(text).translate(_ESCAPES).split())
 
 
 def _e(text: str | None) -> str:
@@ -43,21 +47,42 @@ def _e(text: str | None) -> str:
 
 def _url(url: str) -> str:
     # Only http(s) becomes a link; inside <...> a destination may not hold <, > or spaces.
-    return re.sub(r"[<>\s|]", lambda m: f"%{ord(m.group(0)):02X}", url)
+    return re.sub(r"[<>\s|]", lambda m: f"%{ord(m.group(0)):02X}", safe_text(url))
 
 
-@lru_cache(maxsize=4096)
-def _described(value: PartialDate) -> str:
-    # Reports repeat a few thousand distinct dates many times over; describe each once.
-    return escape_markdown(value.describe())
+class _Writer:
+    """Formats one report's values as escaped Markdown in its language."""
 
+    def __init__(self, report: ReportData) -> None:
+        self.r = report
+        self.t: Texts = report.texts
 
-def _date(value: PartialDate | None) -> str:
-    return _described(value) if value is not None else ""
+    def tr(self, key: str, **values: object) -> str:
+        # Catalogue strings are ours, but the values filled in may be stored text: escape the whole.
+        return escape_markdown(self.t(key, **values))
 
+    def date(self, value: PartialDate | None) -> str:
+        return escape_markdown(self.t.date(value)) if value is not None else ""
 
-def _refs(numbers: Iterable[int]) -> str:
-    return " ".join(f"[{n}]" for n in numbers)
+    def state(self, code: str | None) -> str:
+        return _e(self.t.state(code))
+
+    def states(self, codes: Sequence[str]) -> str:
+        return _e(self.t.states(list(codes)))
+
+    def word(self, group: str, value: str) -> str:
+        return _e(self.t.word(group, value))
+
+    def named(self, kind: str, entity_id: str | None) -> str:
+        """A recorded name with its id beside it: 'Meeting of ... (sco-prosecutors-general)'."""
+        if not entity_id:
+            return ""
+        name = self.r.name(kind, entity_id)
+        return _e(entity_id) if name == entity_id else f"{_e(name)} ({_e(entity_id)})"
+
+    def refs(self, numbers: Iterable[int]) -> str:
+        cited = " ".join(f"[{n}]" for n in numbers)
+        return cited or f"*{self.tr('mark.unsourced')}*"
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -66,70 +91,119 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _headline(report: ReportData) -> list[str]:
-    h = report.headline
+def _headline(w: _Writer) -> list[str]:
+    h = w.r.headline
     counts = dict(h.by_status)
     levels = dict(h.by_level)
     lines = [
-        "## Headline",
+        f"## {w.tr('section.headline')}",
         "",
-        f"- **Commitments:** {h.commitments} ("
-        + ", ".join(f"{words(s)} {counts.get(s, 0)}" for s in COMMITMENT_STATES)
+        f"- **{w.tr('headline.commitments')}:** {h.commitments} ("
+        + ", ".join(f"{w.word('value.status', s)} {counts.get(s, 0)}" for s in COMMITMENT_STATES)
         + ")",
-        "- **Implementation:** " + ", ".join(f"{words(lv)} {levels.get(lv, 0)}" for lv in LEVELS),
-        f"- **Overdue:** {h.overdue} · **Stale:** {h.stale}",
-        f"- **Documents in force:** {h.documents_in_force} of {h.documents}",
+        f"- **{w.tr('headline.implementation')}:** "
+        + ", ".join(f"{w.word('value.level', lv)} {levels.get(lv, 0)}" for lv in LEVELS),
+        f"- **{w.tr('headline.overdue')}:** {h.overdue} · **{w.tr('headline.stale')}:** {h.stale}",
+        f"- **{w.tr('headline.proposals')}:** {h.proposals} "
+        f"({w.tr('headline.proposals_waiting', waiting=h.proposals_waiting)})",
+        f"- **{w.tr('headline.documents_in_force')}:** "
+        f"{w.tr('headline.of', n=h.documents_in_force, total=h.documents)}",
     ]
     if h.chairs:
         chairs = "; ".join(
-            f"{_e(c.body_id)}: {_e(c.state) or 'none'}" + (f" since {_date(c.since)}" if c.since else "")
+            f"{w.named('body', c.body_id)}: {w.state(c.state) or w.tr('headline.none')}"
+            + (f" {w.tr('headline.since', date=w.t.date(c.since))}" if c.since else "")
             for c in h.chairs
         )
-        lines.append(f"- **Chairs:** {chairs}")
+        lines.append(f"- **{w.tr('headline.chairs')}:** {chairs}")
     return [*lines, ""]
 
 
-def _commitment_cells(row: CommitmentRow) -> list[str]:
-    marks = [m for m, on in (("**OVERDUE**", row.overdue), ("stale", row.stale)) if on]
-    status = words(row.status) + (f" by {_e(row.superseded_by)}" if row.superseded_by else "")
+def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
+    overdue = f"**{w.tr('mark.overdue').upper()}**"
+    marks = [m for m, on in ((overdue, row.overdue), (w.tr("mark.stale"), row.stale)) if on]
+    status = w.word("value.status", row.status) + (
+        f" {w.tr('status.superseded_by', id=row.superseded_by)}" if row.superseded_by else ""
+    )
     return [
         f"{_e(row.title)}<br>{_e(row.commitment_id)}",
         status,
-        words(row.level),
-        _e(" ".join(row.parties)),
-        _date(row.due_on),
+        w.word("value.level", row.level),
+        w.states(row.parties),
+        w.date(row.due_on),
         " ".join(marks),
-        _e(row.last_development.summary),
-        _date(row.last_development.occurred_on),
-        _refs(row.sources),
+        _e(w.t.development(row.last_development.type, row.last_development.summary)),
+        w.date(row.last_development.occurred_on),
+        w.refs(row.sources),
     ]
 
 
-def _commitments(report: ReportData) -> list[str]:
-    lines = ["## Commitments", ""]
-    if not report.commitments:
-        return [*lines, "No commitments in scope.", ""]
-    header = ["Commitment", "Status", "Level", "Parties", "Due", "Marks", "Last development", "On", "Sources"]
-    return [*lines, *_table(header, (_commitment_cells(r) for r in report.commitments)), ""]
+def _commitments(w: _Writer) -> list[str]:
+    lines = [f"## {w.tr('section.commitments')}", ""]
+    if not w.r.commitments:
+        return [*lines, w.tr("empty.commitments"), ""]
+    header = [w.tr(f"col.{c}") for c in
+              ("commitment", "status", "level", "parties", "due", "marks", "last_development", "on", "sources")]
+    return [*lines, *_table(header, (_commitment_cells(w, r) for r in w.r.commitments)), ""]
 
 
-def _document(doc: DocumentRow) -> list[str]:
+def _proposal_cells(w: _Writer, row: ProposalRow) -> list[str]:
+    who = w.state(row.by_state)
+    if row.by_person or row.by_office:
+        who += "<br>" + _e(", ".join(x for x in (row.by_person, row.by_office) if x))
+    status = w.word("value.status", row.status)
+    if row.deferred_until is not None:
+        status += " " + w.tr("proposal.deferred_until", date=w.t.date(row.deferred_until))
+    if row.stale:
+        status += f" · {w.tr('mark.stale')}"
+    became = ""
+    if row.adopted_into is not None:
+        kind, target = row.adopted_into
+        became = w.tr("proposal.became", kind=w.t.word("value.kind", kind), title=row.became or target)
+    title = f"{_e(row.title)}<br>{_e(row.proposal_id)}"
+    if row.summary:
+        title += f"<br>{_e(row.summary)}"
+    return [
+        title,
+        status,
+        who,
+        w.date(row.tabled_on),
+        w.states(row.supporters),
+        became,
+        w.tr("proposal.days", days=row.days_since),
+        w.refs(row.sources),
+    ]
+
+
+def _proposals(w: _Writer) -> list[str]:
+    lines = [f"## {w.tr('section.proposals')}", ""]
+    if not w.r.proposals:
+        return [*lines, w.tr("empty.proposals"), ""]
+    header = [w.tr(f"col.{c}") for c in
+              ("proposal", "status", "proposer", "tabled", "supporters", "became", "quiet", "sources")]
+    return [*lines, *_table(header, (_proposal_cells(w, r) for r in w.r.proposals)), ""]
+
+
+def _document(w: _Writer, doc: DocumentRow) -> list[str]:
     if doc.in_force:
-        scope = f" for {_e(' '.join(doc.in_force_for))}" if doc.in_force_for else " for all its parties"
-        force = f"in force since {_date(doc.in_force_on)}{scope}" if doc.in_force_on else f"in force{scope}"
+        scope = (w.tr("document.for", states=w.t.states(list(doc.in_force_for))) if doc.in_force_for
+                 else w.tr("document.for_all"))
+        force = (w.tr("document.in_force_since", date=w.t.date(doc.in_force_on)) if doc.in_force_on
+                 else w.tr("document.in_force"))
+        force = f"{force} {scope}"
     else:
-        force = "not in force"
+        force = w.tr("document.not_in_force")
+    line = w.tr("document.line", kind=w.t.word("value.kind", doc.kind), id=doc.document_id,
+                date=w.t.date(doc.drafted_on))
     lines = [
         f"### {_e(doc.title)}",
         "",
-        f"{_e(words(doc.kind))} {_e(doc.document_id)}, drafted {_date(doc.drafted_on)}; **{force}**. "
-        f"Sources: {_refs(doc.sources) or 'none'}",
+        f"{line}; **{force}**. {w.tr('col.sources')}: {w.refs(doc.sources)}",
         "",
     ]
-    consent_header = "Ratification, Acceptance (A), Approval (AA), Accession (a), Succession (d)"
     rows = (
         [
-            _e(p.state),
+            w.state(p.state),
             _e(p.signed_on.text) if p.signed_on else "",
             _e(consent_text(p)),
             _e(p.denounced_on.text) if p.denounced_on else "",
@@ -137,145 +211,168 @@ def _document(doc: DocumentRow) -> list[str]:
         ]
         for p in doc.parties
     )
-    return [*lines, *_table(["Participant", "Signature", consent_header, "Denunciation", "Reservations"], rows), ""]
+    header = [w.tr(f"col.{c}") for c in ("participant", "signature", "consent", "denunciation", "reservations")]
+    return [*lines, *_table(header, rows), ""]
 
 
-def _documents(report: ReportData) -> list[str]:
-    lines = ["## Documents", ""]
-    if not report.documents:
-        return [*lines, "No documents in scope.", ""]
-    assert set(CONSENT_MARKS) >= {"ratification", "accession"}  # the header above names these marks
-    for doc in report.documents:
-        lines.extend(_document(doc))
+def _documents(w: _Writer) -> list[str]:
+    lines = [f"## {w.tr('section.documents')}", ""]
+    if not w.r.documents:
+        return [*lines, w.tr("empty.documents"), ""]
+    assert set(CONSENT_MARKS) >= {"ratification", "accession"}  # the header names these marks
+    for doc in w.r.documents:
+        lines.extend(_document(w, doc))
     return lines
 
 
-def _presidency(p: PresidencyStatus) -> list[str]:
-    current = (
-        f"{_e(p.current.state)} since {_date(p.current.start)}" if p.current is not None else "none recorded"
+def _presidency(w: _Writer, p: PresidencyStatus) -> list[str]:
+    if p.current is not None:
+        current = w.tr("presidency.since", state=w.t.state(p.current.state), date=w.t.date(p.current.start))
+        previous = previous_chair(p)
+        if previous:
+            current += f"; {w.tr('presidency.previous', state=w.t.state(previous))}"
+    else:
+        current = w.tr("presidency.none")
+    t = w.t
+    upcoming = t("list.then").join(
+        t("presidency.from", state=t.state(state), date=t.day(start)) if start else t.state(state)
+        for state, start in p.upcoming
     )
-    upcoming = ", then ".join(
-        _e(state) + (f" (from {start.isoformat()})" if start else "") for state, start in p.upcoming
-    )
+    assumed = p.body_id in w.r.assumed_rules
+    rule = _e(w.t.rule(p.rule)) + (f" (**{w.tr('mark.assumed')}**: {w.tr('mark.assumed_note')})" if assumed else "")
+    expected = w.state(p.expected_next) or w.tr("presidency.not_computable")
+    if p.expected_next:
+        expected += f" ({w.tr('mark.predicted')})"
     lines = [
-        f"### {_e(p.body_id)} ({_e(p.organization_id)})",
+        f"### {w.named('body', p.body_id)}",
         "",
-        f"- **Rule:** {_e(p.rule)}",
-        f"- **Current chair:** {current}",
-        f"- **Expected next:** {_e(p.expected_next) or 'not computable'}"
-        + (f"; upcoming {upcoming}" if upcoming else ""),
+        f"- **{w.tr('presidency.organization')}:** {w.named('organization', p.organization_id)}",
+        f"- **{w.tr('presidency.rule')}:** {rule}",
+        f"- **{w.tr('presidency.current')}:** {current}",
+        f"- **{w.tr('presidency.expected_next')}:** {expected}"
+        + (f"; {w.tr('presidency.upcoming', list=upcoming)}" if upcoming else ""),
     ]
-    for label, items in (("Deviation", p.deviations), ("Gap", p.gaps), ("Chain conflict", p.chain_conflicts)):
-        lines.extend(f"- **{label}:** {_e(item)}" for item in items)
+    for key, items in (("deviation", p.deviations), ("gap", p.gaps), ("chain_conflict", p.chain_conflicts)):
+        lines.extend(f"- **{w.tr('presidency.' + key)}:** {_e(item)}" for item in items)
     lines.append("")
     rows = (
-        [_e(t.state), _date(t.start), _date(t.end) or "(current)", _e(t.expected_state),
-         "**yes**" if t.deviation else ""]
+        [w.state(t.state), w.date(t.start), w.date(t.end) or w.tr("mark.current"),
+         w.state(shown_expectation(t)), f"**{w.tr('mark.yes')}**" if t.deviation else ""]
         for t in p.terms
     )
-    return [*lines, *_table(["Chair", "From", "To", "Expected", "Deviation"], rows), ""]
+    header = [w.tr(f"col.{c}") for c in ("chair", "from", "to", "expected", "deviation")]
+    return [*lines, *_table(header, rows), ""]
 
 
-def _presidencies(report: ReportData) -> list[str]:
-    lines = ["## Presidency", ""]
-    if not report.presidencies:
-        return [*lines, "No bodies in scope.", ""]
-    for p in report.presidencies:
-        lines.extend(_presidency(p))
+def _presidencies(w: _Writer) -> list[str]:
+    lines = [f"## {w.tr('section.presidency')}", ""]
+    if not w.r.presidencies:
+        return [*lines, w.tr("empty.presidency"), ""]
+    for p in w.r.presidencies:
+        lines.extend(_presidency(w, p))
     return lines
 
 
-def _meeting_cells(row: MeetingRow) -> list[str]:
+def _meeting_cells(w: _Writer, row: MeetingRow) -> list[str]:
     m: MeetingStatus = row.meeting
-    name = f"No. {m.number}" if m.number is not None else _e(m.meeting_id)
-    place = ", ".join(_e(x) for x in (m.venue, m.city, m.host_state) if x)
-    return [name, _e(m.body_id), _date(m.held_on or m.starts_on), place, words(m.status), _refs(row.sources)]
+    name = w.tr("meeting.number", number=m.number) if m.number is not None else _e(m.meeting_id)
+    place = ", ".join(x for x in (_e(m.venue), _e(m.city), w.state(m.host_state)) if x)
+    return [name, w.named("body", m.body_id), w.date(m.held_on or m.starts_on), place,
+            w.word("value.status", m.status), w.state(m.chaired_by), w.refs(row.sources)]
 
 
-def _meetings(report: ReportData) -> list[str]:
-    lines = ["## Meetings", ""]
-    header = ["Meeting", "Body", "Date", "Place", "Status", "Sources"]
-    for label, rows in (("Recent", report.meetings.recent), ("Upcoming", report.meetings.upcoming)):
-        lines.extend([f"### {label}", ""])
+def _meetings(w: _Writer) -> list[str]:
+    lines = [f"## {w.tr('section.meetings')}", ""]
+    header = [w.tr(f"col.{c}") for c in ("meeting", "body", "date", "place", "status", "chaired_by", "sources")]
+    for key, rows in (("recent", w.r.meetings.recent), ("upcoming", w.r.meetings.upcoming)):
+        lines.extend([f"### {w.tr('meetings.' + key)}", ""])
         if rows:
-            lines.extend([*_table(header, (_meeting_cells(r) for r in rows)), ""])
+            lines.extend([*_table(header, (_meeting_cells(w, r) for r in rows)), ""])
         else:
-            lines.extend(["None.", ""])
+            lines.extend([w.tr("empty.meetings"), ""])
     return lines
 
 
-def _changes(report: ReportData) -> list[str]:
-    c = report.changes
+def _changes(w: _Writer) -> list[str]:
+    c = w.r.changes
     if c is None:
         return []
-    what = "record time" if c.kind == "recorded" else "world date"
-    lines = [f"## Changes since {_e(c.since)} ({what})", ""]
+    what = w.tr("changes.recorded" if c.kind == "recorded" else "changes.world")
+    lines = [f"## {w.tr('changes.title', since=since_text(w.t, c))} ({what})", ""]
     if not c.groups:
-        return [*lines, "No changes in the window.", ""]
+        return [*lines, w.tr("empty.changes"), ""]
     for group in c.groups:
-        lines.extend([f"### {_e(group.entity)}", ""])
+        lines.extend([f"### {_e(group.label)}", ""])
         for e in group.entries:
             flags = "".join(
-                f" ({flag})" for flag, on in (("retracted", e.retracted), ("corrected", e.corrected_by)) if on
+                f" *({w.tr(key)})*" for key, on in (("mark.retracted", e.retracted), ("mark.corrected", e.corrected_by))
+                if on
             )
             lines.append(
-                f"- {_date(e.occurred_on)}: {_e(e.summary)}{flags}, recorded "
-                f"{e.recorded_at.strftime('%Y-%m-%d %H:%M %Z').strip()} {_refs(e.sources)}".rstrip()
+                f"- {w.date(e.occurred_on)}: {_e(e.sentence)}{flags} "
+                f"({w.tr('changes.recorded_at', time=w.t.moment(e.recorded_at))}) {w.refs(e.sources)}"
             )
-            lines.extend(
-                f"  - {_e(s.field)}: {_e(s.before) or '(none)'} → {_e(s.after) or '(none)'}" for s in e.status_changes
-            )
-        lines.extend(
-            f"- {_date(s.occurred_on)}: {_e(s.field)}: {_e(s.before) or '(none)'} → {_e(s.after) or '(none)'}"
-            for s in group.unmatched
-        )
+        lines.extend(f"- {w.date(s.occurred_on)}: {_e(text)}"
+                     for s, text in zip(group.unmatched, group.unmatched_sentences, strict=True))
         lines.append("")
     return lines
 
 
-def _review(items: Sequence[ReviewItem]) -> list[str]:
-    lines = ["## Needs review", ""]
+def _review(w: _Writer, items: Sequence[ReviewItem]) -> list[str]:
+    lines = [f"## {w.tr('section.review')}", ""]
     if not items:
-        return [*lines, "Nothing to review.", ""]
-    rows = ([_e(words(r.kind)), _e(r.entity), _e(r.message), _e(" ".join(r.refs))] for r in items)
-    return [*lines, *_table(["Kind", "Entity", "Message", "Refs"], rows), ""]
+        return [*lines, w.tr("empty.review"), ""]
+    rows = ([w.word("value.review", r.kind), _e(w.r.label(r.entity)), _e(r.message), _e(" ".join(r.refs))]
+            for r in items)
+    header = [w.tr(f"col.{c}") for c in ("kind", "entity", "message", "refs")]
+    return [*lines, *_table(header, rows), ""]
 
 
-def _source(s: SourceEntry) -> str:
+def _source(w: _Writer, s: SourceEntry) -> list[str]:
     title = _e(s.title) if s.title else _e(s.publisher)
     cited = f"[{title}](<{_url(s.url)}>)" if s.url and s.url.startswith(("https://", "http://")) else title
     parts = [cited]
     if s.title:
         parts.append(_e(s.publisher))
-    parts.append(f"published {_date(s.published_on)}" if s.published_on else "undated")
+    parts.append(w.tr("sources.published", date=w.t.date(s.published_on)) if s.published_on
+                 else w.tr("sources.undated"))
     if s.language:
         parts.append(_e(s.language))
-    return f"- \\[{s.number}\\] " + ", ".join(parts)
+    lines = [f"- \\[{s.number}\\] " + ", ".join(parts)]
+    lines.extend(f"  - {w.tr('sources.quote', quote=q)}" for q in s.quotes)
+    return lines
 
 
-def _sources(report: ReportData) -> list[str]:
-    lines = ["## Sources", ""]
-    if not report.sources:
-        return [*lines, "No sources cited.", ""]
-    return [*lines, *(_source(s) for s in report.sources), ""]
+def _sources(w: _Writer) -> list[str]:
+    lines = [f"## {w.tr('section.sources')}", ""]
+    if not w.r.sources:
+        return [*lines, w.tr("empty.sources"), ""]
+    for s in w.r.sources:
+        lines.extend(_source(w, s))
+    return [*lines, "", w.tr("legend.unsourced"), ""]
 
 
 def render_markdown(report: ReportData) -> str:
-    """The whole report as GitHub-flavoured Markdown text."""
-    meta = (
-        f"Scope: {_e(report.scope.label())} · As of {report.as_of.isoformat()} · "
-        f"As known at {report.known_at.isoformat()} · Generated {report.generated_at.isoformat()}"
-    )
+    """The whole report as GitHub-flavoured Markdown text, in the report's language."""
+    w = _Writer(report)
+    t = w.t
+    meta = " · ".join((
+        f"{w.tr('meta.scope')}: {_e(report.scope.label(t, report.names))}",
+        f"{w.tr('meta.as_of')} {_e(t.day(report.as_of))}",
+        f"{w.tr('meta.known_at')} {_e(t.moment(report.known_at))}",
+        f"{w.tr('meta.generated')} {_e(t.moment(report.generated_at))}",
+    ))
     lines = [f"# {_e(report.title)}", "", meta, ""]
     for section in (
-        _headline(report),
-        _commitments(report),
-        _documents(report),
-        _presidencies(report),
-        _meetings(report),
-        _changes(report),
-        _review(report.review),
-        _sources(report),
+        _headline(w),
+        _commitments(w),
+        _proposals(w),
+        _documents(w),
+        _presidencies(w),
+        _meetings(w),
+        _changes(w),
+        _review(w, report.review),
+        _sources(w),
     ):
         lines.extend(section)
     return "\n".join(lines).rstrip("\n") + "\n"

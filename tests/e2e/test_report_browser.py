@@ -286,7 +286,83 @@ def test_script_in_stored_text_never_runs(browser: Browser, tmp_path: Path) -> N
     assert browser.console_errors() == []
     assert browser.evaluate("document.title") != "pwned"
     assert browser.evaluate("typeof window.__pwned") == "undefined"
-    assert browser.evaluate("document.querySelectorAll('script, img').length") == 0
+    # The only script element is the JSON-LD data block; the hostile text made no element of its own.
+    assert browser.evaluate("document.querySelectorAll('script:not([type=\"application/ld+json\"]), img').length") == 0
+    assert browser.evaluate("document.querySelectorAll('script[type=\"application/ld+json\"]').length") == 1
     # It is shown, as text, where it was written.
     assert "<script>window.__pwned=1" in browser.evaluate("document.querySelector('h1').textContent")
     assert [u for u in browser.requests() if u != page.as_uri() and not u.startswith("data:")] == []
+
+
+# Rendered font size of every label in the presidency charts: the computed font size times the
+# SVG's on-screen scale (its rendered width over its viewBox width), and the glyph box height.
+LABEL_SIZES = """(() => { const out = [];
+  for (const svg of document.querySelectorAll('svg.presidency-chart')) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text')) {
+      out.push([parseFloat(getComputedStyle(t).fontSize) * scale, t.getBoundingClientRect().height]);
+    }
+  }
+  return out; })()"""
+# Cells of stacked tables a reader sees that hold nothing (a card of "Label:" lines with no value).
+EMPTY_CARD_CELLS = """[...document.querySelectorAll('table.stack td')]
+  .filter(td => td.offsetParent !== null && td.textContent.trim() === '').length"""
+
+
+def _measure(browser: Browser, page: Path, width: int, mobile: bool, shot: Path) -> dict[str, Any]:
+    scale = 2 if mobile else 1
+    browser.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=844 if mobile else 900,
+                 deviceScaleFactor=scale, mobile=mobile)
+    try:
+        browser.open(page)
+        png = base64.b64decode(browser.call("Page.captureScreenshot", session=True, format="png",
+                                            captureBeyondViewport=True)["data"])
+        shot.write_bytes(png)
+        return {
+            "labels": browser.evaluate(LABEL_SIZES),
+            "height": browser.evaluate("document.documentElement.scrollHeight"),
+            "scroll_width": browser.evaluate("document.documentElement.scrollWidth"),
+            "empty_cells": browser.evaluate(EMPTY_CARD_CELLS),
+            "png": _png_size(png),
+            "scale": scale,
+        }
+    finally:
+        browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+
+
+def test_phone_and_desktop_screenshots_keep_labels_legible_and_pages_compact(browser: Browser, tmp_path: Path) -> None:
+    page = _write(tmp_path, "sizes.html")
+    phone = _measure(browser, page, 390, True, tmp_path / "phone.png")
+    desktop = _measure(browser, page, 1280, False, tmp_path / "desktop.png")
+    for name, m in (("phone", phone), ("desktop", desktop)):
+        assert len(m["labels"]) >= 6, name  # both presidency charts drew their labels
+        assert min(size for size, _ in m["labels"]) >= 11, (name, m["labels"])
+        assert min(height for _, height in m["labels"]) >= 11, (name, m["labels"])
+        # The screenshot is the whole page (within a scrollbar's height), not only the first screen.
+        assert abs(m["png"][1] / m["scale"] - m["height"]) <= 40, (name, m["png"], m["height"])
+    assert max(size for size, _ in desktop["labels"]) <= 17  # scaled up at most 1.5 times
+    assert phone["scroll_width"] <= 390  # nothing pushes the page sideways; wide parts scroll in place
+    assert phone["empty_cells"] == 0  # cards show what is there, not ten labels with nothing after them
+    # Stacked into cards, the page grows, but not out of proportion (measured 8,525 px vs 4,984 px).
+    assert phone["height"] < 2.2 * desktop["height"], (phone["height"], desktop["height"])
+
+
+def test_json_ld_parses_and_no_script_runs(browser: Browser, tmp_path: Path) -> None:
+    escape_attempt = "</script><script>window.__pwned=1</script><!--"
+    page = _write(tmp_path, "ld.html", model=demo_read_model(hostile=escape_attempt))
+    browser.open(page)
+    assert browser.console_errors() == []
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+    assert browser.evaluate("document.querySelectorAll('script').length") == 1
+    csp = browser.evaluate("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+    assert "script-src 'none'" in csp and "default-src 'none'" in csp
+    data = browser.evaluate("JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)")
+    assert data["@context"] == "https://schema.org"
+    events = [n for n in data["@graph"] if n["@type"] == "Event"]
+    laws = [n for n in data["@graph"] if n["@type"] == "Legislation"]
+    assert {e["eventStatus"] for e in events} >= {"https://schema.org/EventScheduled"}
+    assert all(e["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode" for e in events)
+    venues = [e["location"]["name"] for e in events if "location" in e]
+    assert escape_attempt in venues  # the stored text survives, as data
+    assert {x["legislationLegalForce"] for x in laws} == {"https://schema.org/InForce", "https://schema.org/NotInForce"}
+    assert all(x["legislationDate"] for x in laws)

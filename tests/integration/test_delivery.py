@@ -181,11 +181,12 @@ def test_email_goes_over_real_smtp_with_a_message_id_from_the_key(
     text = parts["text/plain"].get_payload(decode=True).decode()
     # The digest is the status report with its changes since the last digest.
     assert "## Changes since" in text
-    assert "Progress assessed: limited" in text
-    assert "status: undertaken → fulfilled" in text
+    # One sentence per development (this fake's development is a CommitmentUndertaken).
+    assert "Commitment undertaken: " in text
+    assert "Status changed from undertaken to fulfilled." in text
     html = parts["text/html"]
     assert html.get_filename() == "digest.html"
-    assert "Progress assessed: limited" in html.get_payload(decode=True).decode()
+    assert "Commitment undertaken: " in html.get_payload(decode=True).decode()
     # Delivered once: another run sends nothing.
     assert deliver(engine, config.delivery, build_channels(config), now=T0 + timedelta(hours=1)).sent == 0
     assert len(recorder.messages) == 2

@@ -20,6 +20,7 @@ from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
+    EntityNames,
     MeetingStatus,
     PartyDocumentStatus,
     PresidencyStatus,
@@ -108,6 +109,7 @@ class FakeReadModel:
     review_list: list[ReviewItem] = field(default_factory=list)
     development_list: list[DevelopmentSummary] = field(default_factory=list)
     change_list: list[StatusChange] = field(default_factory=list)
+    name_list: list[EntityNames] = field(default_factory=list)
     # entity -> (organization_id, body_id), so developments can be scoped.
     owners: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -145,8 +147,27 @@ class FakeReadModel:
     def proposals(self, *, organization_id: str | None = None, body_id: str | None = None,
                   as_of: date | None = None, known_at: datetime | None = None) -> list[ProposalStatus]:
         """Every proposal in scope."""
-        self.calls.append(("proposals", {"organization_id": organization_id, "body_id": body_id}))
+        self.calls.append(("proposals", {"organization_id": organization_id, "body_id": body_id,
+                                         "as_of": as_of, "known_at": known_at}))
         return [p for p in self.proposal_list if self._in_scope(p.organization_id, p.body_id, organization_id, body_id)]
+
+    def entity_names(self, *, organization_id: str | None = None, body_id: str | None = None,
+                     as_of: date | None = None, known_at: datetime | None = None) -> list[EntityNames]:
+        """The recorded names of the organizations and bodies in scope."""
+        self.calls.append(("entity_names", {"organization_id": organization_id, "body_id": body_id,
+                                            "as_of": as_of, "known_at": known_at}))
+        out = []
+        for n in self.name_list:
+            kind, _, ident = n.stream.partition(":")
+            org = ident if kind == "organization" else (n.organization_id or "")
+            body = ident if kind == "body" else None
+            if (organization_id is None or org == organization_id) and (
+                    body_id is None or body == body_id or (kind == "organization" and org in self._body_orgs(body_id))):
+                out.append(n)
+        return out
+
+    def _body_orgs(self, body_id: str) -> set[str]:
+        return {n.organization_id or "" for n in self.name_list if n.stream == f"body:{body_id}"}
 
     def documents(self, *, organization_id: str | None = None, body_id: str | None = None,
                   as_of: date | None = None, known_at: datetime | None = None) -> list[DocumentStatus]:
@@ -234,8 +255,20 @@ def demo_read_model(hostile: str | None = None) -> FakeReadModel:
     doc_prot = "document:sco-prosecutors-protocol-2024"
     doc_net = "document:sco-agreement-internet-terrorism"
     b_sco, b_ots = f"body:{SCO_PG}", f"body:{OTS_PG}"
+    p_net, p_drugs = "proposal:kaz-internet-terrorism-2018", "proposal:kgz-drug-routes-centre-2019"
+    bnews_quoted = BNEWS.model_copy(update={
+        "quote": "Kozhamzharov suggested that within the framework of the SCO, a joint legal "
+                 "document on combating terrorism in the Internet space be adopted."})
 
     devs = [
+        dev(p_net, 1, "ProposalTabled", "2018-09-20", "2024-08-01 09:11",
+            "Proposal tabled by KAZ: Joint SCO legal document on combating terrorism in the Internet space",
+            bnews_quoted),
+        dev(p_net, 2, "ProposalSupported", "2018-09-20", "2024-08-01 09:11", "Proposal supported by RUS, TJK", BNEWS),
+        dev(p_net, 3, "ProposalAdopted", "2018-09-20", "2024-08-01 09:12",
+            "Proposal adopted into commitment sco-internet-terrorism-document-2018", BNEWS),
+        dev(p_drugs, 1, "ProposalTabled", "2019-10-01", "2024-08-01 09:23",
+            "Proposal tabled by KGZ: Regional centre on drug routes"),
         dev(m16, 1, "MeetingScheduled", "2018-08", "2024-08-01 09:00", "Scheduled: 16th meeting, Dushanbe", ASIAPLUS),
         dev(m16, 2, "MeetingHeld", "2018-09-20", "2024-08-01 09:05", "Held in Dushanbe (TJK chair)", ASIAPLUS, BNEWS),
         dev(c_joint, 1, "CommitmentUndertaken", "2018-09-20", "2024-08-01 09:10",
@@ -282,6 +315,24 @@ def demo_read_model(hostile: str | None = None) -> FakeReadModel:
 
     def count(entity: str) -> int:
         return sum(x.entity == entity for x in devs)
+
+    proposals = [
+        ProposalStatus(
+            proposal_id="kaz-internet-terrorism-2018", organization_id=SCO, body_id=SCO_PG, meeting_id=f"{SCO_PG}/16",
+            title="Joint SCO legal document on combating terrorism in the Internet space",
+            summary="Kazakhstan proposed a joint legal document against terrorism on the Internet.",
+            kind="legal_instrument", by_state="KAZ", by_person="Kairat Kozhamzharov",
+            by_office="Prosecutor General of the Republic of Kazakhstan", tabled_on=d("2018-09-20"), status="adopted",
+            supporters=("RUS", "TJK"), adopted_into=("commitment", "sco-internet-terrorism-document-2018"),
+            deferred_until=None, last_development=last(p_net),
+        ),
+        ProposalStatus(
+            proposal_id="kgz-drug-routes-centre-2019", organization_id=SCO, body_id=SCO_PG, meeting_id=f"{SCO_PG}/17",
+            title="Regional centre on drug routes", summary=None, kind="initiative", by_state="KGZ", by_person=None,
+            by_office=None, tabled_on=d("2019-10-01"), status="tabled", supporters=(), adopted_into=None,
+            deferred_until=None, last_development=last(p_drugs), stale=True,
+        ),
+    ]
 
     commitments = [
         CommitmentStatus(
@@ -384,7 +435,8 @@ def demo_read_model(hostile: str | None = None) -> FakeReadModel:
         MeetingStatus(meeting_id=f"{SCO_PG}/22", body_id=SCO_PG, organization_id=SCO, number=22, city="Bishkek",
                       venue="Ala-Archa state residence", host_state="KGZ", starts_on=d("2024-07-25"), ends_on=None,
                       format="in_person", theme=None, status="held", held_on=d("2024-07-25"),
-                      attendees=tuple(att(s) for s in SCO_2024), reschedule_count=0, last_development=last(m22)),
+                      attendees=tuple(att(s) for s in SCO_2024), reschedule_count=0, last_development=last(m22),
+                      chaired_by="KGZ"),
         MeetingStatus(meeting_id=f"{SCO_PG}/23", body_id=SCO_PG, organization_id=SCO, number=23, city=None,
                       venue=None, host_state="PAK", starts_on=d("2025-09?"), ends_on=None, format="in_person",
                       theme=None, status="scheduled", held_on=None, attendees=(), reschedule_count=0,
@@ -445,6 +497,8 @@ def demo_read_model(hostile: str | None = None) -> FakeReadModel:
         owners[f"document:{doc.document_id}"] = (doc.organization_id, doc.body_id)
     for m in meetings:
         owners[f"meeting:{m.meeting_id}"] = (m.organization_id, m.body_id)
+    for pr in proposals:
+        owners[f"proposal:{pr.proposal_id}"] = (pr.organization_id, pr.body_id)
     assert all(x.entity in owners for x in devs), "every development must belong to a known entity"
     assert all(sc.ref in by_ref for sc in changes)
 
@@ -459,7 +513,15 @@ def demo_read_model(hostile: str | None = None) -> FakeReadModel:
         meetings[2] = replace(meetings[2], venue=hostile)
         review.append(ReviewItem(kind="date_conflict", entity="commitment:hostile", message=hostile))
 
+    names = [
+        EntityNames("organization:sco", {"en": "Shanghai Cooperation Organisation",
+                                         "ru": "Шанхайская организация сотрудничества"}, {"en": "SCO", "ru": "ШОС"}),
+        EntityNames("organization:ots", {"en": "Organization of Turkic States"}, {"en": "OTS"}),
+        EntityNames(b_sco, {"en": "Meeting of Prosecutors General of the SCO member states"}, {}, SCO),
+        EntityNames(b_ots, {"en": "Council of General Prosecutors of the OTS"}, {}, OTS),
+    ]
     return FakeReadModel(
+        proposal_list=proposals, name_list=names,
         commitment_list=commitments, document_list=documents, meeting_list=meetings, presidency_list=presidencies,
         review_list=review, development_list=devs, change_list=changes, owners=owners,
     )

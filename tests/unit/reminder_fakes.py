@@ -13,6 +13,7 @@ from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
+    EntityNames,
     MeetingStatus,
     PresidencyStatus,
     ProposalStatus,
@@ -137,6 +138,11 @@ class FakeReadModel:
 
     def review_items(self, *, organization_id: str | None = None, body_id: str | None = None,
                      as_of: date | None = None, known_at: datetime | None = None) -> list[ReviewItem]:
+        return []
+
+    def entity_names(self, *, organization_id: str | None = None, body_id: str | None = None,
+                     as_of: date | None = None, known_at: datetime | None = None) -> list[EntityNames]:
+        # No names recorded in this fake: reports show the ids.
         return []
 
     def developments(self, *, organization_id: str | None = None, body_id: str | None = None,

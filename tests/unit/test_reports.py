@@ -20,12 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the fake lives in tests/unit; make it importable however pytest is run
     sys.path.insert(0, str(ROOT))
 
+from events import parse_partial_date  # noqa: E402
 from projections.reports import FORMATS, build_report, render, render_csv, render_html, render_json  # noqa: E402
 from projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
+from projections.reports.csvout import COLUMNS  # noqa: E402
 from projections.reports.data import ReportData  # noqa: E402
+from projections.reports.jsonld import json_ld  # noqa: E402
 from projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
-from tests.unit.fake_read_model import FakeReadModel, demo_read_model  # noqa: E402
+from projections.safety import BIDI_CONTROLS, safe_text  # noqa: E402
+from tests.unit.fake_read_model import FakeReadModel, demo_read_model, dev  # noqa: E402
 from tracker.cli.report import report as report_command  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA_FILE = ROOT / "projections" / "reports" / "report.schema.json"
@@ -117,7 +122,7 @@ def test_scope_to_one_organization_keeps_only_its_rows() -> None:
     assert [p.body_id for p in data.presidencies] == ["ots-council-of-prosecutors-general"]
     assert data.changes is not None
     assert all("ots" in g.entity for g in data.changes.groups)
-    assert data.title == "Status report: organization ots"
+    assert data.title == "Status report: Organization of Turkic States (ots)"
 
 
 def test_known_at_hides_what_was_recorded_later() -> None:
@@ -135,6 +140,8 @@ def test_sources_are_numbered_once_each_in_order_of_first_citation() -> None:
     cited: set[int] = set()
     for row in data.commitments:
         cited.update(row.sources)
+    for proposal in data.proposals:
+        cited.update(proposal.sources)
     for doc in data.documents:
         cited.update(doc.sources)
     for m in (*data.meetings.recent, *data.meetings.upcoming):
@@ -182,7 +189,7 @@ def test_presidency_chart_marks_deviations_and_the_open_current_term() -> None:
     assert [(b.state, b.deviation, b.current) for b in chart.bars] == [("AZE", False, False), ("KGZ", True, True)]
     kgz = chart.bars[1]
     assert kgz.x + kgz.width == pytest.approx(chart.now_x, abs=0.2)  # the current term runs to as_of
-    assert "expected KAZ" in kgz.title
+    assert "the rule expected Kazakhstan (KAZ)" in kgz.title
     assert [t.label for t in chart.ticks][:2] == ["2022", "2023"]
     assert presidency_chart(replace(ots, terms=(), current=None), AS_OF) is None
 
@@ -215,7 +222,7 @@ def test_markdown_tables_keep_their_columns_with_hostile_text() -> None:
     md = render_markdown(_report(demo_read_model(hostile=HOSTILE)))
     assert "<script" not in md and "<img" not in md
     assert "&lt;script&gt;" in md
-    table = md.split("## Commitments")[1].split("## Documents")[0]
+    table = md.split("## Commitments")[1].split("## Proposals")[0]
     rows = [line for line in table.splitlines() if line.startswith("|")]
     assert len(rows) == 2 + 6
     # An unescaped pipe would add a cell: count the separators that are not backslash-escaped.
@@ -224,11 +231,11 @@ def test_markdown_tables_keep_their_columns_with_hostile_text() -> None:
 
 def test_markdown_shows_precision_overdue_and_source_links() -> None:
     md = render_markdown(_report())
-    assert "2024-12, month precision, approximate" in md
+    assert "about December 2024" in md  # "2024-12~", as a reader says it
     assert "**OVERDUE**" in md
     title = "Protocol signed at the XXII meeting of SCO Prosecutors General"
     assert f"[{title}](<https://www.kt.kz/rus/state/1377967080.html>)" in md
-    assert "| UZB |   | 2022-02-01 a |" in md  # UNTC: accession marked "a"
+    assert "| Uzbekistan (UZB) |   | 2022-02-01 a |" in md  # UNTC: accession marked "a"
 
 
 # --- golden files ---------------------------------------------------------------------------
@@ -291,9 +298,9 @@ def test_csv_is_utf8_with_bom_and_keeps_cyrillic() -> None:
     data = render_csv(_report())
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data
-    rows = _csv_rows(data)
+    rows = [r for r in _csv_rows(data) if r["record"] == "commitment"]
     assert len(rows) == 5
-    ots = next(r for r in rows if r["commitment_id"] == "ots-information-exchange-2024")
+    ots = next(r for r in rows if r["id"] == "ots-information-exchange-2024")
     assert ots["title"].startswith("Обмен информацией")
     assert (ots["stale"], ots["last_development_on"], ots["last_development_precision"]) == ("yes", "2025-01", "month")
     assert ots["sources"].startswith("[1] Kabar")
@@ -303,15 +310,22 @@ def test_csv_neutralises_formulas_and_keeps_commas_and_quotes_in_one_cell() -> N
     model = demo_read_model()
     model.commitment_list[0] = replace(model.commitment_list[0], title='=HYPERLINK("http://x","a, b")')
     rows = _csv_rows(render_csv(_report(model)))
-    row = next(r for r in rows if r["commitment_id"] == model.commitment_list[0].commitment_id)
+    row = next(r for r in rows if r["id"] == model.commitment_list[0].commitment_id)
     assert row["title"] == "'=HYPERLINK(\"http://x\",\"a, b\")"
 
 
 # --- html -----------------------------------------------------------------------------------
 
 
+def _without_json_ld(page: str) -> str:
+    """The page without its one JSON-LD data block (which the JSON-LD tests check on their own)."""
+    blocks = re.findall(r'<script type="application/ld\+json">.*?</script>', page, flags=re.S)
+    assert len(blocks) <= 1
+    return page.replace(blocks[0], "") if blocks else page
+
+
 def test_html_escapes_hostile_text_everywhere() -> None:
-    page = render_html(_report(demo_read_model(hostile=HOSTILE), since=SINCE))
+    page = _without_json_ld(render_html(_report(demo_read_model(hostile=HOSTILE), since=SINCE)))
     assert "<script" not in page.lower()
     assert "<img" not in page.lower()
     assert "&lt;script&gt;document.title=&#39;pwned&#39;" in page
@@ -319,7 +333,7 @@ def test_html_escapes_hostile_text_everywhere() -> None:
 
 
 def test_html_is_self_contained() -> None:
-    page = render_html(_report(since=SINCE))
+    page = _without_json_ld(render_html(_report(since=SINCE)))
     assert page.startswith("<!DOCTYPE html>")
     assert "<?xml" not in page
     # Nothing fetched: no external script, stylesheet, font, image or frame; only the Sources list links out.
@@ -369,8 +383,9 @@ class _Obj:
 
 def test_cli_writes_each_format_to_stdout() -> None:
     runner = CliRunner()
-    for fmt, check in (("md", b"# Status report: organization sco"), ("json", b'"schema": "tracker.report/1"'),
-                       ("csv", b"\xef\xbb\xbfcommitment_id,"), ("html", b"<!DOCTYPE html>")):
+    for fmt, check in (("md", b"# Status report: Shanghai Cooperation Organisation (sco)"),
+                       ("json", b'"schema": "tracker.report/1"'), ("csv", b"\xef\xbb\xbfrecord,id,"),
+                       ("html", b"<!DOCTYPE html>")):
         result = runner.invoke(report_command, ["--org", "sco", "--format", fmt, "--as-of", "2025-03-01"],
                                obj=_Obj(demo_read_model()))
         assert result.exit_code == 0, result.output
@@ -413,3 +428,225 @@ def test_cli_refuses_bad_options_with_a_clear_message(args: list[str], message: 
     result = CliRunner().invoke(report_command, args, obj=_Obj(demo_read_model()))
     assert result.exit_code == 2
     assert message in result.output
+
+
+# --- display safety (bidi and control characters) -------------------------------------------
+
+# "Trojan Source": an override makes "2025-12" read as "21-5202", isolates hide what follows,
+# and an ANSI escape would recolour (or clear) a terminal.
+BIDI = "due \u202e21-5202\u202c \u2066hidden\u2069 \u200fmark\u200e \u061c\x1b[31mred\x1b[0m\x07\rover"
+
+
+def _bidi_model() -> FakeReadModel:
+    model = demo_read_model()
+    model.commitment_list[0] = replace(model.commitment_list[0], title=BIDI)
+    model.proposal_list[0] = replace(model.proposal_list[0], summary=BIDI)
+    return model
+
+
+def _unsafe(text: str) -> set[str]:
+    return {ch for ch in text if ch in BIDI_CONTROLS or (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0}
+
+
+def test_safe_text_removes_bidi_and_control_characters_and_keeps_scripts() -> None:
+    assert safe_text(BIDI) == "due 21-5202 hidden mark [31mred[0mover"
+    assert _unsafe(safe_text(BIDI)) == set()
+    for ch in BIDI_CONTROLS:
+        assert safe_text(f"a{ch}b") == "ab", hex(ord(ch))
+    # Right-to-left script needs no control character: it stays, as do tabs, newlines and Cyrillic.
+    text = "مكافحة الإرهاب\tעברית\nОбмен информацией"  # noqa: RUF001
+    assert safe_text(text) == text
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "csv"])
+def test_every_display_format_strips_bidi_controls(fmt: str) -> None:
+    rendered = render(_report(_bidi_model(), since=SINCE), fmt)  # type: ignore[arg-type]
+    text = rendered.decode("utf-8-sig") if isinstance(rendered, bytes) else rendered
+    if fmt == "csv":
+        text = text.replace("\r\n", "\n")  # the CSV's own row ends
+    assert _unsafe(text) == set(), fmt
+    assert "due 21-5202 hidden mark" in text  # shown, in stored order, without the reordering controls
+
+
+def test_json_keeps_the_stored_text_exactly() -> None:
+    # JSON is the machine record, not a display: it carries what was stored (escaped by the encoder).
+    doc = json.loads(render_json(_report(_bidi_model())))
+    assert BIDI in {c["title"] for c in doc["commitments"]}
+
+
+def test_terminal_output_of_stored_text_is_safe(tmp_path: Path) -> None:
+    from tests.builders import event, sco_world
+    from tracker.cli import cli
+
+    url = f"sqlite:///{tmp_path / 'bidi.sqlite'}"
+    runner = CliRunner()
+    hostile = BIDI + " [bold red]styled[/bold red] [link=https://evil.example]click[/link]"
+    world = sco_world()
+    world[-1] = {**world[-1], "title": hostile}
+    world.append(event("ProgressAssessed", "2019-10-01", commitment_id="c", level="limited", note=hostile))
+    for data in world:
+        result = runner.invoke(cli, ["--database-url", url, "record", json.dumps(data)])
+        assert result.exit_code == 0, result.output
+    for args in (["status", "c"], ["timeline", "c"], ["show", "c"], ["report", "--format", "md"]):
+        result = runner.invoke(cli, ["--database-url", url, *args], env={"COLUMNS": "400"})
+        assert result.exit_code == 0, (args, result.output)
+        assert _unsafe(result.output) == set(), args
+        assert "21-5202" in result.output or args[0] == "show", args
+    status = runner.invoke(cli, ["--database-url", url, "status", "c"], env={"COLUMNS": "400"}).output
+    # Rich markup in stored text is shown as the text it is, not applied.
+    assert "[bold red]styled[/bold red]" in status
+    refused = runner.invoke(cli, ["--database-url", url, "status", "\u202ec\u202c-missing"])
+    assert refused.exit_code == 1 and _unsafe(refused.output) == set()
+
+
+# --- language ---------------------------------------------------------------------------------
+
+
+def test_russian_catalogue_is_complete() -> None:
+    from projections.reports.i18n import LOCALES
+
+    en = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
+    ru = json.loads((LOCALES / "ru.json").read_text(encoding="utf-8"))
+    assert sorted(set(en) - set(ru)) == []
+    # Every placeholder a string fills is filled in the translation too.
+    for key, text in en.items():
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", ru[key])), key
+
+
+def test_russian_report_in_every_format() -> None:
+    data = _report(since=SINCE, lang="ru")
+    md = render_markdown(data)
+    assert md.startswith("# Отчёт о состоянии: все организации")  # noqa: RUF001
+    assert "Казахстан (KAZ)" in md and "1 марта 2025 г." in md  # noqa: RUF001
+    assert '<html lang="ru">' in render_html(data)
+    assert json.loads(render_json(data))["lang"] == "ru"
+    rows = _csv_rows(render_csv(data))
+    assert rows[0]["party_names"].startswith("Азербайджан")
+
+
+def test_a_third_language_is_a_catalogue_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from projections.reports import i18n
+
+    for name in ("en.json", "ru.json"):
+        (tmp_path / name).write_text((i18n.LOCALES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "zh.json").write_text(json.dumps({"title": "状况报告：{scope}", "scope.all": "所有组织"}),  # noqa: RUF001
+                                      encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    i18n._catalogue.cache_clear()
+    i18n.texts.cache_clear()
+    try:
+        assert "zh" in i18n.languages()
+        md = render_markdown(_report(lang="zh"))
+        assert md.startswith("# 状况报告：所有组织")  # noqa: RUF001
+        assert "哈萨克斯坦 (KAZ)" in md  # the state's name from CLDR, no translation needed
+        assert "2025年3月1日" in md  # the date by the Chinese locale
+        assert "## Commitments" in md  # strings the catalogue lacks fall back on English
+    finally:
+        i18n._catalogue.cache_clear()
+        i18n.texts.cache_clear()
+
+
+def test_unknown_language_is_refused_with_its_name() -> None:
+    with pytest.raises(ValueError, match="lang: no report catalogue for 'xx'"):
+        _report(lang="xx")
+    result = CliRunner().invoke(report_command, ["--lang", "xx"], obj=_Obj(demo_read_model()))
+    assert result.exit_code == 2 and "'xx' is not one of" in result.output
+
+
+def test_cli_language_comes_from_the_flag_or_the_setting() -> None:
+    class _WithSettings(_Obj):
+        settings = Settings(report_language="ru")
+
+    by_setting = CliRunner().invoke(report_command, ["--as-of", "2025-03-01"], obj=_WithSettings(demo_read_model()))
+    assert by_setting.exit_code == 0 and by_setting.stdout.startswith("# Отчёт о состоянии")  # noqa: RUF001
+    by_flag = CliRunner().invoke(report_command, ["--lang", "en"], obj=_WithSettings(demo_read_model()))
+    assert by_flag.exit_code == 0 and by_flag.stdout.startswith("# Status report")
+
+
+# --- marks ---------------------------------------------------------------------------------
+
+
+def test_unsourced_facts_and_assumed_rules_are_marked() -> None:
+    model = demo_read_model()
+    model.development_list.append(
+        dev("body:ots-council-of-prosecutors-general", 1, "BodyEstablished", "2021-11-01", "2024-08-01 08:00",
+            "Body established: OTS Council, rotation alphabetical (en), annual")
+    )
+    data = _report(model)
+    assert data.assumed_rules == frozenset({"ots-council-of-prosecutors-general"})
+    proposal = next(p for p in data.proposals if p.proposal_id == "kgz-drug-routes-centre-2019")
+    assert proposal.last_development.unsourced
+    md = render_markdown(data)
+    assert "alphabetical (en), annual (**assumed**: the rule was recorded without a source" in md
+    assert "| 1978 days | *unsourced* |" in md
+    page = render_html(data)
+    assert '<span class="badge assumed"' in page and '<span class="badge unsourced">unsourced</span>' in page
+    assert json.loads(render_json(data))["presidencies"][0]["rule_assumed"] is True
+
+
+def test_changes_are_one_sentence_per_development_with_names_and_readable_dates() -> None:
+    data = _report(since=date(2024, 7, 24))
+    md = render_markdown(data)
+    changes = md.split("## Changes since")[1].split("## Needs review")[0]
+    assert changes.startswith(" July 24, 2024 (world date)")
+    assert "The chair passed from Kyrgyzstan (KGZ) to Pakistan (PAK)." in changes
+    assert "The deadline moved from 2019 to December 2025." in changes
+    assert "(recorded February 10, 2025, 08:00 UTC)" in changes
+    assert "→" not in changes and "due_on" not in changes  # no field diffs
+    assert "### Meeting of Prosecutors General of the SCO member states\n" in changes  # grouped under names
+
+
+# --- interchange: CSV date bounds and schema.org JSON-LD ---------------------------------------
+
+
+def test_csv_has_earliest_and_latest_beside_every_partial_date() -> None:
+    columns = list(COLUMNS)
+    dated = [c for c in columns if c.endswith("_on")]
+    assert dated == ["started_on", "due_on", "last_development_on"]
+    for column in dated:
+        at_ = columns.index(column)
+        base = column.removesuffix("_on")
+        assert columns[at_ + 1: at_ + 3] == [f"{base}_earliest", f"{base}_latest"], column
+    rows = _csv_rows(render_csv(_report()))
+    prot = next(r for r in rows if r["id"] == "sco-protocol-cooperation-2024")
+    assert (prot["due_on"], prot["due_earliest"], prot["due_latest"]) == ("2024-12", "2024-12-01", "2024-12-31")
+    assert (prot["last_development_on"], prot["last_development_earliest"], prot["last_development_latest"]) == (
+        "2024-12~", "2024-12-01", "2024-12-31")
+    proposal = next(r for r in rows if r["id"] == "kaz-internet-terrorism-2018")
+    assert proposal["record"] == "proposal" and proposal["started_earliest"] == "2018-09-20"
+    assert proposal["quotes"].startswith("[4] Kozhamzharov suggested")  # the quote with its citation number
+
+
+def test_json_ld_is_schema_org_and_cannot_close_its_element() -> None:
+    hostile = "</script><script>alert(1)</script><!-- & </SCRIPT"
+    text = json_ld(_report(demo_read_model(hostile=hostile)))
+    assert "<" not in text and ">" not in text and "&" not in text
+    data = json.loads(text)
+    assert data["@context"] == "https://schema.org"
+    events = {n["identifier"]: n for n in data["@graph"] if n["@type"] == "Event"}
+    xxii = events["sco-prosecutors-general/22"]
+    assert xxii["location"]["name"] == hostile  # the stored text, intact once parsed
+    assert xxii["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert xxii["location"]["address"]["addressCountry"] == "KG"
+    assert events["sco-prosecutors-general/23"]["startDate"] == "2025-09"  # "2025-09?" at its ISO precision
+    laws = {n["identifier"]: n for n in data["@graph"] if n["@type"] == "Legislation"}
+    assert laws["sco-agreement-internet-terrorism"]["legislationDate"] == "2020-03-12"  # first signature
+    assert laws["sco-agreement-internet-terrorism"]["legislationLegalForce"] == "https://schema.org/NotInForce"
+    assert laws["sco-prosecutors-protocol-2024"]["legislationLegalForce"] == "https://schema.org/InForce"
+    page = render_html(_report(demo_read_model(hostile=hostile)))
+    assert page.count("<script") == 1 and page.count("</script>") == 1
+
+
+def test_json_ld_statuses_for_rescheduled_and_cancelled_meetings() -> None:
+    model = demo_read_model()
+    m23 = next(i for i, m in enumerate(model.meeting_list) if m.meeting_id.endswith("/23"))
+    model.meeting_list[m23] = replace(model.meeting_list[m23], status="rescheduled",
+                                      previous_starts_on=(parse_partial_date("2025-06"),), format="hybrid")
+    events = {n["identifier"]: n for n in json.loads(json_ld(_report(model)))["@graph"] if n["@type"] == "Event"}
+    moved = events["sco-prosecutors-general/23"]
+    assert moved["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert moved["previousStartDate"] == ["2025-06"]
+    assert moved["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    model.meeting_list[m23] = replace(model.meeting_list[m23], status="cancelled")
+    events = {n["identifier"]: n for n in json.loads(json_ld(_report(model)))["@graph"] if n["@type"] == "Event"}
+    assert events["sco-prosecutors-general/23"]["eventStatus"] == "https://schema.org/EventCancelled"

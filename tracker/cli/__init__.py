@@ -87,12 +87,14 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from tracker.errors import as_tracker_error  # imported when a command runs, not for --help
+            from projections.safety import safe_text  # imported when a command runs, not for --help
+            from tracker.errors import as_tracker_error
 
             error = as_tracker_error(exc)
             if error is None:
                 raise
-            raise click.ClickException(str(error)) from None
+            # Errors quote the values given: made display-safe (no bidi or control characters).
+            raise click.ClickException(safe_text(str(error))) from None
 
 
 @click.group(cls=_Group)
@@ -197,6 +199,8 @@ def show(obj: CliContext, entity: str, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from tracker.cli.display import shown
+
     history = obj.tracker().history(entity)
     if as_json:
         rows = [
@@ -209,8 +213,8 @@ def show(obj: CliContext, entity: str, as_json: bool) -> None:
         table.add_column(column)
     for r in history:
         table.add_row(
-            r.ref, r.event.type_name(), r.event.occurred_on.describe(),
-            r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), r.event.recorded_by or "",
+            shown(r.ref), r.event.type_name(), shown(r.event.occurred_on.describe()),
+            r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), shown(r.event.recorded_by),
         )
     Console().print(table)
 

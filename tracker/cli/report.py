@@ -9,6 +9,7 @@ from typing import Any, cast
 import click
 
 from projections.reports import FORMATS, Format, build_report, render
+from projections.reports.i18n import languages
 from tracker.cli.options import as_date, as_datetime
 from tracker.cli.output import output_options, write_output
 
@@ -42,6 +43,10 @@ def _as_since(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--since", callback=_as_since, metavar="DATE|DATETIME",
     help="Add 'Changes since': a date is a world date, a date and time is a record time.",
 )
+@click.option(
+    "--lang", type=click.Choice(languages()), default=None,
+    help="Language of the report [the report_language setting, TRACKER_REPORT_LANGUAGE, else en].",
+)
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -54,13 +59,21 @@ def report(
     as_of: date | None,
     known_at: datetime | None,
     since: date | datetime | None,
+    lang: str | None,
 ) -> None:
     """Write a status report (headline, commitments, documents, presidency, meetings, review, sources)."""
     obj: Any = ctx.obj
     if obj is None or not hasattr(obj, "read_model"):
         raise click.UsageError("no read model is configured for this command")
+    settings = getattr(obj, "settings", None)
+    language = lang or getattr(settings, "report_language", None) or "en"
+    if language not in languages():
+        raise click.BadParameter(
+            f"no report catalogue for {language!r} (have {', '.join(languages())})", param_hint="report_language"
+        )
     data = build_report(
         obj.read_model(),
+        lang=language,
         organization_id=organization_id,
         body_id=body_id,
         as_of=as_of,

@@ -20,6 +20,7 @@ from rich.table import Table
 from events import state_name
 from projections.model import DevelopmentSummary, PresidencyStatus, ReviewItem
 from tracker.cli.context import CliContext
+from tracker.cli.display import shown
 from tracker.cli.options import time_options
 from tracker.errors import NotFound
 
@@ -61,7 +62,7 @@ def status(obj: CliContext, entity: str, as_of: date | None, known_at: datetime 
         _emit("status", answer, as_of, known_at)
         return
     console = Console()
-    console.print(f"[bold]{stream}[/bold] ({_when(as_of, known_at)})")
+    console.print(f"[bold]{shown(stream)}[/bold] ({_when(as_of, known_at)})")
     data = TypeAdapter(Any).dump_python(answer, mode="json")
     table = Table(show_header=False)
     table.add_column("field", style="bold")
@@ -69,7 +70,7 @@ def status(obj: CliContext, entity: str, as_of: date | None, known_at: datetime 
     for key, value in data.items():
         if key in ("text", "doc"):
             continue
-        table.add_row(key, _plain(value))
+        table.add_row(key, shown(_plain(value)))
     console.print(table)
 
 
@@ -105,9 +106,9 @@ def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetim
         return
     console = Console()
     current = answer.current
-    console.print(f"[bold]{answer.body_id}[/bold] — rule: {answer.rule} ({_when(as_of, known_at)})")
+    console.print(f"[bold]{shown(answer.body_id)}[/bold] — rule: {shown(answer.rule)} ({_when(as_of, known_at)})")
     if current:
-        console.print(f"Chair: {state_name(current.state)} ({current.state}) since {current.start.describe()}")
+        console.print(f"Chair: {state_name(current.state)} ({current.state}) since {shown(current.start.describe())}")
     else:
         console.print("Chair: unknown (no handover recorded)")
     if answer.expected_next:
@@ -123,7 +124,7 @@ def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetim
             term.end.describe() if term.end else "(current)",
             term.expected_state or "",
             "yes" if term.deviation else "",
-            ", ".join(term.refs),
+            shown(", ".join(term.refs)),
         )
     console.print(table)
     for title, lines in (
@@ -132,7 +133,7 @@ def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetim
         ("Chain conflicts", answer.chain_conflicts),
     ):
         for line in lines:
-            console.print(f"[yellow]{title[:-1]}:[/yellow] {line}")
+            console.print(f"[yellow]{title[:-1]}:[/yellow] {shown(line)}")
 
 
 @click.command()
@@ -150,21 +151,21 @@ def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetim
     if as_json:
         _emit("timeline", items, as_of, known_at)
         return
-    table = Table(title=f"{stream} ({_when(as_of, known_at)})")
+    table = Table(title=f"{shown(stream)} ({_when(as_of, known_at)})")
     for column in ("occurred", "development", "ref", "recorded", "sources"):
         table.add_column(column)
     for item in items:
         mark = (
             " [red](retracted)[/red]"
             if item.retracted
-            else (f" [yellow](corrected by {item.corrected_by})[/yellow]" if item.corrected_by else "")
+            else (f" [yellow](corrected by {shown(item.corrected_by)})[/yellow]" if item.corrected_by else "")
         )
         table.add_row(
             item.occurred_on.describe(),
-            item.summary + mark,
-            item.ref,
+            shown(item.summary) + mark,
+            shown(item.ref),
             item.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            "; ".join(s.publisher for s in item.sources),
+            shown("; ".join(s.publisher for s in item.sources)),
         )
     Console().print(table)
 
@@ -197,7 +198,7 @@ def review(
     for column in ("entity", "kind", "what", "events"):
         table.add_column(column)
     for item in items:
-        table.add_row(item.entity, item.kind, item.message, ", ".join(item.refs))
+        table.add_row(shown(item.entity), shown(item.kind), shown(item.message), shown(", ".join(item.refs)))
     Console().print(table)
 
 
