@@ -15,6 +15,7 @@ from rich.table import Table
 from tracker.cli.context import CliContext
 from tracker.cli.reminders import calendar, reminders, scheduler
 from tracker.cli.report import report
+from tracker.cli.serve import serve, users
 from tracker.cli.views import presidency, project, rebuild, review, status, timeline
 from tracker.errors import TrackerError
 from tracker.settings import Settings
@@ -159,7 +160,8 @@ def demo(obj: CliContext, force: bool, report_path: Path) -> None:
     run_demo(obj.tracker(), force=force, report_path=report_path, console=Console())
 
 
-for _command in (status, presidency, timeline, review, rebuild, project, report, reminders, scheduler, calendar):
+for _command in (status, presidency, timeline, review, rebuild, project, report, reminders, scheduler, calendar,
+                 serve, users):
     cli.add_command(_command)
 
 
