@@ -71,7 +71,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS, 409: {"model": ErrorBody, "description": "The development breaks a rule of the world timeline"},
 }
-_ALREADY: dict[int | str, dict[str, Any]] = {200: {"description": "Nothing new: already recorded (same key or content)"}}
 
 router = APIRouter(prefix="/api/v1", tags=["tracker"], responses=_ERRORS)
 
@@ -172,9 +171,13 @@ class Written(BaseModel):
     already_present: int
 
 
+_ALREADY: dict[int | str, dict[str, Any]] = {
+    200: {"model": Written, "description": "Nothing new: already recorded (same key or content)"},
+}
+
 AsOf = Annotated[date | None, Query(description="World date the answer describes (YYYY-MM-DD) [today]")]
-KnownAt = Annotated[datetime | None, Query(description="Answer with what was recorded by this time (ISO 8601, "
-                                                       "UTC unless an offset is given) [now]")]
+KnownAt = Annotated[datetime | None, Query(
+    description="Answer with what was recorded by this time (ISO 8601, UTC unless an offset is given) [now]")]
 Org = Annotated[str | None, Query(description="Only this organization, e.g. sco")]
 BodyId = Annotated[str | None, Query(description="Only this body, e.g. sco-prosecutors-general")]
 Cursor = Annotated[str | None, Query(description="From a previous page's next_cursor")]
@@ -333,7 +336,8 @@ def presidencies(request: Request, organization: Org = None, body: BodyId = None
 
 
 def _development_key(d: DevelopmentSummary) -> str:
-    return f"{d.occurred_on.earliest.isoformat()}|{d.occurred_on.latest.isoformat()}|{d.recorded_at.isoformat()}|{d.ref}"
+    when = d.occurred_on
+    return f"{when.earliest.isoformat()}|{when.latest.isoformat()}|{d.recorded_at.isoformat()}|{d.ref}"
 
 
 @router.get("/developments", response_model=DevelopmentsPage, summary="Developments since a time, by cursor")
@@ -433,7 +437,8 @@ async def decide(request: Request, item_id: str, decision: Annotated[DecisionIn,
     account = require(request, "review")
     assert account is not None
     _check_api_csrf(request, account)
-    ref = await run_in_threadpool(record_decision, tracker_of(request), account, item_id, decision.decision,
-                                  decision.reason, decision.preferred_ref)
+    ref = await run_in_threadpool(lambda: record_decision(
+        tracker_of(request), account, item_id, decision=decision.decision, reason=decision.reason,
+        preferred_ref=decision.preferred_ref))
     body = Written(ref=ref, stored=1, already_present=0)
     return Response(body.model_dump_json(), status_code=201, media_type="application/json")

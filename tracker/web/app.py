@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracker.errors import ConfigurationError, ConcurrencyConflict, InvalidInput, NotFound, RuleViolation, TrackerError
+from tracker.errors import ConcurrencyConflict, ConfigurationError, InvalidInput, NotFound, RuleViolation, TrackerError
 from tracker.settings import Settings
 from tracker.web.auth import Accounts, LoginFailed, LoginThrottled
 from tracker.web.common import Refused

@@ -65,7 +65,7 @@ class LoginThrottled(TrackerError):
 
 def allows(role: str | None, permission: Permission) -> bool:
     """True when `role` may do `permission`."""
-    return role in PERMISSIONS and permission in PERMISSIONS[cast(Role, role)]
+    return role in PERMISSIONS and permission in PERMISSIONS[role]
 
 
 class WebBase(DeclarativeBase):
@@ -258,7 +258,7 @@ class Accounts:
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
             account_id, account_role = self._account_id(conn, username)
-            if not PERMISSIONS[cast(Role, role)] <= PERMISSIONS[cast(Role, account_role)]:
+            if not PERMISSIONS[role] <= PERMISSIONS[cast(Role, account_role)]:
                 raise InvalidInput([("role", role, f"exceeds what {username} may do ({account_role})")])
             conn.execute(insert(TokenRow).values(
                 id=token_id, account_id=account_id, secret_digest=_digest(secret), role=role,

@@ -164,7 +164,7 @@ class CommitmentFilter:
 
 def encode_cursor(key: str) -> str:
     """An opaque cursor naming the last item of a page."""
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(f"c1:{key}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str | None) -> str | None:
@@ -172,9 +172,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        text = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput([("cursor", cursor, "is not a cursor this server gave out")]) from None
+        text = ""
+    if not text.startswith("c1:"):
+        raise InvalidInput([("cursor", cursor, "is not a cursor this server gave out")])
+    return text[3:]
 
 
 def page_after(

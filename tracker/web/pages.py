@@ -107,6 +107,7 @@ class Page:
         report_query = {**self.times.query(), **{k: v for k, v in self.scope.items()
                                                  if k in ("organization", "body")}}
         suffix = f"?{urlencode(report_query)}" if report_query else ""
+        calendar_query = {k: v for k, v in report_query.items() if k != "known_at"}  # the feed is as known now
         feed_scope = {k: v for k, v in self.scope.items() if k in ("organization", "body", "commitment")}
         keep = {k: v for k, v in req.query_params.items() if k not in ("as_of", "known_at", "cursor")}
         day, moment = self.times.effective()
@@ -122,8 +123,7 @@ class Page:
             "here": req.url.path + (f"?{req.url.query}" if req.url.query else ""),
             "keep": keep,
             "report_links": [(fmt, f"/report.{fmt}{suffix}") for fmt in FORMATS],
-            "calendar_url": "/calendar.ics" + (f"?{urlencode({k: v for k, v in report_query.items() if k != 'known_at'})}"
-                                               if report_query else ""),
+            "calendar_url": "/calendar.ics" + (f"?{urlencode(calendar_query)}" if calendar_query else ""),
             "feed_url": "/feeds/developments.atom" + (f"?{urlencode(feed_scope)}" if feed_scope else ""),
             **values,
         }
@@ -140,7 +140,8 @@ def render_error(request: Request, status: int, message: str, *, login: bool = F
         times = parse_times(request.query_params.get("as_of"), request.query_params.get("known_at"))
     except TrackerError:
         times = Times(None, None)
-    titles = {401: "Login required", 403: "Not allowed", 404: "Not found", 422: "Invalid input", 429: "Too many attempts"}
+    titles = {401: "Login required", 403: "Not allowed", 404: "Not found", 422: "Invalid input",
+              429: "Too many attempts"}
     return Page(request, times).render("error.html.j2", http_status=status, title=titles.get(status, "Error"),
                                        message=message, login=login)
 
@@ -397,8 +398,8 @@ async def decide(request: Request, item_id: str) -> Response:
     decision, _, preferred = choice.partition(" ")
     from starlette.concurrency import run_in_threadpool
 
-    await run_in_threadpool(record_decision, tracker_of(request), account, item_id, decision,
-                            form.get("reason", ""), preferred or None)
+    await run_in_threadpool(lambda: record_decision(tracker_of(request), account, item_id, decision=decision,
+                                                    reason=form.get("reason", ""), preferred_ref=preferred or None))
     return RedirectResponse(f"/review/{quote(item_id)}", status_code=303)
 
 
@@ -409,12 +410,13 @@ async def decide(request: Request, item_id: str) -> Response:
 def report(request: Request, fmt: str) -> Response:
     """The status report of the page's scope, in one of the four formats (the same builder as the CLI)."""
     require(request, "read")
-    if fmt not in FORMATS:
+    chosen: Format | None = next((f for f in FORMATS if f == fmt), None)
+    if chosen is None:
         raise NotFound(f"format: no report format {fmt!r}; use {', '.join(FORMATS)} (value: {fmt!r})")
     times = _times(request)
     data = build_report(tracker_of(request).read_model(), organization_id=_param(request, "organization"),
                         body_id=_param(request, "body"), as_of=times.as_of, known_at=times.known_at)
-    rendered = render(data, cast(Format, fmt))
+    rendered = render(data, chosen)
     headers = {"Content-Disposition": f'inline; filename="report.{fmt}"'}
     if fmt == "html":
         # The report carries its own, stricter policy (no stylesheet link: its CSS is inline).
@@ -428,7 +430,8 @@ def calendar_feed(request: Request) -> Response:
     """Meetings and deadlines as an iCalendar feed (the reminders' calendar builder)."""
     require(request, "read")
     times = _times(request)
-    body_bytes = calendar_from_read_model(tracker_of(request).read_model(), organization_id=_param(request, "organization"),
+    body_bytes = calendar_from_read_model(tracker_of(request).read_model(),
+                                          organization_id=_param(request, "organization"),
                                           body_id=_param(request, "body"), as_of=times.as_of)
     return Response(body_bytes, media_type="text/calendar; charset=utf-8")
 
@@ -522,11 +525,11 @@ async def login(request: Request) -> Response:
     if old:
         accounts.end_session(old)
     session, _ = accounts.start_session(username)
-    response = RedirectResponse(safe_next(form.get("next")), status_code=303)
-    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", secure=_secure(request),
+    redirect = RedirectResponse(safe_next(form.get("next")), status_code=303)
+    redirect.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", secure=_secure(request),
                         max_age=12 * 3600, path="/")
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return redirect
 
 
 @router.post("/logout")

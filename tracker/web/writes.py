@@ -77,7 +77,7 @@ def find_review_entry(
 
 
 def record_decision(
-    tracker: Tracker, account: Account, item_id: str, decision: str, reason: str, preferred_ref: str | None = None
+    tracker: Tracker, account: Account, item_id: str, *, decision: str, reason: str, preferred_ref: str | None = None
 ) -> str:
     """Record a reviewer's decision on a current review item as an immutable event; returns its reference."""
     entry = find_review_entry(tracker, item_id)
