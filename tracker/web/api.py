@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from projections.model import (
@@ -26,7 +26,7 @@ from projections.model import (
 )
 from projections.reduce import OrganizationStatus
 from projections.review import REVIEW_STATES, ReviewEntry
-from tracker.errors import NotFound
+from tracker.errors import InvalidInput, NotFound
 from tracker.web.auth import Account
 from tracker.web.common import (
     CommitmentFilter,
@@ -430,13 +430,23 @@ async def record(request: Request) -> Response:
     return Response(body.model_dump_json(), status_code=201 if done.stored else 200, media_type="application/json")
 
 
+_DECISION_BODY = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": DecisionIn.model_json_schema()}}},
+}
+
+
 @router.post("/review/{item_id}/decisions", response_model=Written, status_code=201, responses=_WRITE_ERRORS,
-             summary="Decide a review item")
-async def decide(request: Request, item_id: str, decision: Annotated[DecisionIn, Body()]) -> Response:
+             openapi_extra=_DECISION_BODY, summary="Decide a review item")
+async def decide(request: Request, item_id: str) -> Response:
     """Record a reviewer's decision (preferred source, explained, dismissed, or reopened) with its reason."""
-    account = require(request, "review")
+    account = require(request, "review")  # before looking at the body: strangers learn nothing from errors
     assert account is not None
     _check_api_csrf(request, account)
+    try:
+        decision = DecisionIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise InvalidInput([(".".join(str(p) for p in e["loc"]) or "(body)", e.get("input"), e["msg"])
+                            for e in exc.errors()]) from None
     ref = await run_in_threadpool(lambda: record_decision(
         tracker_of(request), account, item_id, decision=decision.decision, reason=decision.reason,
         preferred_ref=decision.preferred_ref))

@@ -52,7 +52,8 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _MIN_PASSWORD = 10
 SESSION_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_FAILURES = 5
+THROTTLE_FAILURES = 5  # per user name
+THROTTLE_ADDRESS_FAILURES = 20  # per address: colleagues behind one NAT share it
 
 
 class LoginFailed(TrackerError):
@@ -200,14 +201,12 @@ class Accounts:
         """Check a password; refuse while too many recent failures name this user or address."""
         since = _now() - THROTTLE_WINDOW
         with self.engine.connect() as conn:
-            failures = conn.execute(
-                select(func.count()).select_from(LoginFailureRow).where(
-                    LoginFailureRow.at > since,
-                    (LoginFailureRow.username == username) | (LoginFailureRow.address == address),
-                )
-            ).scalar_one()
+            by_name = conn.execute(select(func.count()).select_from(LoginFailureRow).where(
+                LoginFailureRow.at > since, LoginFailureRow.username == username)).scalar_one()
+            by_address = conn.execute(select(func.count()).select_from(LoginFailureRow).where(
+                LoginFailureRow.at > since, LoginFailureRow.address == address)).scalar_one()
             row = conn.execute(select(AccountRow.password_hash).where(AccountRow.username == username)).first()
-        if failures >= THROTTLE_FAILURES:
+        if by_name >= THROTTLE_FAILURES or by_address >= THROTTLE_ADDRESS_FAILURES:
             raise LoginThrottled(f"login: too many failed attempts; try again in {THROTTLE_WINDOW.seconds // 60} "
                                  f"minutes (value: {username!r})")
         try:
