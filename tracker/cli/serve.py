@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -21,20 +22,24 @@ __all__ = ["serve", "users"]
               help="Let anyone read without logging in (read-only) [TRACKER_WEB_PUBLIC_READ or no].")
 @click.pass_obj
 def serve(obj: CliContext, host: str | None, port: int | None, workers: int | None, public_read: bool | None) -> None:
-    """Serve the site and the HTTP API (uvicorn); pages at /, the API at /api/v1, its OpenAPI at /api/v1/openapi.json."""
+    """Serve the site and the HTTP API (uvicorn): pages at /, the API and its OpenAPI document under /api/v1."""
     import uvicorn
 
     from tracker.web.settings import WebSettings
 
-    web = WebSettings(**{k: v for k, v in {"host": host, "port": port, "workers": workers,
-                                             "public_read": public_read}.items() if v is not None})
+    given: dict[str, Any] = {"host": host, "port": port, "workers": workers, "public_read": public_read}
+    web = WebSettings(**{k: v for k, v in given.items() if v is not None})
     settings = obj.settings
     if web.workers > 1 and not settings.is_postgres:
         # SQLite serialises every writer on one file lock: several processes only queue behind it.
         raise ConfigurationError(
-            f"workers: several server processes need PostgreSQL; {settings.describe()} serves one (value: {web.workers})"
+            f"workers: several server processes need PostgreSQL; {settings.describe()} serves one "
+            f"(value: {web.workers})"
         )
-    obj.tracker()  # create the tables (and fail with a clear message) before any worker starts
+    accounts = _accounts(obj)  # creates every table (or fails with a clear message) before any worker starts
+    if not web.public_read and not accounts.users():
+        click.echo("No account yet: create one with `tracker users add NAME --role admin`, "
+                   "or serve read-only to anyone with `tracker serve --public`.", err=True)
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_WEB_PUBLIC_READ"] = "true" if web.public_read else "false"
     os.environ["TRACKER_WEB_PAGE_SIZE"] = str(web.page_size)

@@ -34,6 +34,7 @@ from tracker.web.common import (
     Times,
     etag_for,
     page_after,
+    read_model,
     require,
     tracker_of,
 )
@@ -226,7 +227,7 @@ def status(request: Request, entity: Annotated[str, Path(description="an id, or 
     times = _times(as_of, known_at)
     tracker = tracker_of(request)
     stream = tracker.resolve(entity)
-    answer = tracker.read_model().status(stream, as_of=times.as_of, known_at=times.known_at)
+    answer = read_model(request).status(stream, as_of=times.as_of, known_at=times.known_at)
     if answer is None:
         raise NotFound(f"id: {stream} did not exist at that time (value: {entity!r})")
     return _answer(StatusAnswer, tag, times, status=answer)
@@ -240,7 +241,7 @@ def presidency(request: Request, body_id: str, as_of: AsOf = None, known_at: Kno
     if cached:
         return cached
     times = _times(as_of, known_at)
-    answer = tracker_of(request).read_model().presidency(body_id, as_of=times.as_of, known_at=times.known_at)
+    answer = read_model(request).presidency(body_id, as_of=times.as_of, known_at=times.known_at)
     if answer is None:
         raise NotFound(f"body: no body {body_id!r} at that time (value: {body_id!r})")
     return _answer(PresidencyAnswer, tag, times, presidency=answer)
@@ -256,7 +257,7 @@ def timeline(request: Request, entity: str, as_of: AsOf = None, known_at: KnownA
     times = _times(as_of, known_at)
     tracker = tracker_of(request)
     stream = tracker.resolve(entity)
-    items = tracker.read_model().timeline(stream, as_of=times.as_of, known_at=times.known_at)
+    items = read_model(request).timeline(stream, as_of=times.as_of, known_at=times.known_at)
     return _answer(TimelineAnswer, tag, times, timeline=items)
 
 
@@ -282,7 +283,7 @@ def commitments(
     times = _times(as_of, known_at)
     f = CommitmentFilter.parse({"organization": organization, "body": body, "party": party, "status": status,
                                 "level": level, "q": q})
-    found = [c for c in tracker_of(request).read_model().commitments(
+    found = [c for c in read_model(request).commitments(
         organization_id=f.organization, body_id=f.body, as_of=times.as_of, known_at=times.known_at)
         if f.keep(c) and (overdue is None or c.overdue == overdue) and (stale is None or c.stale == stale)]
     return _paged(request, CommitmentsPage, "commitments", found, lambda c: c.commitment_id, cursor, limit, tag,
@@ -298,7 +299,7 @@ def _scoped_list(
     if cached:
         return cached
     times = _times(as_of, known_at)
-    read: Any = getattr(tracker_of(request).read_model(), kind)
+    read: Any = getattr(read_model(request), kind)
     found = read(organization_id=organization, body_id=body, as_of=times.as_of, known_at=times.known_at)
     return _paged(request, model, kind, found, key, cursor, limit, tag, times)
 
@@ -355,7 +356,7 @@ def developments(
     times = _times(as_of, known_at)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    found = tracker_of(request).read_model().developments(
+    found = read_model(request).developments(
         organization_id=organization, body_id=body, recorded_after=since, occurred_after=occurred_after,
         as_of=times.as_of, known_at=times.known_at)
     return _paged(request, DevelopmentsPage, "developments", found, _development_key, cursor, limit, tag, times)
@@ -373,7 +374,7 @@ def review(
     if cached:
         return cached
     times = _times(as_of, known_at)
-    queue = tracker_of(request).read_model().review_queue(
+    queue = read_model(request).review_queue(
         organization_id=organization, body_id=body, as_of=times.as_of, known_at=times.known_at)
     found = [e for e in queue if state is None or e.state == state]
     assert state is None or state in REVIEW_STATES

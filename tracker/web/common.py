@@ -17,6 +17,7 @@ from tracker.errors import InvalidInput
 from tracker.web.auth import Account, Accounts, Permission, allows
 
 if TYPE_CHECKING:
+    from projections.queries import Queries
     from tracker.app import Tracker
     from tracker.web.settings import WebSettings
 
@@ -240,6 +241,22 @@ def safe_next(value: str | None) -> str:
 def tracker_of(request: Request) -> Tracker:
     """The process's Tracker."""
     return request.app.state.tracker  # type: ignore[no-any-return]
+
+
+def read_model(request: Request) -> Queries:
+    """The Tracker's read model, caught up with the log; reused while the log has not grown.
+
+    `Tracker.read_model()` checks the views' freshness with several queries; while the log's last
+    position is the one seen last time, the views it returned are still current for this process.
+    """
+    tracker = tracker_of(request)
+    position = tracker.event_log.max_position()
+    cached: tuple[int, Queries] | None = getattr(request.app.state, "read_model", None)
+    if cached is not None and cached[0] == position:
+        return cached[1]
+    model = tracker.read_model()
+    request.app.state.read_model = (position, model)
+    return model
 
 
 def etag_for(request: Request, account: Account | None) -> str:

@@ -30,6 +30,7 @@ from tracker.web.common import (
     page_after,
     parse_times,
     principal,
+    read_model,
     require,
     safe_next,
     tracker_of,
@@ -182,7 +183,7 @@ def dashboard(request: Request) -> Response:
     require(request, "read")
     times = _times(request)
     organization, body = _param(request, "organization"), _param(request, "body")
-    model = tracker_of(request).read_model()
+    model = read_model(request)
     report = build_report(model, organization_id=organization, body_id=body, as_of=times.as_of,
                           known_at=times.known_at)
     queue = model.review_queue(organization_id=organization, body_id=body, as_of=times.as_of,
@@ -198,7 +199,7 @@ def organizations(request: Request) -> Response:
     require(request, "read")
     times = _times(request)
     tracker = tracker_of(request)
-    model = tracker.read_model()
+    model = read_model(request)
     found = []
     for stream in tracker.streams("organization"):
         org = model.status(stream, as_of=times.as_of, known_at=times.known_at)
@@ -214,7 +215,7 @@ def body(request: Request, body_id: str) -> Response:
     """A body's presidency: current and next chair, terms, deviations, gaps; and its meetings."""
     require(request, "read")
     times = _times(request)
-    model = tracker_of(request).read_model()
+    model = read_model(request)
     presidency = model.presidency(body_id, as_of=times.as_of, known_at=times.known_at)
     if presidency is None:
         raise NotFound(f"body: no body {body_id!r} as of this date (value: {body_id!r})")
@@ -229,7 +230,7 @@ def commitments(request: Request) -> Response:
     require(request, "read")
     times = _times(request)
     f = CommitmentFilter.parse(dict(request.query_params))
-    model = tracker_of(request).read_model()
+    model = read_model(request)
     found = [c for c in model.commitments(organization_id=f.organization, body_id=f.body, as_of=times.as_of,
                                           known_at=times.known_at) if f.keep(c)]
     size: int = request.app.state.web_settings.page_size
@@ -275,7 +276,7 @@ def _entity_page(request: Request, kind: str, entity_id: str) -> Response:
     times = _times(request)
     tracker = tracker_of(request)
     stream = tracker.resolve(f"{kind}:{entity_id}")
-    model = tracker.read_model()
+    model = read_model(request)
     status = model.status(stream, as_of=times.as_of, known_at=times.known_at)
     timeline = model.timeline(stream, as_of=times.as_of, known_at=times.known_at)
     organization = getattr(status, "organization_id", None)
@@ -322,7 +323,7 @@ def calendar(request: Request) -> Response:
     require(request, "read")
     times = _times(request)
     organization, body_id = _param(request, "organization"), _param(request, "body")
-    model = tracker_of(request).read_model()
+    model = read_model(request)
     meetings = sorted(model.meetings(organization_id=organization, body_id=body_id, as_of=times.as_of,
                                      known_at=times.known_at), key=lambda m: (m.starts_on.sort_key(), m.meeting_id))
     deadlines: list[CommitmentStatus] = sorted(
@@ -343,7 +344,7 @@ def review(request: Request) -> Response:
         from tracker.errors import InvalidInput
 
         raise InvalidInput([("state", state, f"must be one of {', '.join(REVIEW_STATES)}")])
-    queue = tracker_of(request).read_model().review_queue(
+    queue = read_model(request).review_queue(
         organization_id=organization, body_id=body_id, as_of=times.as_of, known_at=times.known_at)
     counts = [f"{s}: {sum(1 for e in queue if e.state == s)}" for s in REVIEW_STATES]
     entries = [e for e in queue if state is None or e.state == state]
@@ -414,7 +415,7 @@ def report(request: Request, fmt: str) -> Response:
     if chosen is None:
         raise NotFound(f"format: no report format {fmt!r}; use {', '.join(FORMATS)} (value: {fmt!r})")
     times = _times(request)
-    data = build_report(tracker_of(request).read_model(), organization_id=_param(request, "organization"),
+    data = build_report(read_model(request), organization_id=_param(request, "organization"),
                         body_id=_param(request, "body"), as_of=times.as_of, known_at=times.known_at)
     rendered = render(data, chosen)
     headers = {"Content-Disposition": f'inline; filename="report.{fmt}"'}
@@ -430,7 +431,7 @@ def calendar_feed(request: Request) -> Response:
     """Meetings and deadlines as an iCalendar feed (the reminders' calendar builder)."""
     require(request, "read")
     times = _times(request)
-    body_bytes = calendar_from_read_model(tracker_of(request).read_model(),
+    body_bytes = calendar_from_read_model(read_model(request),
                                           organization_id=_param(request, "organization"),
                                           body_id=_param(request, "body"), as_of=times.as_of)
     return Response(body_bytes, media_type="text/calendar; charset=utf-8")
