@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_projections.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_reminders.py
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
