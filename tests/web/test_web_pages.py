@@ -31,6 +31,7 @@ def _links(html: str) -> list[str]:
 @pytest.mark.parametrize("path", [
     "/", "/organizations", "/bodies/sco-prosecutors-general", "/commitments",
     "/commitments/sco-joint-action-extremism-2018", "/meetings/sco-prosecutors-general/22", "/calendar", "/review",
+    "/proposals/sco-internet-counterterrorism-instrument", "/documents/sco-prosecutors-general/22/protocol",
 ])
 def test_every_page_keeps_as_of_and_known_at_in_its_links(reader: httpx.Client, path: str) -> None:
     page = reader.get(path, params=TIMES)
@@ -131,3 +132,15 @@ def test_unknown_things_are_404_pages(reader: httpx.Client) -> None:
     assert reader.get("/commitments/no-such-commitment").status_code == 404
     assert reader.get("/bodies/no-such-body").status_code == 404
     assert reader.get("/review/0123456789abcdef").status_code == 404
+
+
+def test_document_page_shows_each_party_and_the_proposal_its_status(reader: httpx.Client) -> None:
+    document = reader.get("/documents/sco-prosecutors-general/22/protocol").text
+    api = reader.get("/api/v1/status/document:sco-prosecutors-general/22/protocol").json()["status"]
+    assert api["parties"]
+    for party in api["parties"]:
+        assert f"({party['state']})" in document
+    proposal = reader.get("/proposals/sco-internet-counterterrorism-instrument").text
+    status = reader.get("/api/v1/status/proposal:sco-internet-counterterrorism-instrument").json()["status"]
+    assert f"<td>{status['status']}</td>" in proposal
+    assert "<blockquote" in proposal  # the sources' quotes
