@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_reminders.py
 	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -589,3 +589,36 @@ class EventCorrected(Development):
     def stream(self) -> str:
         """The stream of the corrected event."""
         return parse_event_ref(self.target)[0]
+
+
+# --- Review decisions --------------------------------------------------------------------
+
+ReviewDecision = Literal["preferred_source", "explained", "dismissed", "reopened"]
+
+
+class ReviewDecided(Development):
+    """A reviewer settled a review item (or reopened it); the latest decision on an item is the one that counts."""
+
+    # Each review item has a stream of its own, so decisions never enter an entity's history
+    # (they change no status, deadline or staleness) and are read back item by item.
+    stream_kind = "review"
+    stream_field = "item_id"
+
+    item_id: str = Field(pattern=r"^[0-9a-f]{16}$", description="the review item's stable id")
+    entity: str = Field(pattern=r"^[a-z]+:.+$", max_length=300, description="the stream the item concerns")
+    decision: ReviewDecision
+    preferred_ref: EventRef | None = Field(default=None, description="the event whose source is preferred")
+    reason: str = Field(min_length=1, max_length=5000)
+
+    @model_validator(mode="after")
+    def _preferred_ref_only_when_preferring(self) -> ReviewDecided:
+        if self.decision == "preferred_source" and self.preferred_ref is None:
+            raise ValueError("preferred_ref: required when the decision is preferred_source")
+        if self.decision != "preferred_source" and self.preferred_ref is not None:
+            raise ValueError(f"preferred_ref: only with decision preferred_source, not {self.decision}")
+        if self.preferred_ref is not None and parse_event_ref(self.preferred_ref)[0] == self.stream:
+            raise ValueError("preferred_ref: must name an event of the entity, not a decision")
+        return self
+
+
+__all__ += ["ReviewDecided", "ReviewDecision"]

@@ -31,6 +31,7 @@ from projections.reduce import (
     review_items,
     status_changes,
 )
+from projections.review import ReviewEntry, decisions_of, review_entry, review_item_id, review_stream
 from projections.timeline import timeline
 from projections.views import (
     COMMITMENT,
@@ -345,6 +346,23 @@ class Queries:
         for presidency, result in self._presidencies(organization_id, body_id, as_of, known_at):
             items.extend(presidency_review_items(f"body:{presidency.body_id}", result))
         return items
+
+    def review_queue(
+        self,
+        *,
+        organization_id: str | None = None,
+        body_id: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[ReviewEntry]:
+        """The review items in scope, each with its stable id, its decisions and its state (open/decided/reopened)."""
+        day, known, _ = self._times(as_of, known_at)
+        items = self.review_items(organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at)
+        entries = []
+        for item in items:
+            records = self.source.load(review_stream(review_item_id(item)))
+            entries.append(review_entry(item, decisions_of(records, as_of=day, known_at=known)))
+        return entries
 
     def _all_streams(self, organization_id: str | None, body_id: str | None) -> Iterable[str]:
         for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):

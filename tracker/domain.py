@@ -157,6 +157,12 @@ def check(
     if isinstance(event, _CORRECTIONS):
         _check_correction(event, history)
         return
+    if isinstance(event, ev.ReviewDecided):
+        # A decision lives in its review item's own stream: it needs the entity it concerns.
+        if not reader.exists(event.entity):
+            kind, _, entity_id = event.entity.partition(":")
+            raise UnknownEntity(kind, entity_id, "entity")
+        return
     if current is None:
         current = effective_history(history)
     if event.creates_stream:

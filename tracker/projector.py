@@ -103,7 +103,9 @@ class Projector:
         return applied
 
     def _apply(self, conn: Connection, batch: Sequence[Recorded]) -> None:
-        streams = sorted({r.stream for r in batch}, key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
+        # Only entity streams have views; review decisions (stream kind "review") are read per item.
+        entity_streams = {r.stream for r in batch if r.stream.partition(":")[0] in KIND_ORDER}
+        streams = sorted(entity_streams, key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
         bodies: set[str] = set()
         rows = RowBatch()
         loaded: list[tuple[str, Sequence[Recorded]]] = []
@@ -140,6 +142,8 @@ class Projector:
         pending: list[tuple[str, list[Recorded]]] = []
         pending_events = 0
         for stream, records in self._streams_in_order():
+            if stream.partition(":")[0] not in KIND_ORDER:
+                continue  # not an entity (review decisions): no view rows
             pending.append((stream, records))
             pending_events += len(records)
             if stream.startswith("body:"):
