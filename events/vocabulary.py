@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -142,6 +143,29 @@ class RotationRule(_Part):
     term: Literal["annual", "monthly", "per_meeting"] | None = None
     anchor: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$", description="MM-DD an annual term starts")
     schedule: tuple[ScheduledTerm, ...] = ()
+    names: dict[StateCode, str] = Field(
+        default_factory=dict,
+        description="the organization's own name of each state in `language` (alphabetical only); "
+        "overrides the packaged reference table, e.g. {'KOR': 'Republic of Korea'}",
+    )
+
+    @field_validator("anchor")
+    @classmethod
+    def _real_anchor(cls, value: str | None) -> str | None:
+        if value is not None:
+            month, day = int(value[:2]), int(value[3:])
+            # 2023 is not a leap year: an anchor must fall every year, so 02-29 is refused.
+            if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(2023, month)[1]):
+                raise ValueError(f"{value!r} is not a day every year has (MM-DD)")
+        return value
+
+    @field_validator("names")
+    @classmethod
+    def _non_empty_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for state, name in value.items():
+            if not name.strip():
+                raise ValueError(f"the name of {state} is empty")
+        return value
 
     @model_validator(mode="after")
     def _complete_for_kind(self) -> RotationRule:
@@ -151,6 +175,14 @@ class RotationRule(_Part):
             raise ValueError("a fixed_schedule rule needs at least one scheduled term")
         if self.kind != "fixed_schedule" and self.schedule:
             raise ValueError(f"schedule: only a fixed_schedule rule has one, not {self.kind!r}")
+        if self.kind != "alphabetical" and self.names:
+            raise ValueError(f"names: only an alphabetical rule sorts by names, not {self.kind!r}")
+        starts = [t.start.earliest for t in self.schedule]
+        if len(set(starts)) != len(starts):
+            raise ValueError("schedule: two terms start on the same day")
+        for term in self.schedule:
+            if term.end is not None and term.end.latest < term.start.earliest:
+                raise ValueError(f"schedule: the {term.state} term ends ({term.end}) before it starts ({term.start})")
         return self
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import gettext
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
-from typing import Any
 
-import pycountry
-
-from events import PartialDate, parse_partial_date, state_name
+from events import PartialDate, RotationRule, parse_partial_date
 from projections import rotation as rot
 from projections.model import ChairTerm, MeetingStatus, PresidencyStatus, ReviewItem
 from projections.reduce import BodyStatus, OrganizationStatus, describe_rule
 
-__all__ = ["compute_body_presidency", "names_for", "presidency_review_items"]
+__all__ = ["compute_body_presidency", "presidency_review_items"]
 
 
 def _fuzzy(value: PartialDate) -> rot.FuzzyDate:
@@ -29,35 +26,39 @@ def _partial(value: rot.FuzzyDate) -> PartialDate:
     return parse_partial_date(text + suffix)
 
 
-def names_for(organization: OrganizationStatus, language: str | None) -> rot.NamesTable:
-    """The organization's own names of its states; ISO names where it has no reference file."""
-    try:
-        return rot.load_names(organization.organization_id)
-    except ValueError:
-        pass
-    # No reference data: fall back on ISO names, in English and in the rule's language.
-    # (For the SCO this would be wrong, which is why the SCO ships its own names.)
-    states = sorted({entry.state for entry in organization.memberships})
-    tables: dict[str, dict[str, str]] = {"en": {s: state_name(s) for s in states}}
-    if language and language != "en":
+def _engine_rule(rule: RotationRule) -> rot.Rule:
+    """The engine's form of a recorded rule (the vocabulary has already checked it)."""
+    if rule.kind == "alphabetical" and rule.language is not None and rule.term is not None:
+        return rot.AlphabeticalRule(rule.language, rule.term, rule.anchor or "01-01", names=dict(rule.names))
+    if rule.kind == "fixed_schedule":
+        return rot.FixedScheduleRule(
+            tuple(rot.ScheduledTerm(t.state, t.start.earliest, t.end.latest if t.end else None) for t in rule.schedule)
+        )
+    return rot.HostOfNextMeetingRule()
+
+
+def _rule_history(body: BodyStatus) -> tuple[list[rot.RuleVersion], list[rot.Problem]]:
+    """The body's rules for the engine; a rule it cannot use is reported, and judged as no cycle."""
+    versions: list[rot.RuleVersion] = []
+    problems: list[rot.Problem] = []
+    for entry in body.rules:
         try:
-            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
-            tables[language] = {s: translation.gettext(state_name(s)) for s in states}
-        except OSError:
-            tables[language] = tables["en"]
-    return rot.NamesTable(organization.organization_id, tables)
+            rule = _engine_rule(entry.rule)
+        except ValueError as exc:  # only events stored before the vocabulary checked as much
+            problems.append(rot.Problem("rule_unusable", f"the rule recorded in {entry.ref} cannot be applied: {exc}",
+                                        (entry.ref,)))
+            rule = rot.HostOfNextMeetingRule()
+        versions.append(rot.RuleVersion(entry.on.earliest, rule, entry.ref))
+    return versions, problems
 
 
 def _inputs(body: BodyStatus, organization: OrganizationStatus, meetings: Iterable[MeetingStatus]) -> dict[str, object]:
-    rules = [(entry.on.earliest, rot.rule_from_mapping(_rule_mapping(entry.rule))) for entry in body.rules]
-    language = next((entry.rule.language for entry in body.rules if entry.rule.language), None)
     return {
-        "rule_history": rules,
         "membership": [
             rot.MembershipChange(e.state, e.status, e.on.earliest)  # type: ignore[arg-type]
             for e in organization.memberships
         ],
-        "names": names_for(organization, language),
+        "names": rot.reference_names(organization.organization_id),
         "overrides": [rot.Override(o.kind, o.states, o.on.earliest, o.reason) for o in body.overrides],  # type: ignore[arg-type]
         "handovers": [
             rot.Handover(_fuzzy(h.on), h.from_state, h.to_state, h.ref, h.meeting_id) for h in body.handovers
@@ -70,18 +71,6 @@ def _inputs(body: BodyStatus, organization: OrganizationStatus, meetings: Iterab
     }
 
 
-def _rule_mapping(rule: object) -> dict[str, object]:
-    data: dict[str, Any] = rule.model_dump(mode="python")  # type: ignore[attr-defined]
-    if data.get("schedule"):
-        data["terms"] = [
-            {"state": t["state"], "start": t["start"].earliest, "end": t["end"].earliest if t["end"] else None}
-            for t in data.pop("schedule")
-        ]
-    else:
-        data.pop("schedule", None)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def compute_body_presidency(
     body: BodyStatus,
     organization: OrganizationStatus,
@@ -91,7 +80,9 @@ def compute_body_presidency(
 ) -> tuple[PresidencyStatus, rot.Presidency]:
     """Who chairs `body` on `as_of`, its history, who is expected next, and what deviates."""
     inputs = _inputs(body, organization, meetings)
-    result = rot.compute_presidency(body.body_id, as_of=as_of, **inputs)  # type: ignore[arg-type]
+    versions, problems = _rule_history(body)
+    result = rot.compute_presidency(body.body_id, rule_history=versions, as_of=as_of, **inputs)  # type: ignore[arg-type]
+    result = replace(result, problems=(*problems, *result.problems))
 
     def term(t: rot.RecordedTerm) -> ChairTerm:
         return ChairTerm(
@@ -126,6 +117,7 @@ def compute_body_presidency(
             f"{c.chair_of_record or 'unknown'}"
             for c in result.chain_conflicts
         ),
+        notes=tuple(p.message for p in result.problems),
     )
     return status, result
 
@@ -160,4 +152,5 @@ def presidency_review_items(stream: str, result: rot.Presidency) -> list[ReviewI
         )
         for c in result.chain_conflicts
     ]
+    items += [ReviewItem(p.kind, stream, p.message, p.refs) for p in result.problems]
     return items

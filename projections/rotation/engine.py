@@ -20,45 +20,18 @@ Semantics in brief (each is explained again where it is implemented):
 from __future__ import annotations
 
 import re
-import tomllib
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib.resources import files
-from types import MappingProxyType
-from typing import Literal, cast, get_args
+from typing import Literal, NamedTuple, cast, get_args
 
-__all__ = [
-    "AlphabeticalRule",
-    "ChainConflict",
-    "Deviation",
-    "ExpectedTerm",
-    "FixedScheduleRule",
-    "FuzzyDate",
-    "Gap",
-    "Handover",
-    "HostOfNextMeetingRule",
-    "MembershipChange",
-    "MembershipStatus",
-    "NamesTable",
-    "Override",
-    "OverrideKind",
-    "Precision",
-    "Presidency",
-    "PresidencyInputs",
-    "RecordedTerm",
-    "Rule",
-    "ScheduledMeeting",
-    "ScheduledTerm",
-    "TermKind",
-    "alphabetical_order",
-    "chair_on",
-    "collation_key",
-    "compute_presidency",
-    "load_names",
-    "rule_from_mapping",
-]
+from projections.rotation.names import (
+    NamesTable,
+    OrderNames,
+    alphabetical_order,
+    collation_supported,
+    order_names,
+)
 
 Precision = Literal["day", "month", "year"]
 TermKind = Literal["annual", "monthly", "per_meeting"]
@@ -66,7 +39,6 @@ MembershipStatus = Literal["member", "observer", "dialogue_partner", "applicant"
 OverrideKind = Literal["swap", "skip", "defer"]
 
 _STATE = re.compile(r"^[A-Z]{3}$")
-_ORG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ANCHOR = re.compile(r"^(\d{2})-(\d{2})$")
 DEFAULT_HORIZON = 6
 
@@ -149,132 +121,6 @@ class FuzzyDate:
         return ", ".join(words)
 
 
-# --- Reference data: the organisation's own names ------------------------------------------
-
-
-@dataclass(frozen=True)
-class NamesTable:
-    """An organisation's own names of its states: language -> state code -> name."""
-
-    org: str
-    names: Mapping[str, Mapping[str, str]] = field(hash=False)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.org, str) or not _ORG.match(self.org):
-            raise ValueError(f"NamesTable.org: expected a lower-case slug such as 'sco', got {self.org!r}")
-        frozen: dict[str, Mapping[str, str]] = {}
-        reference: set[str] | None = None
-        for language, table in self.names.items():
-            if not isinstance(language, str) or not language:
-                raise ValueError(f"NamesTable.names: language must be a non-empty string, got {language!r}")
-            checked: dict[str, str] = {}
-            for state, name in table.items():
-                _check_state(f"names[{language!r}] of {self.org!r}: state", state)
-                if not isinstance(name, str) or not name.strip():
-                    raise ValueError(f"names[{language!r}][{state!r}] of {self.org!r}: empty name {name!r}")
-                checked[state] = name
-            # Every language must list the same states, or an order in one language would
-            # silently drop a state that another language knows.
-            if reference is not None and set(checked) != reference:
-                raise ValueError(
-                    f"names[{language!r}] of {self.org!r}: states {sorted(set(checked) ^ reference)} "
-                    "are listed in some languages but not in others"
-                )
-            reference = set(checked)
-            frozen[language] = MappingProxyType(checked)
-        object.__setattr__(self, "names", MappingProxyType(frozen))
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        """The languages the table has names in."""
-        return tuple(self.names)
-
-    def name(self, language: str, state: str) -> str:
-        """The organisation's own name of a state in a language."""
-        table = self.names.get(language)
-        if table is None:
-            raise ValueError(f"names of {self.org!r}: no names in language {language!r}; have {list(self.names)}")
-        found = table.get(state)
-        if found is None:
-            raise ValueError(
-                f"names[{language!r}] of {self.org!r}: no name for state {state!r} "
-                f"(add it to config/names/{self.org}.toml)"
-            )
-        return found
-
-
-def load_names(org: str) -> NamesTable:
-    """Load config/names/<org>.toml (package data) into a NamesTable."""
-    if not isinstance(org, str) or not _ORG.match(org):
-        raise ValueError(f"org: expected a lower-case slug such as 'sco', got {org!r}")
-    resource = files("config") / "names" / f"{org}.toml"
-    if not resource.is_file():
-        raise ValueError(f"org: no reference names for {org!r} (expected config/names/{org}.toml)")
-    data = tomllib.loads(resource.read_text(encoding="utf-8"))
-    if data.get("org") != org:
-        raise ValueError(f"config/names/{org}.toml: field org is {data.get('org')!r}, expected {org!r}")
-    names = data.get("names")
-    if not isinstance(names, dict) or not names:
-        raise ValueError(f"config/names/{org}.toml: field names must hold one [names.<language>] table or more")
-    for language, table in names.items():
-        if not isinstance(table, dict):
-            raise ValueError(f"config/names/{org}.toml: names.{language} must be a table, got {table!r}")
-    return NamesTable(org, names)
-
-
-# --- Collation ------------------------------------------------------------------------------
-
-# Per-language alphabets: sorting by position in the national alphabet instead of by code
-# point keeps e.g. Turkish c-cedilla between c and d, and Russian yo next to ie.
-# (The noqa marks below: Cyrillic and dotless-i letters are the point, not look-alikes.)
-_ALPHABETS: dict[str, str] = {
-    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    "en": "abcdefghijklmnopqrstuvwxyz",
-    "tr": "abcçdefgğhıijklmnoöprsştuüvyz",  # noqa: RUF001
-}
-# Letters that share a primary weight with another: Russian dictionaries file yo under ie;
-# the secondary key still puts ie before yo when the names are otherwise equal.
-_PRIMARY_FOLD: dict[str, dict[str, str]] = {"ru": {"ё": "е"}}  # noqa: RUF001
-# English alphabetisation ignores diacritics ('Türkiye' files as 'Turkiye').
-_STRIP_MARKS = frozenset({"en"})
-_OTHER = 1000  # characters outside the alphabet sort after it, by code point
-
-
-def _lower(text: str, language: str) -> str:
-    """Lower-case by the language's rules (Turkish has dotted and dotless i)."""
-    if language == "tr":
-        text = text.replace("I", "ı").replace("İ", "i")  # noqa: RUF001
-    return text.lower()
-
-
-def collation_key(name: str, language: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
-    """Sort key for a name in a language: alphabet position first, ignoring case (and Russian yo/ie)."""
-    alphabet = _ALPHABETS.get(language)
-    if alphabet is None:
-        raise ValueError(f"language: collation {language!r} is not supported; known: {', '.join(sorted(_ALPHABETS))}")
-    text = _lower(unicodedata.normalize("NFC", name), language)
-    if language in _STRIP_MARKS:
-        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    fold = _PRIMARY_FOLD.get(language, {})
-
-    def weight(char: str) -> int:
-        """Position in the alphabet; spaces and punctuation first; foreign letters last."""
-        if char in alphabet:
-            return alphabet.index(char) + 1
-        if not char.isalnum():
-            return 0
-        return _OTHER + ord(char)
-
-    primary = tuple(weight(fold.get(c, c)) for c in text)
-    secondary = tuple(weight(c) for c in text)
-    return primary, secondary, name
-
-
-def alphabetical_order(states: Iterable[str], names: NamesTable, language: str) -> tuple[str, ...]:
-    """States in the alphabetical order of the organisation's own names in a language."""
-    return tuple(sorted(set(states), key=lambda s: collation_key(names.name(language, s), language)))
-
-
 # --- Rules ----------------------------------------------------------------------------------
 
 
@@ -286,13 +132,11 @@ class AlphabeticalRule:
     term: TermKind
     anchor: str = "01-01"  # MM-DD an annual term starts; monthly terms start on the 1st
     kind: Literal["alphabetical"] = "alphabetical"
+    # The organization's own names as the rule records them (state -> name in `language`);
+    # they take precedence over the packaged reference table.
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        if self.language not in _ALPHABETS:
-            raise ValueError(
-                f"AlphabeticalRule.language: collation {self.language!r} is not supported; "
-                f"known: {', '.join(sorted(_ALPHABETS))}"
-            )
         _check_literal("AlphabeticalRule.term", self.term, TermKind)
         match = _ANCHOR.match(self.anchor) if isinstance(self.anchor, str) else None
         try:
@@ -363,7 +207,14 @@ class HostOfNextMeetingRule:
 
 
 Rule = AlphabeticalRule | FixedScheduleRule | HostOfNextMeetingRule
-_RULE_TYPES = (AlphabeticalRule, FixedScheduleRule, HostOfNextMeetingRule)
+
+
+class RuleVersion(NamedTuple):
+    """A rule and the day it took effect, with the event that recorded it."""
+
+    effective: date
+    rule: Rule
+    ref: str = ""
 
 
 def _as_date(where: str, value: object) -> date:
@@ -463,6 +314,7 @@ class Handover:
     to_state: str
     event_ref: str
     meeting_id: str | None = None
+    by_rule: bool = False  # the chair as a fixed schedule sets it, with no record of its own
 
     def __post_init__(self) -> None:
         if self.from_state is not None:
@@ -542,6 +394,15 @@ class ChainConflict:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """What the engine could not judge from its inputs and answered around: for a person to review."""
+
+    kind: str  # "names_fallback", "collation_fallback", "schedule_ended", ...
+    message: str
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Presidency:
     """A body's presidency as of a day: terms, current chair, expectations and anomalies."""
 
@@ -554,6 +415,7 @@ class Presidency:
     deviations: tuple[Deviation, ...]
     gaps: tuple[Gap, ...]
     chain_conflicts: tuple[ChainConflict, ...]
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -561,9 +423,9 @@ class PresidencyInputs:
     """Everything compute_presidency needs except as_of, bundled for chair_on."""
 
     body_id: str
-    rule_history: tuple[tuple[date, Rule], ...]
+    rule_history: tuple[RuleVersion | tuple[date, Rule], ...]
     membership: tuple[MembershipChange, ...]
-    names: NamesTable
+    names: NamesTable | None
     overrides: tuple[Override, ...] = ()
     handovers: tuple[Handover, ...] = ()
     scheduled_meetings: tuple[ScheduledMeeting, ...] = ()
@@ -597,16 +459,16 @@ class _Context:
     """Validated inputs shared by every step of the computation."""
 
     body_id: str
-    versions: tuple[tuple[date, Rule], ...]
+    versions: tuple[RuleVersion, ...]
     membership: tuple[MembershipChange, ...]
-    names: NamesTable
+    order: Mapping[AlphabeticalRule, OrderNames]
     overrides: tuple[Override, ...]
     meetings: tuple[ScheduledMeeting, ...]
 
     def version_index(self, day: date) -> int:
         """Index of the rule version in effect on a day (-1: none yet)."""
         index = -1
-        for i, (effective, _) in enumerate(self.versions):
+        for i, (effective, _, _) in enumerate(self.versions):
             if effective <= day:
                 index = i
         return index
@@ -645,7 +507,7 @@ def _expect_alphabetical(
     eligible = ctx.eligible(on)
     # The outgoing chair is placed by its name even if it is no longer eligible, so the
     # cycle continues from where it stood.
-    order = alphabetical_order(eligible | {outgoing}, ctx.names, rule.language)
+    order = alphabetical_order(eligible | {outgoing}, ctx.order[rule])
     at = order.index(outgoing)
     candidates = [s for s in order[at + 1 :] + order[: at + 1] if s in eligible]
     basis = f"{rule.describe()} after {outgoing}"
@@ -753,54 +615,68 @@ def _expect_for_record(
     return None
 
 
-def _validate(
+def _order_names(
+    rule: AlphabeticalRule, states: frozenset[str], reference: NamesTable | None, ref: str
+) -> tuple[OrderNames, list[Problem]]:
+    """The names one alphabetical rule sorts by, and what to tell a reader about them."""
+    names = order_names(rule.language, states, recorded=rule.names, reference=reference)
+    problems: list[Problem] = []
+    org = reference.org if reference is not None else "the organization"
+    refs = (ref,) if ref else ()
+    if not collation_supported(rule.language):
+        problems.append(Problem(
+            "collation_fallback",
+            f"no alphabet known for language {rule.language!r}: names sort by letter code, accents ignored",
+            refs,
+        ))
+    if names.from_iso:
+        listed = ", ".join(f"{s} as {names.name(s)!r}" for s in sorted(names.from_iso))
+        problems.append(Problem(
+            "names_fallback",
+            f"neither the rule nor a reference table gives {org}'s own {rule.language!r} names of "
+            f"{', '.join(sorted(names.from_iso))}: ISO's official names are used ({listed}); "
+            "record them in the rule's names to fix the order",
+            refs,
+        ))
+    return names, problems
+
+
+def _context(
     *,
     body_id: str,
-    rule_history: Sequence[tuple[date, Rule]],
+    rule_history: Sequence[RuleVersion | tuple[date, Rule]],
     membership: Sequence[MembershipChange],
-    names: NamesTable,
+    names: NamesTable | None,
     overrides: Sequence[Override],
     scheduled_meetings: Sequence[ScheduledMeeting],
-) -> _Context:
-    """Check cross-field consistency and sort inputs into world order."""
-    if not isinstance(body_id, str) or not body_id:
-        raise ValueError(f"body_id: expected a non-empty string, got {body_id!r}")
-    seen: dict[date, int] = {}
-    for i, pair in enumerate(rule_history):
-        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], date)):
-            raise ValueError(f"rule_history[{i}]: expected an (effective_from, rule) pair, got {pair!r}")
-        effective, rule = pair
-        if not isinstance(rule, _RULE_TYPES):
-            raise ValueError(
-                f"rule_history[{i}].rule: unknown rule kind {type(rule).__name__!r}; "
-                "expected AlphabeticalRule, FixedScheduleRule or HostOfNextMeetingRule"
-            )
-        if effective in seen:
-            raise ValueError(f"rule_history[{i}].effective_from: rule_history[{seen[effective]}] also takes effect "
-                             f"on {effective.isoformat()}")
-        seen[effective] = i
-        if isinstance(rule, AlphabeticalRule):
-            if rule.language not in names.names:
-                raise ValueError(
-                    f"rule_history[{i}].rule.language: names of {names.org!r} have no {rule.language!r} "
-                    f"names; have {list(names.names)}"
-                )
-            # Fail early and clearly rather than midway: every state ever a member must be
-            # nameable in the collation language.
-            for state in sorted({c.state for c in membership if c.status == "member"}):
-                names.name(rule.language, state)
-    for i, item in enumerate(overrides):
-        if not isinstance(item, Override):
-            raise ValueError(f"overrides[{i}]: expected an Override, got {type(item).__name__}")
-    return _Context(
+    handovers: Sequence[Handover],
+) -> tuple[_Context, list[Problem]]:
+    """Sort inputs into world order and resolve each alphabetical rule's names."""
+    # Every state the computation may have to place in an order.
+    states = frozenset(
+        {c.state for c in membership}
+        | {s for h in handovers for s in (h.from_state, h.to_state) if s is not None}
+        | {s for o in overrides for s in o.states}
+    )
+    # sorted() is stable: of two rules taking effect on one day, the later given governs.
+    versions = tuple(sorted((RuleVersion(*v) for v in rule_history), key=lambda v: v.effective))
+    order: dict[AlphabeticalRule, OrderNames] = {}
+    problems: list[Problem] = []
+    for i, version in enumerate(versions):
+        replaced_same_day = i + 1 < len(versions) and versions[i + 1].effective == version.effective
+        if isinstance(version.rule, AlphabeticalRule) and version.rule not in order and not replaced_same_day:
+            order[version.rule], found = _order_names(version.rule, states, names, version.ref)
+            problems += found
+    context = _Context(
         body_id=body_id,
-        versions=tuple(sorted(rule_history, key=lambda p: p[0])),
+        versions=versions,
         membership=tuple(sorted(membership, key=lambda c: c.since)),
-        names=names,
+        order=order,
         # Overrides are matched in effective order; stable sort keeps input order on ties.
         overrides=tuple(sorted(overrides, key=lambda o: o.effective)),
         meetings=tuple(sorted(scheduled_meetings, key=lambda m: m.on)),
     )
+    return context, problems
 
 
 def _gap_boundaries(ctx: _Context, counted: Sequence[Handover], as_of: date) -> list[tuple[date, date]]:
@@ -809,7 +685,7 @@ def _gap_boundaries(ctx: _Context, counted: Sequence[Handover], as_of: date) -> 
         return []
     history_start = counted[0].when.earliest
     found: list[tuple[date, date]] = []
-    for i, (effective, rule) in enumerate(ctx.versions):
+    for i, (effective, rule, _) in enumerate(ctx.versions):
         if not isinstance(rule, AlphabeticalRule) or rule.term == "per_meeting":
             continue
         until = ctx.versions[i + 1][0] if i + 1 < len(ctx.versions) else date.max
@@ -967,15 +843,64 @@ def _propose(
     return ExpectedTerm(meeting.host, None, basis), plan, meeting.host, FuzzyDate.on(meeting.on), True
 
 
+def _schedule_spans(ctx: _Context) -> list[tuple[RuleVersion, date]]:
+    """Each fixed schedule with the day the next rule replaces it (date.max: still in force)."""
+    spans = []
+    for i, version in enumerate(ctx.versions):
+        if isinstance(version.rule, FixedScheduleRule):
+            until = ctx.versions[i + 1].effective if i + 1 < len(ctx.versions) else date.max
+            spans.append((version, until))
+    return spans
+
+
+def _scheduled_handovers(ctx: _Context, records: Sequence[Handover], as_of: date) -> list[Handover]:
+    """The chair as a schedule in force sets it, for each scheduled term begun with no record of its own."""
+    out: list[Handover] = []
+    for position, (version, until) in enumerate(_schedule_spans(ctx)):
+        rule = version.rule
+        assert isinstance(rule, FixedScheduleRule)
+        # The first schedule also tells what came before it took effect; an amendment
+        # governs from its own day, starting with the term it puts in the chair that day.
+        lower = date.min if position == 0 and version is ctx.versions[0] else version.effective
+        covered = {_scheduled_nearest(rule, h.when.midpoint) for h in records if lower <= h.when.earliest < until}
+        for index, term in enumerate(rule.terms):
+            following = rule.terms[index + 1].start if index + 1 < len(rule.terms) else date.max
+            if following <= lower or index in covered:
+                continue
+            start = max(term.start, lower)
+            if start <= as_of and start < until:
+                out.append(Handover(FuzzyDate.on(start), None, term.state, version.ref or "schedule", None, True))
+    return out
+
+
+def _schedule_problems(ctx: _Context, as_of: date) -> list[Problem]:
+    """Say so when the schedule in force on as_of has no term after it."""
+    index = ctx.version_index(as_of)
+    if index < 0 or index + 1 < len(ctx.versions):
+        return []
+    version = ctx.versions[index]
+    rule = version.rule
+    if not isinstance(rule, FixedScheduleRule) or any(t.start > as_of for t in rule.terms):
+        return []
+    last = rule.terms[-1]
+    until = f" until {last.end.isoformat()}" if last.end else ""
+    return [Problem(
+        "schedule_ended",
+        f"the fixed schedule has run out: its last term is {last.state} from {last.start.isoformat()}{until}; "
+        "no chair is scheduled after it (record the next schedule with RotationRuleChanged)",
+        (version.ref,) if version.ref else (),
+    )]
+
+
 # --- Public entry points ---------------------------------------------------------------------
 
 
 def compute_presidency(
     body_id: str,
     *,
-    rule_history: Sequence[tuple[date, Rule]],
+    rule_history: Sequence[RuleVersion | tuple[date, Rule]],
     membership: Sequence[MembershipChange],
-    names: NamesTable,
+    names: NamesTable | None,
     overrides: Sequence[Override] = (),
     handovers: Sequence[Handover],
     as_of: date,
@@ -983,22 +908,21 @@ def compute_presidency(
     horizon: int = DEFAULT_HORIZON,
 ) -> Presidency:
     """Compute a body's presidency as of a day from its rules, membership and handovers."""
-    if horizon < 0:
-        raise ValueError(f"horizon: expected a number of upcoming terms >= 0, got {horizon!r}")
-    ctx = _validate(
+    ctx, problems = _context(
         body_id=body_id,
         rule_history=rule_history,
         membership=membership,
         names=names,
         overrides=overrides,
         scheduled_meetings=scheduled_meetings,
+        handovers=handovers,
     )
-    for i, handover in enumerate(handovers):
-        if not isinstance(handover, Handover):
-            raise ValueError(f"handovers[{i}]: expected a Handover, got {type(handover).__name__}")
     # World order, not input order: history is backfilled. sorted() is stable, so records
     # of the same earliest day keep the order they were given in.
-    counted = sorted((h for h in handovers if h.when.earliest <= as_of), key=lambda h: h.when.earliest)
+    recorded_handovers = [h for h in handovers if h.when.earliest <= as_of]
+    scheduled = _scheduled_handovers(ctx, recorded_handovers, as_of)
+    counted = sorted((*recorded_handovers, *scheduled), key=lambda h: h.when.earliest)
+    problems += _schedule_problems(ctx, as_of)
     pending_gaps = _gap_boundaries(ctx, counted, as_of)
 
     terms: list[_OpenTerm] = []
@@ -1037,8 +961,8 @@ def compute_presidency(
         if handover.from_state is not None and chair is not None and handover.from_state != chair:
             conflicts.append(ChainConflict(handover.event_ref, handover.when, handover.from_state, chair))
         outgoing = cursor if cursor is not None else handover.from_state
-        expectation = _expect_for_record(ctx, plan, outgoing, handover)
-        expected_state: str | None = None
+        expectation = None if handover.by_rule else _expect_for_record(ctx, plan, outgoing, handover)
+        expected_state = handover.to_state if handover.by_rule else None
         if expectation is not None:
             plan = expectation.plan
             expected_state = expectation.state
@@ -1063,7 +987,7 @@ def compute_presidency(
 
     recorded = tuple(t.freeze() for t in terms)
     current = recorded[-1] if recorded else None
-    upcoming = _upcoming(ctx, as_of=as_of, current=current, cursor=cursor, plan=plan, horizon=horizon)
+    upcoming = _upcoming(ctx, as_of=as_of, current=current, cursor=cursor, plan=plan, horizon=max(horizon, 0))
     return Presidency(
         body_id=body_id,
         as_of=as_of,
@@ -1074,6 +998,7 @@ def compute_presidency(
         deviations=tuple(deviations),
         gaps=tuple(gaps),
         chain_conflicts=tuple(conflicts),
+        problems=tuple(problems),
     )
 
 
