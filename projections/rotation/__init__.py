@@ -1,40 +1,17 @@
-"""The presidency rotation engine: rules, names and records in, terms, expectations and anomalies out.
+"""The presidency rotation engine: rules, names and evidence in; terms, expectations and anomalies out.
 
-Pure: depends on the event vocabulary's value types and packaged reference data only.
+Modules by idea: `records` (what it reads, as protocols over the events' value types, and
+what it answers), `names` (the organizations' own names and their collation), `terms`
+(the calendar of annual and monthly terms), `context` (inputs in world order), `cycle`
+(alphabetical turns and overrides), `schedule` (fixed schedules), `engine` (the sweep
+over the evidence and the projection of upcoming terms). Pure: no I/O but package data.
 """
 
-from projections.rotation.engine import (
-    DEFAULT_HORIZON,
-    AlphabeticalRule,
-    ChainConflict,
-    Deviation,
-    ExpectedTerm,
-    FixedScheduleRule,
-    FuzzyDate,
-    Gap,
-    Handover,
-    HostOfNextMeetingRule,
-    MembershipChange,
-    MembershipStatus,
-    Override,
-    OverrideKind,
-    Precision,
-    Presidency,
-    PresidencyInputs,
-    Problem,
-    RecordedTerm,
-    Rule,
-    RuleVersion,
-    ScheduledMeeting,
-    ScheduledTerm,
-    TermKind,
-    chair_on,
-    compute_presidency,
-    rule_from_mapping,
-)
+from projections.rotation.engine import DEFAULT_HORIZON, chair_on, compute_presidency
 from projections.rotation.names import (
     NamesTable,
     OrderNames,
+    ReferenceDataError,
     alphabetical_order,
     collation_key,
     iso_name,
@@ -42,34 +19,38 @@ from projections.rotation.names import (
     order_names,
     reference_names,
 )
+from projections.rotation.records import (
+    ChainConflict,
+    ChairRecord,
+    Deviation,
+    ExpectedTerm,
+    Gap,
+    MeetingRecord,
+    OverrideRecord,
+    Presidency,
+    Problem,
+    RecordedTerm,
+    RuleRecord,
+    StandingRecord,
+)
 
 __all__ = [
     "DEFAULT_HORIZON",
-    "AlphabeticalRule",
     "ChainConflict",
+    "ChairRecord",
     "Deviation",
     "ExpectedTerm",
-    "FixedScheduleRule",
-    "FuzzyDate",
     "Gap",
-    "Handover",
-    "HostOfNextMeetingRule",
-    "MembershipChange",
-    "MembershipStatus",
+    "MeetingRecord",
     "NamesTable",
     "OrderNames",
-    "Override",
-    "OverrideKind",
-    "Precision",
+    "OverrideRecord",
     "Presidency",
-    "PresidencyInputs",
     "Problem",
     "RecordedTerm",
-    "Rule",
-    "RuleVersion",
-    "ScheduledMeeting",
-    "ScheduledTerm",
-    "TermKind",
+    "ReferenceDataError",
+    "RuleRecord",
+    "StandingRecord",
     "alphabetical_order",
     "chair_on",
     "collation_key",
@@ -78,5 +59,4 @@ __all__ = [
     "load_names",
     "order_names",
     "reference_names",
-    "rule_from_mapping",
 ]
