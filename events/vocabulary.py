@@ -15,6 +15,7 @@ __all__ = [
     "ActionKind",
     "Attendee",
     "BodyEstablished",
+    "ChairmanshipAttested",
     "ChairmanshipHandedOver",
     "CommitmentFulfilled",
     "CommitmentLapsed",
@@ -52,6 +53,7 @@ __all__ = [
     "RotationRule",
     "RotationRuleChanged",
     "ScheduledTerm",
+    "SeatAssigned",
     "Signatory",
 ]
 
@@ -222,6 +224,11 @@ class RotationOverridden(Development):
     override: Literal["swap", "skip", "defer"]
     states: tuple[StateCode, ...] = Field(min_length=1, max_length=2)
     reason: str = Field(min_length=1)
+    term: WorldDate | None = Field(
+        default=None,
+        description="the term it changes, by when that term starts (e.g. '2026'); it applies to that term alone. "
+        "Without it: to the named state's next turn after occurred_on",
+    )
 
     @model_validator(mode="after")
     def _arity(self) -> RotationOverridden:
@@ -234,7 +241,7 @@ class RotationOverridden(Development):
 
 
 class ChairmanshipHandedOver(Development):
-    """The chair of a body passed from one state to another."""
+    """The chair of a body passed from one state to another (from_state = to_state: kept for a new term)."""
 
     stream_kind = "body"
     stream_field = "body_id"
@@ -244,11 +251,6 @@ class ChairmanshipHandedOver(Development):
     to_state: StateCode
     meeting_id: Slug | None = None
 
-    @model_validator(mode="after")
-    def _different(self) -> ChairmanshipHandedOver:
-        if self.from_state == self.to_state:
-            raise ValueError(f"to_state: the chair cannot pass from {self.from_state} to itself")
-        return self
 
 
 # --- Meetings --------------------------------------------------------------------------
@@ -621,3 +623,34 @@ class EventCorrected(Development):
     def stream(self) -> str:
         """The stream of the corrected event."""
         return parse_event_ref(self.target)[0]
+
+
+# --- Presidency evidence and seats -------------------------------------------------------
+
+
+class ChairmanshipAttested(Development):
+    """A source says a state chaired a body on a date (occurred_on), without saying when its term began."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    state: StateCode
+    meeting_id: Slug | None = None
+
+
+class SeatAssigned(Development):
+    """A state holds a seat on a body from occurred_on, until a day if known (e.g. an elected Council member)."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    state: StateCode
+    until: WorldDate | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeatAssigned:
+        if self.until is not None and self.until.latest < self.occurred_on.earliest:
+            raise ValueError(f"until: {self.until} is before occurred_on {self.occurred_on}")
+        return self

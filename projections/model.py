@@ -170,6 +170,7 @@ class MeetingStatus:
     attendees: tuple[Attendance, ...]
     reschedule_count: int  # bumps whenever dates change: calendar SEQUENCE and reminders key on it
     last_development: DevelopmentSummary
+    chaired_by: str | None = None  # as the record of the meeting held says
 
 
 @dataclass(frozen=True)

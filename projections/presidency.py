@@ -31,11 +31,13 @@ def compute_body_presidency(
     result = rot.compute_presidency(
         body.body_id,
         rules=body.rules,
-        standings=organization.memberships,
+        # A body with seats of its own (elected members of a council) draws its chairs from them.
+        standings=body.seats or organization.memberships,
         names=rot.reference_names(organization.organization_id),
         handovers=body.handovers,
         overrides=body.overrides,
         meetings=meetings,
+        attestations=body.attestations,
         as_of=as_of,
         horizon=horizon,
     )
@@ -47,11 +49,7 @@ def compute_body_presidency(
         terms=tuple(_term(t) for t in result.terms),
         expected_next=result.expected_next.state if result.expected_next else None,
         upcoming=tuple((t.state, t.start) for t in result.upcoming),
-        deviations=tuple(
-            f"{d.when.describe()}: {d.actual_state} took the chair where the rule ({d.basis}) expected "
-            f"{d.expected_state}, so {d.expected_state} was skipped ({d.event_ref})"
-            for d in result.deviations
-        ),
+        deviations=tuple(d.describe() for d in result.deviations),
         gaps=tuple(
             f"{g.start} to {g.end}: no handover recorded"
             + (f" (the rule expected {g.expected_state})" if g.expected_state else "")
@@ -70,12 +68,7 @@ def compute_body_presidency(
 def presidency_review_items(stream: str, result: rot.Presidency) -> list[ReviewItem]:
     """Deviations, gaps, broken handover chains and what the engine answered around, for a person to look at."""
     items = [
-        ReviewItem(
-            "deviation",
-            stream,
-            f"{d.actual_state} took the chair on {d.when.describe()}; the rule ({d.basis}) expected {d.expected_state}",
-            (d.event_ref,),
-        )
+        ReviewItem("deviation", stream, d.describe(), (d.event_ref, *((d.swap_ref,) if d.swap_ref else ())))
         for d in result.deviations
     ]
     items += [

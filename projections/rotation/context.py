@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from events import PartialDate, RotationRule
 from projections.rotation.names import NamesTable, OrderNames, collation_supported, order_names
 from projections.rotation.records import (
+    AttestationRecord,
     ChairRecord,
     MeetingRecord,
     OverrideRecord,
@@ -17,7 +18,7 @@ from projections.rotation.records import (
     StandingRecord,
 )
 
-__all__ = ["Claim", "PlannedMeeting", "RotationContext", "RuleVersion", "build_context"]
+__all__ = ["Claim", "PlannedMeeting", "RotationContext", "RuleVersion", "attestation_claims", "build_context"]
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,33 @@ class Claim:
     to_state: str
     ref: str
     by_rule: bool = False  # the chair as a fixed schedule sets it, with no record of its own
+    attested: bool = False  # "to_state chaired on `when`": not when its term began
+
+    @property
+    def kept(self) -> bool:
+        """The chair kept by the same state for a new term."""
+        return self.from_state is not None and self.from_state == self.to_state
 
     @classmethod
     def of(cls, record: ChairRecord) -> Claim:
         """A recorded handover as evidence."""
         return cls(record.on, record.from_state, record.to_state, record.ref)
+
+    @classmethod
+    def attesting(cls, on: PartialDate, state: str, ref: str) -> Claim:
+        """A source's word that `state` chaired on a date."""
+        return cls(on, None, state, ref, attested=True)
+
+
+def attestation_claims(attestations: Sequence[AttestationRecord], meetings: Sequence[MeetingRecord]) -> list[Claim]:
+    """Evidence of who chaired on a date: recorded attestations and meetings held with a chair named."""
+    claims = [Claim.attesting(a.on, a.state, a.ref) for a in attestations]
+    claims += [
+        Claim.attesting(m.held_on or m.starts_on, m.chaired_by, f"meeting:{m.meeting_id}")
+        for m in meetings
+        if m.status == "held" and m.chaired_by
+    ]
+    return claims
 
 
 @dataclass(frozen=True)

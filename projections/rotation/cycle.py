@@ -31,11 +31,20 @@ class Expectation:
     notes: tuple[str, ...]
     plan: Plan
     cursor_if_fulfilled: str  # the place in the cycle the next successor is counted from
+    owed_from: str | None = None  # set when `state` takes this state's turn, owed by an earlier exchange
 
 
 def describe_override(override: OverrideRecord) -> str:
     """E.g. 'skip RUS from 2025-01-01: reason'."""
-    return f"{override.kind} {'/'.join(override.states)} from {override.on.earliest.isoformat()}: {override.reason}"
+    when = f"for the {override.term.text} term" if override.term else f"from {override.on.earliest.isoformat()}"
+    return f"{override.kind} {'/'.join(override.states)} {when}: {override.reason} ({override.ref})"
+
+
+def _applies(override: OverrideRecord, on: date) -> bool:
+    """A term-named override changes that term alone; otherwise the next turn decided after it."""
+    if override.term is not None:
+        return override.term.earliest <= on <= override.term.latest
+    return override.on.earliest <= on
 
 
 @dataclass
@@ -50,10 +59,10 @@ class _Walk:
     substitutions: list[tuple[str, str]]
     notes: list[str] = field(default_factory=list)
 
-    def expect(self, state: str, cursor: str) -> Expectation:
+    def expect(self, state: str, cursor: str, owed_from: str | None = None) -> Expectation:
         """The expectation that `state` chairs, counting on from `cursor`."""
         plan = Plan(frozenset(self.consumed), tuple(self.substitutions))
-        return Expectation(state, self.basis, tuple(self.notes), plan, cursor)
+        return Expectation(state, self.basis, tuple(self.notes), plan, cursor, owed_from)
 
     def owed(self, state: str) -> Expectation | None:
         """A stand-in owed this turn by an earlier swap or deferral, if any."""
@@ -64,12 +73,12 @@ class _Walk:
         if pending[1] not in self.eligible:
             return None
         self.notes.append(f"{pending[1]} takes {state}'s turn (owed by an earlier swap or deferral)")
-        return self.expect(pending[1], state)
+        return self.expect(pending[1], state, owed_from=state)
 
     def override_for(self, state: str) -> OverrideRecord | None:
         """The first unused override in force that names the state, marking it used."""
         for i, override in enumerate(self.ctx.overrides):
-            if i not in self.consumed and state in override.states and override.on.earliest <= self.on:
+            if i not in self.consumed and state in override.states and _applies(override, self.on):
                 self.consumed.add(i)
                 self.notes.append(describe_override(override))
                 return override

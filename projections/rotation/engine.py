@@ -17,14 +17,22 @@ Semantics in brief (each is explained again where it is implemented):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from events import PartialDate
-from projections.rotation.context import Claim, PlannedMeeting, RotationContext, RuleVersion, build_context
+from projections.rotation.context import (
+    Claim,
+    PlannedMeeting,
+    RotationContext,
+    RuleVersion,
+    attestation_claims,
+    build_context,
+)
 from projections.rotation.cycle import Expectation, Plan, expect_alphabetical
 from projections.rotation.names import NamesTable
 from projections.rotation.records import (
+    AttestationRecord,
     ChainConflict,
     ChairRecord,
     Deviation,
@@ -33,6 +41,7 @@ from projections.rotation.records import (
     MeetingRecord,
     OverrideRecord,
     Presidency,
+    Problem,
     RecordedTerm,
     RuleRecord,
     StandingRecord,
@@ -115,8 +124,12 @@ class _Sweep:
     deviations: list[Deviation] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     conflicts: list[ChainConflict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     plan: Plan = field(default_factory=Plan)
     cursor: str | None = None  # where the cycle is counted from; usually the chair of record
+    # An unrecorded exchange in progress: (who chaired out of turn, whose turn it was) -> deviation index.
+    owed: dict[tuple[str, str], int] = field(default_factory=dict)
+    resumed_at: str | None = None  # where counting resumes after an exchange turned out a skip
 
     @property
     def chair(self) -> str | None:
@@ -142,7 +155,48 @@ class _Sweep:
         if open_term.start.earliest <= claim.when.earliest and claim.when.latest <= open_term.start.latest:
             open_term.start = claim.when
 
-    def judge(self, claim: Claim) -> str | None:
+    def settle_owed(self, claim: Claim, expectation: Expectation) -> bool:
+        """Close an exchange in progress: a swap when it is given back, skipped when the cycle moved on."""
+        key = (expectation.owed_from or "", expectation.state)
+        index = self.owed.pop(key, None)
+        if index is None:
+            return False
+        earlier = self.deviations[index]
+        if claim.to_state == expectation.state:
+            self.deviations[index] = replace(earlier, kind="swap", swap_ref=claim.ref, swap_when=claim.when)
+            return True
+        # The cycle went on from the out-of-turn chair as if nothing were owed: the expected
+        # state was passed over for good.
+        version = self.ctx.version_at(claim.when.earliest)
+        moved_on = expect_alphabetical(self.ctx, version, self.plan, expectation.owed_from, claim.when.earliest) \
+            if version is not None else None
+        if moved_on is not None and moved_on.state == claim.to_state:
+            self.deviations[index] = replace(earlier, kind="skipped")
+            self.plan = moved_on.plan
+            self.resumed_at = moved_on.cursor_if_fulfilled
+            return True
+        return False
+
+    def deviate(self, claim: Claim, outgoing: str | None, expectation: Expectation, keeps: bool) -> None:
+        """Record a chair other than the expected one and resynchronise the cycle."""
+        basis = "; ".join((expectation.basis, *expectation.notes))
+        kind = "kept" if keeps else "out_of_turn"
+        self.deviations.append(
+            Deviation(claim.ref, claim.when, outgoing, expectation.state, claim.to_state, basis, kind)
+        )
+        version = self.ctx.version_at(claim.when.earliest)
+        exchangeable = version is not None and version.rule.kind == "alphabetical" and not keeps
+        if exchangeable and claim.to_state in self.ctx.eligible(claim.when.earliest):
+            # Read as an exchange until shown otherwise: the expected state is owed the
+            # actual one's turn, and counting goes on from the expected state's place.
+            self.owed[(claim.to_state, expectation.state)] = len(self.deviations) - 1
+            subs = (*expectation.plan.substitutions, (claim.to_state, expectation.state))
+            self.plan = replace(expectation.plan, substitutions=subs)
+            self.cursor = expectation.cursor_if_fulfilled
+        else:
+            self.cursor = claim.to_state
+
+    def judge(self, claim: Claim, keeps: bool) -> str | None:
         """Compare a new chair with the rule's expectation; returns whom the rule expected."""
         outgoing = self.cursor if self.cursor is not None else claim.from_state
         expectation = None if claim.by_rule else _expect_for(self.ctx, self.plan, outgoing, claim)
@@ -150,27 +204,47 @@ class _Sweep:
             self.cursor = claim.to_state
             return claim.to_state if claim.by_rule else None
         self.plan = expectation.plan
-        if claim.to_state == expectation.state:
+        if self.settle_owed(claim, expectation):
+            self.cursor = expectation.cursor_if_fulfilled if claim.to_state == expectation.state else self.resumed_at
+            return claim.to_state
+        if claim.to_state == expectation.state and not keeps:
             self.cursor = expectation.cursor_if_fulfilled
         else:
-            # After a deviation the cycle continues from whoever actually took the chair.
-            self.cursor = claim.to_state
-            basis = "; ".join((expectation.basis, *expectation.notes))
-            self.deviations.append(
-                Deviation(claim.ref, claim.when, outgoing, expectation.state, claim.to_state, basis)
-            )
+            self.deviate(claim, outgoing, expectation, keeps)
         return expectation.state
+
+    def attest(self, claim: Claim) -> None:
+        """A source's word that a state chaired on a date: corroborates, begins the record, or disagrees."""
+        if not self.terms:
+            self.terms.append(_OpenTerm(claim.to_state, claim.when, [claim.ref], None))
+            self.cursor = claim.to_state
+            return
+        current = self.terms[-1]
+        if current.state == claim.to_state:
+            current.refs.append(claim.ref)
+            return
+        self.problems.append(Problem(
+            "evidence_conflict",
+            f"{claim.ref} says {claim.to_state} chaired on {claim.when.describe()}, but the records make "
+            f"{current.state} the chair then (since {current.start.describe()}, {current.refs[0]}): "
+            "the sources disagree",
+            (claim.ref, current.refs[0]),
+        ))
 
     def take(self, claim: Claim) -> None:
         """Apply one piece of evidence."""
         self.flush_gaps(claim.when.earliest)
+        if claim.attested:
+            self.attest(claim)
+            return
         chair = self.chair
-        if chair is not None and claim.to_state == chair:
+        keeps = claim.kept and claim.to_state == chair
+        if chair is not None and claim.to_state == chair and not keeps:
             self.corroborate(claim)
             return
         if claim.from_state is not None and chair is not None and claim.from_state != chair:
             self.conflicts.append(ChainConflict(claim.ref, claim.when, claim.from_state, chair))
-        expected = self.judge(claim)
+        expected = self.judge(claim, keeps)
         if self.terms:
             self.terms[-1].end = claim.when
         self.terms.append(_OpenTerm(claim.to_state, claim.when, [claim.ref], expected))
@@ -317,6 +391,7 @@ def compute_presidency(
     as_of: date,
     overrides: Sequence[OverrideRecord] = (),
     meetings: Sequence[MeetingRecord] = (),
+    attestations: Sequence[AttestationRecord] = (),
     horizon: int = DEFAULT_HORIZON,
 ) -> Presidency:
     """A body's presidency as of a day from its rules, the organization's standings and the evidence."""
@@ -327,7 +402,10 @@ def compute_presidency(
     recorded = [Claim.of(h) for h in handovers if h.on.earliest <= as_of]
     # World order, not input order: history is backfilled. sorted() is stable, so records
     # of the same earliest day keep the order they were given in.
-    counted = sorted((*recorded, *schedule_claims(ctx, recorded, as_of)), key=lambda c: c.when.earliest)
+    attested = [c for c in attestation_claims(attestations, meetings) if c.when.earliest <= as_of]
+    counted = sorted(
+        (*recorded, *schedule_claims(ctx, recorded, as_of), *attested), key=lambda c: c.when.earliest
+    )
     sweep = _Sweep(ctx, _gap_boundaries(ctx, counted, as_of))
     for claim in counted:
         sweep.take(claim)
@@ -346,7 +424,7 @@ def compute_presidency(
         deviations=tuple(sweep.deviations),
         gaps=tuple(sweep.gaps),
         chain_conflicts=tuple(sweep.conflicts),
-        problems=(*problems, *schedule_problems(ctx, as_of)),
+        problems=(*problems, *sweep.problems, *schedule_problems(ctx, as_of)),
     )
 
 

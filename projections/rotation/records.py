@@ -14,6 +14,7 @@ from typing import Protocol
 from events import PartialDate, RotationRule
 
 __all__ = [
+    "AttestationRecord",
     "ChainConflict",
     "ChairRecord",
     "Deviation",
@@ -105,6 +106,10 @@ class OverrideRecord(Protocol):
         """Why."""
 
     @property
+    def term(self) -> PartialDate | None:
+        """The one term it changes, by when that term starts (None: the state's next turn)."""
+
+    @property
     def ref(self) -> str:
         """The event that recorded it."""
 
@@ -127,6 +132,30 @@ class MeetingRecord(Protocol):
     @property
     def status(self) -> str:
         """'scheduled', 'held', 'cancelled', ..."""
+
+    @property
+    def held_on(self) -> PartialDate | None:
+        """When it was held, if it was."""
+
+    @property
+    def chaired_by(self) -> str | None:
+        """Who chaired it, as the record of the meeting held says."""
+
+
+class AttestationRecord(Protocol):
+    """A source's word that a state chaired the body on a date."""
+
+    @property
+    def on(self) -> PartialDate:
+        """The date it chaired on."""
+
+    @property
+    def state(self) -> str:
+        """The state."""
+
+    @property
+    def ref(self) -> str:
+        """The event that recorded it."""
 
 
 # --- Answers ------------------------------------------------------------------------------
@@ -156,7 +185,12 @@ class ExpectedTerm:
 
 @dataclass(frozen=True)
 class Deviation:
-    """A chair other than the state the rule expected."""
+    """A chair other than the state the rule expected, told as a person would tell it.
+
+    kind: "swap" (two states exchanged turns: the second term is `swap_ref`), "skipped"
+    (the actual state took the expected one's turn and the cycle moved on without giving
+    it back), "kept" (the chair kept for another term), or "out_of_turn" (so far neither).
+    """
 
     event_ref: str
     when: PartialDate
@@ -164,6 +198,24 @@ class Deviation:
     expected_state: str  # whose turn it was
     actual_state: str
     basis: str
+    kind: str = "out_of_turn"
+    swap_ref: str | None = None
+    swap_when: PartialDate | None = None
+
+    def describe(self) -> str:
+        """One line a person would write."""
+        if self.kind == "swap" and self.swap_when is not None:
+            return (f"{self.actual_state} and {self.expected_state} exchanged turns: {self.actual_state} chaired "
+                    f"{self.when.describe()} in {self.expected_state}'s turn, {self.expected_state} took "
+                    f"{self.actual_state}'s on {self.swap_when.describe()} ({self.event_ref}, {self.swap_ref})")
+        if self.kind == "skipped":
+            return (f"{self.actual_state} chaired {self.when.describe()} in {self.expected_state}'s turn and the "
+                    f"cycle moved on without {self.expected_state} ({self.event_ref}; rule: {self.basis})")
+        if self.kind == "kept":
+            return (f"{self.actual_state} kept the chair {self.when.describe()} where the rule ({self.basis}) "
+                    f"expected {self.expected_state} ({self.event_ref})")
+        return (f"{self.actual_state} took the chair {self.when.describe()} where the rule ({self.basis}) "
+                f"expected {self.expected_state} ({self.event_ref})")
 
 
 @dataclass(frozen=True)

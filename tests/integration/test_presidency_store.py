@@ -87,7 +87,7 @@ def test_a_state_outside_the_names_table_is_named_by_iso_and_flagged(tracker: Tr
     record_all(tracker, [
         *org("sco", SCO_MEMBERS, "2001-06-15"),
         body("sco-pg", "sco", ALPHA_RU, "2002"),
-        handover("sco-pg", "2023-06-01", "KGZ", "KAZ"),
+        handover("sco-pg", "2023-06-01", "KGZ", "CHN"),
         ev("MembershipChanged", "2023-07-01", organization_id="sco", state="USA", status="member",
            note="a careless or hypothetical record: the USA is not an SCO member"),
     ])
@@ -106,7 +106,7 @@ def test_a_handover_to_a_state_outside_the_table_answers(tracker: Tracker) -> No
     record_all(tracker, [
         *org("sco", SCO_MEMBERS, "2001-06-15"),
         body("sco-pg", "sco", ALPHA_RU, "2002"),
-        handover("sco-pg", "2023-06-01", "KGZ", "KAZ"),
+        handover("sco-pg", "2023-06-01", "KGZ", "CHN"),
         handover("sco-pg", "2024-06-01", "TUR", "KGZ"),
     ])
     every_read(tracker, "sco-pg")
@@ -295,3 +295,144 @@ def test_a_schedule_with_duplicate_starts_is_refused_naming_the_field(tracker: T
             {"state": "NLD", "start": "2016-01-01"}, {"state": "SVK", "start": "2016-01-01"}]}, "2016", EU_SOURCE))
     assert any("schedule" in (field + message) for field, _, message in caught.value.problems)
     assert tracker.streams("body") == []
+
+
+# --- Per-body seats (issue 14 point 3) -----------------------------------------------------
+
+UN_MEMBERS_SAMPLE = ["CHN", "FRA", "RUS", "GBR", "USA", "ECU", "JPN", "MLT", "MOZ", "CHE", "DZA", "GUY", "KOR",
+                     "SLE", "SVN", "DNK", "GRC", "PAK", "PAN", "SOM", "ALB", "BRA", "GAB", "GHA", "ARE", "DEU"]
+ELECTED = {  # Security Council elected members and their two-year terms (UN_SOURCE, "Current Members")
+    "2022-01-01": ["ALB", "BRA", "GAB", "GHA", "ARE"],
+    "2023-01-01": ["ECU", "JPN", "MLT", "MOZ", "CHE"],
+    "2024-01-01": ["DZA", "GUY", "KOR", "SLE", "SVN"],
+    "2025-01-01": ["DNK", "GRC", "PAK", "PAN", "SOM"],
+}
+
+
+def security_council_with_seats() -> list[dict[str, Any]]:
+    """The UN, its Security Council with permanent and elected seats, presidencies Dec 2023 - Dec 2024."""
+    events = [
+        *org("un", UN_MEMBERS_SAMPLE, "1945-10-24", UN_SOURCE),
+        body("un-sc", "un", {"kind": "alphabetical", "language": "en", "term": "monthly"}, "1946-01-17", UN_SOURCE),
+        *[ev("SeatAssigned", "1946-01-17", UN_SOURCE, body_id="un-sc", state=s, note="permanent member")
+          for s in ("CHN", "FRA", "RUS", "GBR", "USA")],
+    ]
+    for start, states in ELECTED.items():
+        until = f"{int(start[:4]) + 1}-12-31"
+        events += [ev("SeatAssigned", start, UN_SOURCE, body_id="un-sc", state=s, until=until) for s in states]
+    month = date(2023, 12, 1)
+    for state in [*UNSC_PRESIDENTS, "DZA"]:  # Algeria, January 2025
+        events.append(handover("un-sc", month.isoformat(), state, source=UN_SOURCE))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return events
+
+
+def test_a_body_with_its_own_seats_draws_its_chairs_from_them(tracker: Tracker) -> None:
+    record_all(tracker, security_council_with_seats())
+    model = tracker.read_model()
+    answer = model.presidency("un-sc", as_of=date(2025, 1, 15))
+    assert answer is not None and answer.current is not None and answer.current.state == "DZA"
+    # Organization members without a seat (Germany) never come up; 2025's elected members do.
+    assert answer.deviations == () and answer.gaps == () and answer.notes == ()
+    assert [s for s, _ in answer.upcoming] == ["CHN", "DNK", "FRA", "GRC", "GUY", "PAK"]  # Feb-Jul 2025
+    assert answer.upcoming[0][1] == date(2025, 2, 1)
+    assert kinds(tracker, "un-sc", as_of=date(2025, 1, 15)) == []
+
+
+# --- Chairs from every kind of evidence (issue 14 point 4) ------------------------------------
+
+
+def test_a_state_keeping_the_chair_is_recorded_as_a_new_term(tracker: Tracker) -> None:
+    record_all(tracker, [
+        *org("sco", SCO_MEMBERS, "2001-06-15"),
+        body("sco-pg", "sco", ALPHA_RU, "2002"),
+        handover("sco-pg", "2023-06-01", "RUS", "PAK"),
+        handover("sco-pg", "2024-06-01", "RUS", "RUS"),
+    ])
+    answer = tracker.read_model().presidency("sco-pg")
+    assert answer is not None and [t.state for t in answer.terms] == ["RUS", "RUS"]
+    assert len(answer.deviations) == 1 and "RUS kept the chair" in answer.deviations[0]
+    assert answer.expected_next == "TJK"
+
+
+def test_attestations_and_meetings_chaired_corroborate_or_disagree_naming_both_sources(tracker: Tracker) -> None:
+    refs = record_all(tracker, [
+        *org("sco", SCO_MEMBERS, "2001-06-15"),
+        body("sco-pg", "sco", ALPHA_RU, "2002"),
+        handover("sco-pg", "2023-06-01", "KGZ", "KAZ"),
+        ev("ChairmanshipAttested", "2023-11-10", body_id="sco-pg", state="KGZ"),
+        ev("MeetingScheduled", "2024-01", meeting_id="sco-pg/21-extra", body_id="sco-pg", starts_on="2024-03-05",
+           host_state="KGZ"),
+        ev("MeetingHeld", "2024-03-05", meeting_id="sco-pg/21-extra", chaired_by="CHN"),
+    ])
+    model = tracker.read_model()
+    answer = model.presidency("sco-pg")
+    assert answer is not None and answer.current is not None
+    assert answer.current.state == "KGZ" and refs[-3] in answer.current.refs  # the attestation corroborates
+    conflict = next(i for i in model.review_items(body_id="sco-pg") if i.kind == "evidence_conflict")
+    assert conflict.refs == ("meeting:sco-pg/21-extra", refs[-4]) and "CHN" in conflict.message
+    # The same answer from the events (as of a past date) as from the views (now).
+    past = model.review_items(body_id="sco-pg", as_of=date(2024, 12, 31))
+    assert [i for i in past if i.kind == "evidence_conflict"] == [conflict]
+
+
+def test_an_attestation_alone_begins_the_record(tracker: Tracker) -> None:
+    record_all(tracker, [
+        *org("sco", SCO_MEMBERS, "2001-06-15"),
+        body("sco-pg", "sco", ALPHA_RU, "2002"),
+        ev("ChairmanshipAttested", "2019-05-01", body_id="sco-pg", state="KGZ"),
+    ])
+    answer = tracker.read_model().presidency("sco-pg")
+    assert answer is not None and answer.current is not None and answer.current.state == "KGZ"
+    assert answer.expected_next == "PAK"
+
+
+# --- Deviations a person would write (issue 14 point 5) --------------------------------------
+
+SUMMITS_SOURCE = {"publisher": "SCO Secretariat", "title": "Meetings of the Council of Heads of State (2001-2011)",
+                  "url": "https://eng.sectsco.org/", "language": "en"}
+
+
+def test_sco_summits_2008_2009_swap_is_reported_once(tracker: Tracker) -> None:
+    founders = ["CHN", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
+    summits = [("2006-06-15", "CHN"), ("2007-08-16", "KGZ"), ("2008-08-28", "TJK"), ("2009-06-16", "RUS"),
+               ("2010-06-11", "UZB"), ("2011-06-15", "KAZ"), ("2012-06-07", "CHN")]
+    events = [*org("sco", founders, "2001-06-15", SUMMITS_SOURCE),
+              body("sco-chs", "sco", ALPHA_RU, "2001-06-15", SUMMITS_SOURCE)]
+    previous = None
+    for day, state in summits:
+        events.append(handover("sco-chs", day, state, previous, SUMMITS_SOURCE))
+        previous = state
+    refs = record_all(tracker, events)
+    answer = tracker.read_model().presidency("sco-chs", as_of=date(2012, 12, 31))
+    assert answer is not None and len(answer.deviations) == 1
+    assert answer.deviations[0].startswith("TJK and RUS exchanged turns")
+    (item,) = [i for i in tracker.read_model().review_items(body_id="sco-chs", as_of=date(2012, 12, 31))
+               if i.kind == "deviation"]
+    assert item.refs == (refs[-5], refs[-4])  # Dushanbe 2008 and Yekaterinburg 2009
+
+
+ASEAN_SOURCE = {"publisher": "ASEAN Secretariat", "title": "ASEAN Chairmanship; Chairman's Statement of the "
+                "46th ASEAN Summit (2025-05-26): the Philippines to assume the Chairmanship in 2026",
+                "url": "https://asean.org/", "language": "en"}
+
+
+def test_asean_2026_term_names_the_term_it_changes(tracker: Tracker) -> None:
+    members = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
+    chairs = [("2019-01-01", "THA"), ("2020-01-01", "VNM"), ("2021-01-01", "BRN"), ("2022-01-01", "KHM"),
+              ("2023-01-01", "IDN"), ("2024-01-01", "LAO"), ("2025-01-01", "MYS")]
+    record_all(tracker, [
+        *org("asean", members, "1999-04-30", ASEAN_SOURCE),
+        body("asean-summit", "asean", {"kind": "alphabetical", "language": "en", "term": "annual"}, "2008-12-15",
+             ASEAN_SOURCE),
+        *[handover("asean-summit", day, state, source=ASEAN_SOURCE) for day, state in chairs],
+        ev("RotationOverridden", "2025-05-26", ASEAN_SOURCE, body_id="asean-summit", override="skip",
+           states=["MMR"], term="2026", reason="Myanmar did not take its 2026 turn; the Philippines chairs"),
+    ])
+    answer = tracker.read_model().presidency("asean-summit", as_of=date(2025, 9, 1))
+    assert answer is not None and answer.notes == ()  # "Lao PDR", "Viet Nam": ASEAN's own names, shipped
+    # 2026 the Philippines (in Myanmar's place), then the cycle as usual -- Myanmar's later turns are untouched.
+    assert [s for s, _ in answer.upcoming][:3] == ["PHL", "SGP", "THA"]
+    # Myanmar's next turn (2035, after a full cycle) is untouched by the 2026 override.
+    later = tracker.read_model().presidency("asean-summit", as_of=date(2035, 6, 1))
+    assert later is not None and any("2035-01-01" in g and "expected MMR" in g for g in later.gaps)
