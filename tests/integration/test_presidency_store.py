@@ -436,3 +436,27 @@ def test_asean_2026_term_names_the_term_it_changes(tracker: Tracker) -> None:
     # Myanmar's next turn (2035, after a full cycle) is untouched by the 2026 override.
     later = tracker.read_model().presidency("asean-summit", as_of=date(2035, 6, 1))
     assert later is not None and any("2035-01-01" in g and "expected MMR" in g for g in later.gaps)
+
+
+# --- Dates historians write (issue 14 point 7, issue 9 point 7) -----------------------------
+
+
+def test_a_handover_known_as_one_of_two_years_answers_with_its_bounds(tracker: Tracker) -> None:
+    record_all(tracker, [
+        *org("sco", SCO_MEMBERS, "2001-06-15"),
+        body("sco-pg", "sco", ALPHA_RU, "2002"),
+        handover("sco-pg", "[2013,2014]", "KGZ", "CHN"),
+        handover("sco-pg", "2015/2016", "PAK", "KGZ"),
+    ])
+    model = tracker.read_model()
+    assert model.presidency("sco-pg", as_of=date(2012, 12, 31)).current is None  # type: ignore[union-attr]
+    first = model.presidency("sco-pg", as_of=date(2013, 6, 1))
+    assert first is not None and first.current is not None and first.current.start.text == "[2013,2014]"
+    assert (first.current.start.earliest, first.current.start.latest) == (date(2013, 1, 1), date(2014, 12, 31))
+    now = model.presidency("sco-pg")
+    assert now is not None and now.current is not None and now.current.start.describe() == "2015/2016, year precision"
+    from tracker.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        tracker.record(handover("sco-pg", "\uff12\uff10\uff12\uff14-\uff10\uff17-\uff12\uff15", "RUS", "PAK"))
+    assert [field for field, _, _ in caught.value.problems] == ["occurred_on"]
