@@ -223,6 +223,13 @@ class _Sweep:
         if current.state == claim.to_state:
             current.refs.append(claim.ref)
             return
+        # On the day the chair changed hands both states chaired (the outgoing one usually
+        # opens the meeting that hands over).
+        previous = self.terms[-2] if len(self.terms) > 1 else None
+        same_day = current.start.earliest <= claim.when.latest and claim.when.earliest <= current.start.latest
+        if previous is not None and same_day and previous.state == claim.to_state:
+            previous.refs.append(claim.ref)
+            return
         self.problems.append(Problem(
             "evidence_conflict",
             f"{claim.ref} says {claim.to_state} chaired on {claim.when.describe()}, but the records make "
