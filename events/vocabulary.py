@@ -140,11 +140,21 @@ class ScheduledTerm(_Part):
 class RotationRule(_Part):
     """How a body's presidency passes from state to state."""
 
-    kind: Literal["alphabetical", "fixed_schedule", "host_of_next_meeting"]
+    kind: Literal["alphabetical", "cycle", "fixed_schedule", "host_of_next_meeting"]
     language: str | None = Field(default=None, description="collation language for alphabetical")
-    term: Literal["annual", "monthly", "per_meeting"] | None = None
-    anchor: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$", description="MM-DD an annual term starts")
+    term: Literal["annual", "monthly", "months", "per_meeting"] | None = None
+    term_months: int | None = Field(
+        default=None, ge=1, le=120,
+        description="length of a term when term='months' (6, 24...), counted from the anchor",
+    )
+    anchor: str | None = Field(
+        default=None, pattern=r"^([0-9]{4}-)?[0-9]{2}-[0-9]{2}$",
+        description="MM-DD a term starts; YYYY-MM-DD fixes which years terms longer than a year start in",
+    )
     schedule: tuple[ScheduledTerm, ...] = ()
+    order: tuple[StateCode, ...] = Field(
+        default=(), description="for kind 'cycle': the order the body fixed, repeated (e.g. an acronym's)"
+    )
     names: dict[StateCode, str] = Field(
         default_factory=dict,
         description="the organization's own name of each state in `language` (alphabetical only); "
@@ -155,7 +165,7 @@ class RotationRule(_Part):
     @classmethod
     def _real_anchor(cls, value: str | None) -> str | None:
         if value is not None:
-            month, day = int(value[:2]), int(value[3:])
+            month, day = int(value[-5:-3]), int(value[-2:])
             # 2023 is not a leap year: an anchor must fall every year, so 02-29 is refused.
             if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(2023, month)[1]):
                 raise ValueError(f"{value!r} is not a day every year has (MM-DD)")
@@ -173,6 +183,12 @@ class RotationRule(_Part):
     def _complete_for_kind(self) -> RotationRule:
         if self.kind == "alphabetical" and (self.language is None or self.term is None):
             raise ValueError("an alphabetical rule needs a collation language and a term")
+        if self.kind == "cycle" and (len(self.order) < 2 or len(set(self.order)) != len(self.order) or not self.term):
+            raise ValueError("order: a cycle rule needs a term and two or more different states in order")
+        if self.kind != "cycle" and self.order:
+            raise ValueError(f"order: only a cycle rule has one, not {self.kind!r}")
+        if (self.term == "months") != (self.term_months is not None):
+            raise ValueError("term_months: give it exactly when term is 'months' (e.g. 6 or 24)")
         if self.kind == "fixed_schedule" and not self.schedule:
             raise ValueError("a fixed_schedule rule needs at least one scheduled term")
         if self.kind != "fixed_schedule" and self.schedule:
@@ -221,7 +237,9 @@ class RotationOverridden(Development):
     stream_field = "body_id"
 
     body_id: Slug
-    override: Literal["swap", "skip", "defer"]
+    override: Literal["swap", "skip", "defer", "exclude", "readmit"] = Field(
+        description="swap/skip/defer: one-off; exclude: the state takes no turn until readmitted"
+    )
     states: tuple[StateCode, ...] = Field(min_length=1, max_length=2)
     reason: str = Field(min_length=1)
     term: WorldDate | None = Field(

@@ -274,7 +274,9 @@ def describe_rule(rule: RotationRule) -> str:
     if rule.language:
         text += f" ({rule.language})"
     if rule.term:
-        text += f", {rule.term}"
+        text += f", every {rule.term_months} months" if rule.term_months else f", {rule.term}"
+    if rule.order:
+        text += f", order {'-'.join(rule.order)}"
     if rule.schedule:
         text += f", {len(rule.schedule)} scheduled terms"
     return text

@@ -113,9 +113,18 @@ class RotationContext:
                 found = change.status
         return found
 
+    def excluded(self, day: date) -> frozenset[str]:
+        """States standing aside from their turns on a day (excluded until readmitted)."""
+        standing: dict[str, bool] = {}
+        for override in self.overrides:  # sorted by day
+            if override.kind in ("exclude", "readmit") and override.on.earliest <= day:
+                for state in override.states:
+                    standing[state] = override.kind == "exclude"
+        return frozenset(s for s, out in standing.items() if out)
+
     def eligible(self, day: date) -> frozenset[str]:
-        """States that are members on the day a term starts and on the day before."""
-        states = {c.state for c in self.standings}
+        """States that are members on the day a term starts and on the day before, and not excluded."""
+        states = {c.state for c in self.standings} - self.excluded(day)
         eve = day - timedelta(days=1) if day > date.min else day
         return frozenset(s for s in states if self.status(s, day) == "member" and self.status(s, eve) == "member")
 

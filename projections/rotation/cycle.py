@@ -10,7 +10,7 @@ from projections.rotation.names import alphabetical_order
 from projections.rotation.records import OverrideRecord
 from projections.rotation.terms import rule_basis
 
-__all__ = ["Expectation", "Plan", "describe_override", "expect_alphabetical"]
+__all__ = ["IN_TURN", "Expectation", "Plan", "describe_override", "expect_in_turn"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ class _Walk:
     def override_for(self, state: str) -> OverrideRecord | None:
         """The first unused override in force that names the state, marking it used."""
         for i, override in enumerate(self.ctx.overrides):
-            if i not in self.consumed and state in override.states and _applies(override, self.on):
+            one_off = override.kind in ("swap", "skip", "defer")
+            if one_off and i not in self.consumed and state in override.states and _applies(override, self.on):
                 self.consumed.add(i)
                 self.notes.append(describe_override(override))
                 return override
@@ -93,16 +94,28 @@ class _Walk:
         return other if other in self.eligible else None
 
 
-def expect_alphabetical(
-    ctx: RotationContext, version: RuleVersion, plan: Plan, outgoing: str | None, on: date
-) -> Expectation | None:
-    """Next eligible member after the outgoing one, in collation order, after overrides."""
-    if outgoing is None or version.names is None:
+IN_TURN = ("alphabetical", "cycle")  # the rule kinds that pass the chair round an order
+
+
+def _order(version: RuleVersion, eligible: frozenset[str], outgoing: str) -> tuple[str, ...] | None:
+    """The order turns go round: the body's own (cycle), or its states' names (alphabetical)."""
+    if version.rule.kind == "cycle":
+        return version.rule.order if outgoing in version.rule.order else None
+    if version.names is None:
         return None
-    eligible = ctx.eligible(on)
     # The outgoing chair is placed by its name even if it is no longer eligible, so the
     # cycle continues from where it stood.
-    order = alphabetical_order(eligible | {outgoing}, version.names)
+    return alphabetical_order(eligible | {outgoing}, version.names)
+
+
+def expect_in_turn(
+    ctx: RotationContext, version: RuleVersion, plan: Plan, outgoing: str | None, on: date
+) -> Expectation | None:
+    """Next eligible state after the outgoing one in the rule's order, after overrides."""
+    eligible = ctx.eligible(on)
+    order = _order(version, eligible, outgoing) if outgoing is not None else None
+    if order is None or outgoing is None:
+        return None
     at = order.index(outgoing)
     candidates = [s for s in order[at + 1 :] + order[: at + 1] if s in eligible]
     walk = _Walk(ctx, f"{rule_basis(version.rule)} after {outgoing}", eligible, on,

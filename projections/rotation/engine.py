@@ -29,7 +29,7 @@ from projections.rotation.context import (
     attestation_claims,
     build_context,
 )
-from projections.rotation.cycle import Expectation, Plan, expect_alphabetical
+from projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn
 from projections.rotation.names import NamesTable
 from projections.rotation.records import (
     AttestationRecord,
@@ -67,8 +67,8 @@ def _expect_for(ctx: RotationContext, plan: Plan, outgoing: str | None, claim: C
     version = ctx.version_at(claim.when.earliest)
     if version is None:
         return None
-    if version.rule.kind == "alphabetical":
-        return expect_alphabetical(ctx, version, plan, outgoing, claim.when.earliest)
+    if version.rule.kind in IN_TURN:
+        return expect_in_turn(ctx, version, plan, outgoing, claim.when.earliest)
     if version.rule.kind == "fixed_schedule":
         term = version.rule.schedule[nearest_term(version.rule, midpoint(claim.when))]
         basis = f"{rule_basis(version.rule)}: {term.state} from {term.start.text}"
@@ -85,7 +85,7 @@ def _gap_boundaries(ctx: RotationContext, counted: Sequence[Claim], as_of: date)
     found: list[tuple[date, date]] = []
     for i, version in enumerate(ctx.versions):
         rule = version.rule
-        if rule.kind != "alphabetical" or rule.term == "per_meeting":
+        if rule.kind not in IN_TURN or rule.term == "per_meeting":
             continue
         boundary = first_boundary_from(rule, max(version.effective, history_start + timedelta(days=1)))
         while boundary <= as_of and boundary < ctx.until(i):
@@ -142,7 +142,7 @@ class _Sweep:
             start, end = self.pending_gaps.pop(0)
             version = self.ctx.version_at(start)
             # A peek: a gap does not consume overrides or move the cycle, since nothing happened.
-            peek = expect_alphabetical(self.ctx, version, self.plan, self.cursor, start) if version else None
+            peek = expect_in_turn(self.ctx, version, self.plan, self.cursor, start) if version else None
             self.gaps.append(Gap(start, end, peek.state if peek else None, self.chair))
 
     def corroborate(self, claim: Claim) -> None:
@@ -168,7 +168,7 @@ class _Sweep:
         # The cycle went on from the out-of-turn chair as if nothing were owed: the expected
         # state was passed over for good.
         version = self.ctx.version_at(claim.when.earliest)
-        moved_on = expect_alphabetical(self.ctx, version, self.plan, expectation.owed_from, claim.when.earliest) \
+        moved_on = expect_in_turn(self.ctx, version, self.plan, expectation.owed_from, claim.when.earliest) \
             if version is not None else None
         if moved_on is not None and moved_on.state == claim.to_state:
             self.deviations[index] = replace(earlier, kind="skipped")
@@ -185,7 +185,7 @@ class _Sweep:
             Deviation(claim.ref, claim.when, outgoing, expectation.state, claim.to_state, basis, kind)
         )
         version = self.ctx.version_at(claim.when.earliest)
-        exchangeable = version is not None and version.rule.kind == "alphabetical" and not keeps
+        exchangeable = version is not None and version.rule.kind in IN_TURN and not keeps
         if exchangeable and claim.to_state in self.ctx.eligible(claim.when.earliest):
             # Read as an exchange until shown otherwise: the expected state is owed the
             # actual one's turn, and counting goes on from the expected state's place.
@@ -274,10 +274,10 @@ def _next_meeting(ctx: RotationContext, at: _Position, not_before: date | None, 
     return next((m for m in ctx.meetings if m.on > after and (not_before is None or m.on >= not_before)), None)
 
 
-def _alphabetical_start(
+def _start_in_turn(
     ctx: RotationContext, version: RuleVersion, at: _Position, not_before: date | None, as_of: date
 ) -> date | None:
-    """When the next alphabetical term starts, if it can be computed."""
+    """When the next term of a cycle starts, if it can be computed."""
     rule = version.rule
     if not at.dates_known:
         return None
@@ -291,14 +291,14 @@ def _alphabetical_start(
     return first_boundary_from(rule, as_of + timedelta(days=1))
 
 
-def _propose_alphabetical(
+def _propose_in_turn(
     ctx: RotationContext, version: RuleVersion, at: _Position, not_before: date | None, as_of: date
 ) -> tuple[ExpectedTerm, _Position] | None:
-    start = _alphabetical_start(ctx, version, at, not_before, as_of)
+    start = _start_in_turn(ctx, version, at, not_before, as_of)
     # A term whose start cannot be computed is judged as if it began the day after as_of
     # (the earliest it could): membership and overrides dated later are not known to apply.
     on = start if start is not None else as_of + timedelta(days=1)
-    expectation = expect_alphabetical(ctx, version, at.plan, at.cursor, on)
+    expectation = expect_in_turn(ctx, version, at.plan, at.cursor, on)
     if expectation is None:
         return None
     term = ExpectedTerm(expectation.state, start, expectation.basis, expectation.notes)
@@ -346,8 +346,8 @@ def _propose(
     ctx: RotationContext, version: RuleVersion, at: _Position, not_before: date | None, as_of: date
 ) -> tuple[ExpectedTerm, _Position] | None:
     """One step of the projection under one rule version."""
-    if version.rule.kind == "alphabetical":
-        return _propose_alphabetical(ctx, version, at, not_before, as_of)
+    if version.rule.kind in IN_TURN:
+        return _propose_in_turn(ctx, version, at, not_before, as_of)
     if version.rule.kind == "fixed_schedule":
         return _propose_scheduled(version, at, not_before, as_of)
     return _propose_host(ctx, version, at, not_before, as_of)

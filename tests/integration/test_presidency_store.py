@@ -460,3 +460,88 @@ def test_a_handover_known_as_one_of_two_years_answers_with_its_bounds(tracker: T
     with pytest.raises(InvalidInput) as caught:
         tracker.record(handover("sco-pg", "\uff12\uff10\uff12\uff14-\uff10\uff17-\uff12\uff15", "RUS", "PAK"))
     assert [field for field, _, _ in caught.value.problems] == ["occurred_on"]
+
+
+# --- Other rule kinds (issue 14 point 9) ---------------------------------------------------
+
+ARCTIC_SOURCE = {"publisher": "Arctic Council", "title": "Chairmanships of the Arctic Council (1996-2027)",
+                 "url": "https://arctic-council.org/about/previous-chairmanships/", "language": "en"}
+# Ministerial meetings where the chair passed: Kiruna, Iqaluit, Fairbanks, Rovaniemi, Reykjavik,
+# (virtual) 2023, Tromso 2025.
+ARCTIC_HANDOVERS = [("2013-05-15", "SWE", "CAN"), ("2015-04-24", "CAN", "USA"), ("2017-05-11", "USA", "FIN"),
+                    ("2019-05-07", "FIN", "ISL"), ("2021-05-20", "ISL", "RUS"), ("2023-05-11", "RUS", "NOR"),
+                    ("2025-05-12", "NOR", "DNK")]
+ARCTIC_ORDER = ["CAN", "USA", "FIN", "ISL", "RUS", "NOR", "DNK", "SWE"]
+
+
+def arctic(extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The Arctic Council: a fixed order of eight states, two-year chairmanships from May of odd years."""
+    rule = {"kind": "cycle", "order": ARCTIC_ORDER, "term": "months", "term_months": 24, "anchor": "2013-05-15"}
+    return [
+        *org("arctic-council", ARCTIC_ORDER, "1996-09-19", ARCTIC_SOURCE),
+        body("arctic-council-ministerial", "arctic-council", rule, "1996-09-19", ARCTIC_SOURCE),
+        *[handover("arctic-council-ministerial", day, to, frm, ARCTIC_SOURCE) for day, frm, to in ARCTIC_HANDOVERS],
+        *(extra or []),
+    ]
+
+
+def test_a_fixed_order_cycle_with_two_year_terms(tracker: Tracker) -> None:
+    record_all(tracker, arctic())
+    answer = tracker.read_model().presidency("arctic-council-ministerial", as_of=date(2025, 9, 1))
+    assert answer is not None and answer.current is not None and answer.current.state == "DNK"
+    assert answer.deviations == () and answer.gaps == () and answer.notes == ()
+    assert answer.upcoming[:3] == (("SWE", date(2027, 5, 15)), ("CAN", date(2029, 5, 15)),
+                                   ("USA", date(2031, 5, 15)))
+    assert "cycle" in answer.rule and "24 months" in answer.rule
+    # A chairmanship not handed over by its boundary is a gap, as for any cycle.
+    late = tracker.read_model().presidency("arctic-council-ministerial", as_of=date(2027, 9, 1))
+    assert late is not None and [g.split(":")[0] for g in late.gaps] == ["2027-05-15 to 2029-05-15"]
+
+
+def test_a_standing_exclusion_holds_until_readmitted(tracker: Tracker) -> None:
+    # Hypothetical, to exercise the rule: the other members decide that Sweden takes no
+    # turn until further notice, and later readmit it.
+    record_all(tracker, arctic([
+        ev("RotationOverridden", "2026-01-10", ARCTIC_SOURCE, body_id="arctic-council-ministerial",
+           override="exclude", states=["SWE"], reason="hypothetical: Sweden stands aside until further notice",
+           unsourced=False),
+    ]))
+    model = tracker.read_model()
+    excluded = model.presidency("arctic-council-ministerial", as_of=date(2026, 2, 1), horizon=10)
+    assert excluded is not None and [s for s, _ in excluded.upcoming][:8] == [
+        "CAN", "USA", "FIN", "ISL", "RUS", "NOR", "DNK", "CAN"]
+    tracker.record(ev("RotationOverridden", "2026-06-01", ARCTIC_SOURCE, body_id="arctic-council-ministerial",
+                      override="readmit", states=["SWE"], reason="hypothetical: Sweden takes its turns again"))
+    readmitted = model.presidency("arctic-council-ministerial", as_of=date(2026, 7, 1))
+    assert readmitted is not None and readmitted.expected_next == "SWE"
+
+
+NORDIC_SOURCE = {"publisher": "Nordic Co-operation", "title": "Presidency of the Nordic Council of Ministers",
+                 "url": "https://www.norden.org/en/information/presidency-nordic-council-ministers", "language": "en"}
+
+
+def test_a_cycle_the_body_fixed_is_not_alphabetical(tracker: Tracker) -> None:
+    # Finland 2021, Norway 2022, Iceland 2023, Sweden 2024, Denmark 2025: Iceland after Norway.
+    order = ["DNK", "FIN", "NOR", "ISL", "SWE"]
+    chairs = [("2021-01-01", "FIN"), ("2022-01-01", "NOR"), ("2023-01-01", "ISL"), ("2024-01-01", "SWE"),
+              ("2025-01-01", "DNK")]
+    record_all(tracker, [
+        *org("nordic", order, "1971-07-01", NORDIC_SOURCE),
+        body("nordic-council-of-ministers", "nordic", {"kind": "cycle", "order": order, "term": "annual"},
+             "1971-07-01", NORDIC_SOURCE),
+        *[handover("nordic-council-of-ministers", day, state, source=NORDIC_SOURCE) for day, state in chairs],
+    ])
+    answer = tracker.read_model().presidency("nordic-council-of-ministers", as_of=date(2025, 6, 1))
+    assert answer is not None and answer.deviations == () and answer.gaps == ()
+    assert [s for s, _ in answer.upcoming][:2] == ["FIN", "NOR"] and answer.upcoming[0][1] == date(2026, 1, 1)
+
+
+def test_cycle_rules_are_refused_without_an_order_or_with_a_stray_term_length(tracker: Tracker) -> None:
+    from tracker.errors import InvalidInput
+
+    record_all(tracker, org("nordic", ["DNK", "FIN"], "1971-07-01", NORDIC_SOURCE))
+    for rotation in ({"kind": "cycle", "order": ["DNK"], "term": "annual"},
+                     {"kind": "alphabetical", "language": "en", "term": "annual", "term_months": 6}):
+        with pytest.raises(InvalidInput):
+            tracker.record(body("nordic-com", "nordic", rotation, "1971-07-01", NORDIC_SOURCE))
+    assert tracker.streams("body") == []
