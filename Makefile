@@ -19,6 +19,8 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	# The complexity rules hold for the modules already split to pass them.
+	$(BIN)/ruff check --select PLR0911,PLR0912,PLR0915 projections/rotation projections/presidency.py events/dates.py
 	$(BIN)/mypy
 
 test: lint

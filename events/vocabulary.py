@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +15,7 @@ __all__ = [
     "ActionKind",
     "Attendee",
     "BodyEstablished",
+    "ChairmanshipAttested",
     "ChairmanshipHandedOver",
     "CommitmentFulfilled",
     "CommitmentLapsed",
@@ -51,6 +53,7 @@ __all__ = [
     "RotationRule",
     "RotationRuleChanged",
     "ScheduledTerm",
+    "SeatAssigned",
     "Signatory",
 ]
 
@@ -137,20 +140,67 @@ class ScheduledTerm(_Part):
 class RotationRule(_Part):
     """How a body's presidency passes from state to state."""
 
-    kind: Literal["alphabetical", "fixed_schedule", "host_of_next_meeting"]
+    kind: Literal["alphabetical", "cycle", "fixed_schedule", "host_of_next_meeting"]
     language: str | None = Field(default=None, description="collation language for alphabetical")
-    term: Literal["annual", "monthly", "per_meeting"] | None = None
-    anchor: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$", description="MM-DD an annual term starts")
+    term: Literal["annual", "monthly", "months", "per_meeting"] | None = None
+    term_months: int | None = Field(
+        default=None, ge=1, le=120,
+        description="length of a term when term='months' (6, 24...), counted from the anchor",
+    )
+    anchor: str | None = Field(
+        default=None, pattern=r"^([0-9]{4}-)?[0-9]{2}-[0-9]{2}$",
+        description="MM-DD a term starts; YYYY-MM-DD fixes which years terms longer than a year start in",
+    )
     schedule: tuple[ScheduledTerm, ...] = ()
+    order: tuple[StateCode, ...] = Field(
+        default=(), description="for kind 'cycle': the order the body fixed, repeated (e.g. an acronym's)"
+    )
+    names: dict[StateCode, str] = Field(
+        default_factory=dict,
+        description="the organization's own name of each state in `language` (alphabetical only); "
+        "overrides the packaged reference table, e.g. {'KOR': 'Republic of Korea'}",
+    )
+
+    @field_validator("anchor")
+    @classmethod
+    def _real_anchor(cls, value: str | None) -> str | None:
+        if value is not None:
+            month, day = int(value[-5:-3]), int(value[-2:])
+            # 2023 is not a leap year: an anchor must fall every year, so 02-29 is refused.
+            if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(2023, month)[1]):
+                raise ValueError(f"{value!r} is not a day every year has (MM-DD)")
+        return value
+
+    @field_validator("names")
+    @classmethod
+    def _non_empty_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for state, name in value.items():
+            if not name.strip():
+                raise ValueError(f"the name of {state} is empty")
+        return value
 
     @model_validator(mode="after")
     def _complete_for_kind(self) -> RotationRule:
         if self.kind == "alphabetical" and (self.language is None or self.term is None):
             raise ValueError("an alphabetical rule needs a collation language and a term")
+        if self.kind == "cycle" and (len(self.order) < 2 or len(set(self.order)) != len(self.order) or not self.term):
+            raise ValueError("order: a cycle rule needs a term and two or more different states in order")
+        if self.kind != "cycle" and self.order:
+            raise ValueError(f"order: only a cycle rule has one, not {self.kind!r}")
+        if (self.term == "months") != (self.term_months is not None):
+            raise ValueError("term_months: give it exactly when term is 'months' (e.g. 6 or 24)")
         if self.kind == "fixed_schedule" and not self.schedule:
             raise ValueError("a fixed_schedule rule needs at least one scheduled term")
         if self.kind != "fixed_schedule" and self.schedule:
             raise ValueError(f"schedule: only a fixed_schedule rule has one, not {self.kind!r}")
+        if self.kind != "alphabetical" and self.names:
+            raise ValueError(f"names: only an alphabetical rule sorts by names, not {self.kind!r}")
+        starts = [t.start.earliest for t in self.schedule]
+        if len(set(starts)) != len(starts):
+            raise ValueError("schedule: two terms start on the same day")
+        for term in self.schedule:
+            if term.end is not None and term.end.latest < term.start.earliest:
+                raise ValueError(f"schedule: the {term.state} term ends ({term.end}) before it starts ({term.start})")
         return self
 
 
@@ -187,9 +237,16 @@ class RotationOverridden(Development):
     stream_field = "body_id"
 
     body_id: Slug
-    override: Literal["swap", "skip", "defer"]
+    override: Literal["swap", "skip", "defer", "exclude", "readmit"] = Field(
+        description="swap/skip/defer: one-off; exclude: the state takes no turn until readmitted"
+    )
     states: tuple[StateCode, ...] = Field(min_length=1, max_length=2)
     reason: str = Field(min_length=1)
+    term: WorldDate | None = Field(
+        default=None,
+        description="the term it changes, by when that term starts (e.g. '2026'); it applies to that term alone. "
+        "Without it: to the named state's next turn after occurred_on",
+    )
 
     @model_validator(mode="after")
     def _arity(self) -> RotationOverridden:
@@ -202,7 +259,7 @@ class RotationOverridden(Development):
 
 
 class ChairmanshipHandedOver(Development):
-    """The chair of a body passed from one state to another."""
+    """The chair of a body passed from one state to another (from_state = to_state: kept for a new term)."""
 
     stream_kind = "body"
     stream_field = "body_id"
@@ -212,11 +269,6 @@ class ChairmanshipHandedOver(Development):
     to_state: StateCode
     meeting_id: Slug | None = None
 
-    @model_validator(mode="after")
-    def _different(self) -> ChairmanshipHandedOver:
-        if self.from_state == self.to_state:
-            raise ValueError(f"to_state: the chair cannot pass from {self.from_state} to itself")
-        return self
 
 
 # --- Meetings --------------------------------------------------------------------------
@@ -589,6 +641,37 @@ class EventCorrected(Development):
     def stream(self) -> str:
         """The stream of the corrected event."""
         return parse_event_ref(self.target)[0]
+
+
+# --- Presidency evidence and seats -------------------------------------------------------
+
+
+class ChairmanshipAttested(Development):
+    """A source says a state chaired a body on a date (occurred_on), without saying when its term began."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    state: StateCode
+    meeting_id: Slug | None = None
+
+
+class SeatAssigned(Development):
+    """A state holds a seat on a body from occurred_on, until a day if known (e.g. an elected Council member)."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    state: StateCode
+    until: WorldDate | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeatAssigned:
+        if self.until is not None and self.until.latest < self.occurred_on.earliest:
+            raise ValueError(f"until: {self.until} is before occurred_on {self.occurred_on}")
+        return self
 
 
 # --- Review decisions --------------------------------------------------------------------

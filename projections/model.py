@@ -202,6 +202,8 @@ class PresidencyStatus:
     deviations: tuple[str, ...]  # human lines naming who was expected and the event
     gaps: tuple[str, ...]
     chain_conflicts: tuple[str, ...]
+    # What the answer rests on that a reader should know (e.g. ISO names used for an order).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

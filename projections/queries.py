@@ -32,6 +32,7 @@ from projections.reduce import (
     status_changes,
 )
 from projections.review import ReviewEntry, decisions_of, review_entry, review_item_id, review_stream
+from projections.rotation import DEFAULT_HORIZON
 from projections.timeline import timeline
 from projections.views import (
     COMMITMENT,
@@ -295,7 +296,8 @@ class Queries:
         return [p for p, _ in self._presidencies(organization_id, body_id, as_of, known_at)]
 
     def _presidencies(
-        self, organization_id: str | None, body_id: str | None, as_of: date | None, known_at: datetime | None
+        self, organization_id: str | None, body_id: str | None, as_of: date | None, known_at: datetime | None,
+        horizon: int = DEFAULT_HORIZON,
     ) -> list[tuple[PresidencyStatus, Any]]:
         day, known, _ = self._times(as_of, known_at)
         answers = []
@@ -310,15 +312,16 @@ class Queries:
                 continue
             # From the views when they can answer, else reduced (the body once, not per meeting).
             meetings = self.meetings(body_id=body.body_id, as_of=as_of, known_at=known_at)
-            answers.append(compute_body_presidency(body, organization, meetings, as_of=day))
+            answers.append(compute_body_presidency(body, organization, meetings, as_of=day, horizon=horizon))
         return answers
 
     def presidency(
-        self, body_id: str, *, as_of: date | None = None, known_at: datetime | None = None
+        self, body_id: str, *, as_of: date | None = None, known_at: datetime | None = None,
+        horizon: int = DEFAULT_HORIZON,
     ) -> PresidencyStatus | None:
-        """One body's presidency."""
-        found = self.presidencies(body_id=body_id, as_of=as_of, known_at=known_at)
-        return next((p for p in found if p.body_id == body_id), None)
+        """One body's presidency, with `horizon` upcoming terms."""
+        found = self._presidencies(None, body_id, as_of, known_at, horizon)
+        return next((p for p, _ in found if p.body_id == body_id), None)
 
     def review_items(
         self,

@@ -37,12 +37,13 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from events import (
     BodyEstablished,
+    ChairmanshipAttested,
     ChairmanshipHandedOver,
     CommitmentFulfilled,
     CommitmentLapsed,
@@ -76,7 +77,9 @@ from events import (
     RotationOverridden,
     RotationRule,
     RotationRuleChanged,
+    SeatAssigned,
     parse_event,
+    parse_partial_date,
 )
 from events.vocabulary import FormerName
 from projections.model import (
@@ -271,7 +274,9 @@ def describe_rule(rule: RotationRule) -> str:
     if rule.language:
         text += f" ({rule.language})"
     if rule.term:
-        text += f", {rule.term}"
+        text += f", every {rule.term_months} months" if rule.term_months else f", {rule.term}"
+    if rule.order:
+        text += f", order {'-'.join(rule.order)}"
     if rule.schedule:
         text += f", {len(rule.schedule)} scheduled terms"
     return text
@@ -295,6 +300,14 @@ def _describe(event: Development) -> str:
             return _with_reason(f"Rotation rule changed to {describe_rule(event.rotation)}", event.reason)
         case RotationOverridden():
             return f"Rotation overridden ({event.override} {_join(event.states)}): {event.reason}"
+        case ChairmanshipAttested():
+            at = f" at {event.meeting_id}" if event.meeting_id else ""
+            return f"Chair held by {event.state}{at}"
+        case SeatAssigned():
+            until = f" until {event.until}" if event.until else ""
+            return f"Seat held by {event.state}{until}"
+        case ChairmanshipHandedOver() if event.from_state == event.to_state:
+            return f"{event.to_state} kept the chair for another term"
         case ChairmanshipHandedOver():
             text = f"Chair passed from {event.from_state} to {event.to_state}" if event.from_state \
                 else f"Chair passed to {event.to_state}"
@@ -774,6 +787,16 @@ class Override(NamedTuple):
     states: tuple[str, ...]
     reason: str
     ref: str
+    term: PartialDate | None = None  # the one term it changes, when the event names it
+
+
+class Attestation(NamedTuple):
+    """A source's word that a state chaired a body on a date."""
+
+    on: PartialDate
+    state: str
+    meeting_id: str | None
+    ref: str
 
 
 class Handover(NamedTuple):
@@ -831,6 +854,8 @@ class BodyStatus:
     overrides: tuple[Override, ...]
     handovers: tuple[Handover, ...]
     last_development: DevelopmentSummary
+    seats: tuple[MembershipEntry, ...] = ()  # the body's own seats; the organization's members when empty
+    attestations: tuple[Attestation, ...] = ()
 
     def rule_on(self, day: date) -> RotationRule:
         """The rule in effect on a day (the first rule before the body existed)."""
@@ -873,6 +898,8 @@ class _BodyFold(_Base):
         self.overrides: list[Override] = []
         self.handovers: list[Handover] = []
         self.by_day: dict[date, Handover] = {}
+        self.seats: list[MembershipEntry] = []
+        self.attestations: list[Attestation] = []
 
     def apply(self, record: Recorded) -> None:
         event = record.event
@@ -886,7 +913,14 @@ class _BodyFold(_Base):
             case RotationRuleChanged():
                 self.rules.append(RuleEntry(on, event.rotation, record.ref))
             case RotationOverridden():
-                self.overrides.append(Override(on, event.override, event.states, event.reason, record.ref))
+                self.overrides.append(Override(on, event.override, event.states, event.reason, record.ref, event.term))
+            case SeatAssigned():
+                self.seats.append(MembershipEntry(event.state, "member", on, record.ref))
+                if event.until is not None:
+                    left = parse_partial_date(event.until.latest + timedelta(days=1))
+                    self.seats.append(MembershipEntry(event.state, "withdrawn", left, record.ref))
+            case ChairmanshipAttested():
+                self.attestations.append(Attestation(on, event.state, event.meeting_id, record.ref))
             case ChairmanshipHandedOver():
                 handover = Handover(on, event.from_state, event.to_state, event.meeting_id, record.ref)
                 self.handovers.append(handover)
@@ -1055,6 +1089,7 @@ def reduce_body(records: Iterable[Recorded], *, as_of: date, known_at: datetime)
         body_id=event.body_id, organization_id=event.organization_id, names=dict(event.names),
         established_on=event.occurred_on, rules=tuple(fold.rules), overrides=tuple(fold.overrides),
         handovers=tuple(fold.handovers), last_development=_last(fold),
+        seats=tuple(sorted(fold.seats, key=lambda e: e.on.earliest)), attestations=tuple(fold.attestations),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from projections.rotation import alphabetical_order, load_names
+from projections.rotation import alphabetical_order, load_names, order_names
 from projections.views import ReviewItemRow, ViewBase
 from tests.builders import event, sco_world
 from tracker.app import Tracker
@@ -227,8 +227,9 @@ def test_demo_presidency_now_then_and_the_sco_order(tracker: Tracker) -> None:
     assert model.presidency(BODY, as_of=date(2024, 7, 24)).current.state == "KGZ"  # type: ignore[union-attr]
     assert model.presidency(BODY, as_of=date(2024, 7, 25)).current.state == "PAK"  # type: ignore[union-attr]
     # Russian alphabetical order of the SCO's own names: Казахстан, Китай, Кыргызстан, Пакистан, Россия.
-    names = load_names("sco")
-    assert alphabetical_order(["RUS", "PAK", "KGZ", "CHN", "KAZ"], names, "ru") == ("KAZ", "CHN", "KGZ", "PAK", "RUS")
+    states = ["RUS", "PAK", "KGZ", "CHN", "KAZ"]
+    names = order_names("ru", states, recorded={}, reference=load_names("sco"))
+    assert alphabetical_order(states, names) == ("KAZ", "CHN", "KGZ", "PAK", "RUS")
     assert {p.body_id for p in model.presidencies()} == {BODY, "ots-prosecutors-general"}
 
 

@@ -39,7 +39,7 @@ def test_partial_date_qualifiers() -> None:
     assert parse_partial_date("2024-07").describe() == "2024-07, month precision"
 
 
-@pytest.mark.parametrize("bad", ["2018-13", "2023-02-30", "20-09", "2018/09/20", "1999-01-01/2000", "", "next year"])
+@pytest.mark.parametrize("bad", ["2018-13", "2023-02-30", "20-09", "2018/09/20", "2000/1999-01-01", "", "next year"])
 def test_partial_date_rejects_outside_the_subset(bad: str) -> None:
     with pytest.raises(ValueError, match="date"):
         parse_partial_date(bad)
@@ -139,7 +139,7 @@ def test_unknown_type_is_named() -> None:
 
 
 def test_every_type_is_past_tense_and_frozen_and_forbids_extra() -> None:
-    assert len(ev.EVENT_TYPES) == 30
+    assert len(ev.EVENT_TYPES) == 32
     for name, cls in ev.EVENT_TYPES.items():
         assert re.search(r"(ed|Taken|Held|Undertaken|Overridden|Withdrawn)(Over|IntoForce)?$", name), name
         assert cls.model_config.get("frozen") is True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pycountry
@@ -10,28 +12,71 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from events import PartialDate, RotationRule, parse_partial_date
+from events.vocabulary import ScheduledTerm
+from projections.reduce import Handover, MembershipEntry, Override, RuleEntry
 from projections.rotation import (
-    AlphabeticalRule,
     ChainConflict,
-    FixedScheduleRule,
-    FuzzyDate,
-    Handover,
-    HostOfNextMeetingRule,
-    MembershipChange,
     NamesTable,
-    Override,
     Presidency,
-    PresidencyInputs,
-    Rule,
-    ScheduledMeeting,
-    ScheduledTerm,
+    ReferenceDataError,
     alphabetical_order,
     chair_on,
     collation_key,
     compute_presidency,
     load_names,
-    rule_from_mapping,
+    order_names,
+    reference_names,
 )
+
+
+def P(text: str) -> PartialDate:
+    """A partial date from its EDTF text."""
+    return parse_partial_date(text)
+
+
+def MembershipChange(state: str, status: str, since: date) -> MembershipEntry:
+    """A state's standing from a day."""
+    return MembershipEntry(state, status, P(since.isoformat()), f"m-{state}-{since}")
+
+
+def override(kind: str, states: tuple[str, ...], effective: date, reason: str) -> Override:
+    """A recorded override."""
+    return Override(P(effective.isoformat()), kind, states, reason, f"o-{kind}-{'-'.join(states)}")
+
+
+def alpha(language: str, term: str, anchor: str | None = None, names: dict[str, str] | None = None) -> RotationRule:
+    """An alphabetical rule as the events hold it."""
+    return RotationRule.model_validate(
+        {"kind": "alphabetical", "language": language, "term": term, "anchor": anchor, "names": names or {}}
+    )
+
+
+def fixed(*terms: tuple[str, str] | tuple[str, str, str]) -> RotationRule:
+    """A fixed schedule of (state, start[, end]) terms."""
+    return RotationRule(kind="fixed_schedule", schedule=tuple(
+        ScheduledTerm.model_validate({"state": t[0], "start": t[1], "end": t[2] if len(t) > 2 else None})
+        for t in terms
+    ))
+
+
+HOST_OF_NEXT_MEETING = RotationRule(kind="host_of_next_meeting")
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A planned meeting as the read model gives it."""
+
+    starts: date
+    host_state: str
+    meeting_id: str = "m"
+    status: str = "scheduled"
+
+    @property
+    def starts_on(self) -> PartialDate:
+        """Its first day."""
+        return P(self.starts.isoformat())
+
 
 SCO = load_names("sco")
 OTS = load_names("ots")
@@ -42,7 +87,7 @@ def d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def sco_membership() -> tuple[MembershipChange, ...]:
+def sco_membership() -> tuple[MembershipEntry, ...]:
     """The SCO's membership timeline (founders 2001, India/Pakistan 2017, Iran 2023, Belarus 2024)."""
     founders = [MembershipChange(s, "member", d("2001-06-15")) for s in ("CHN", "KAZ", "KGZ", "RUS", "TJK", "UZB")]
     return (
@@ -59,40 +104,44 @@ def sco_membership() -> tuple[MembershipChange, ...]:
     )
 
 
-ALPHA_RU_PER_MEETING: Rule = AlphabeticalRule(language="ru", term="per_meeting")
-ALPHA_RU_ANNUAL: Rule = AlphabeticalRule(language="ru", term="annual", anchor="07-01")
+ALPHA_RU_PER_MEETING = alpha("ru", "per_meeting")
+ALPHA_RU_ANNUAL = alpha("ru", "annual", "07-01")
 
 
-def ho(
-    when: str | FuzzyDate, from_state: str | None, to_state: str, ref: str, meeting_id: str | None = None
-) -> Handover:
-    fuzzy = when if isinstance(when, FuzzyDate) else FuzzyDate.on(d(when))
-    return Handover(when=fuzzy, from_state=from_state, to_state=to_state, event_ref=ref, meeting_id=meeting_id)
+def ho(when: str, from_state: str | None, to_state: str, ref: str, meeting_id: str | None = None) -> Handover:
+    return Handover(P(when), from_state, to_state, meeting_id, ref)
 
 
 def compute(
     handovers: list[Handover] | tuple[Handover, ...],
     as_of: str,
     *,
-    rule: Rule = ALPHA_RU_PER_MEETING,
-    rule_history: tuple[tuple[date, Rule], ...] | None = None,
+    rule: RotationRule = ALPHA_RU_PER_MEETING,
+    rule_history: tuple[tuple[date, RotationRule], ...] | None = None,
     overrides: tuple[Override, ...] = (),
-    membership: tuple[MembershipChange, ...] | None = None,
+    membership: tuple[MembershipEntry, ...] | None = None,
     names: NamesTable = SCO,
-    meetings: tuple[ScheduledMeeting, ...] = (),
+    meetings: tuple[Meeting, ...] = (),
     horizon: int = 6,
 ) -> Presidency:
+    history = rule_history if rule_history is not None else ((d("2001-06-15"), rule),)
     return compute_presidency(
         "sco-pg",
-        rule_history=rule_history if rule_history is not None else ((d("2001-06-15"), rule),),
-        membership=membership if membership is not None else sco_membership(),
+        rules=[RuleEntry(P(on.isoformat()), r, f"r{i}") for i, (on, r) in enumerate(history)],
+        standings=membership if membership is not None else sco_membership(),
         names=names,
         overrides=overrides,
         handovers=tuple(handovers),
         as_of=d(as_of),
-        scheduled_meetings=meetings,
+        meetings=meetings,
         horizon=horizon,
     )
+
+
+def order_of(states: Iterable[str], table: NamesTable, language: str) -> tuple[str, ...]:
+    """States in the order of a reference table's names (ISO's for states it lacks)."""
+    states = tuple(states)
+    return alphabetical_order(states, order_names(language, states, recorded={}, reference=table))
 
 
 def upcoming_states(p: Presidency) -> list[str]:
@@ -117,7 +166,7 @@ def test_ots_names_cover_members_and_observers_in_two_languages() -> None:
 
 
 def test_sco_russian_order_puts_kaz_chn_kgz_pak_rus_consecutively() -> None:
-    order = alphabetical_order(SCO_MEMBERS, SCO, "ru")
+    order = order_of(SCO_MEMBERS, SCO, "ru")
     assert order == ("BLR", "IND", "IRN", "KAZ", "CHN", "KGZ", "PAK", "RUS", "TJK", "UZB")
     at = order.index("KAZ")
     assert order[at : at + 5] == ("KAZ", "CHN", "KGZ", "PAK", "RUS")
@@ -131,16 +180,16 @@ def test_iso_russian_names_would_give_a_different_order() -> None:
         {"ru": {code: ru.gettext(pycountry.countries.lookup(code).name) for code in SCO_MEMBERS}},
     )
     assert iso.name("ru", "KGZ") == "Киргизия"
-    iso_order = alphabetical_order(SCO_MEMBERS, iso, "ru")
-    sco_order = alphabetical_order(SCO_MEMBERS, SCO, "ru")
+    iso_order = order_of(SCO_MEMBERS, iso, "ru")
+    sco_order = order_of(SCO_MEMBERS, SCO, "ru")
     assert iso_order.index("KGZ") < iso_order.index("CHN")
     assert sco_order.index("KGZ") > sco_order.index("CHN")
     assert iso_order != sco_order
 
 
 def test_english_order_differs_from_russian_for_the_same_states() -> None:
-    assert alphabetical_order(SCO_MEMBERS, SCO, "en")[:3] == ("BLR", "CHN", "IND")
-    assert alphabetical_order(SCO_MEMBERS, SCO, "ru")[:3] == ("BLR", "IND", "IRN")
+    assert order_of(SCO_MEMBERS, SCO, "en")[:3] == ("BLR", "CHN", "IND")
+    assert order_of(SCO_MEMBERS, SCO, "ru")[:3] == ("BLR", "IND", "IRN")
 
 
 def test_russian_collation_files_yo_with_ie_and_ignores_case() -> None:
@@ -154,7 +203,7 @@ def test_russian_collation_files_yo_with_ie_and_ignores_case() -> None:
 
 
 def test_turkish_collation_uses_the_turkish_alphabet() -> None:
-    order = alphabetical_order(OTS.names["tr"], OTS, "tr")
+    order = order_of(OTS.names["tr"], OTS, "tr")
     assert order == ("AZE", "KAZ", "KGZ", "HUN", "UZB", "TUR", "TKM")
     # Code points would put Ö after T ("Özbekistan" last); the Turkish alphabet has ö after o.
     assert sorted(OTS.names["tr"].values())[-1] == "Özbekistan"
@@ -164,88 +213,59 @@ def test_turkish_collation_uses_the_turkish_alphabet() -> None:
 
 def test_english_collation_ignores_diacritics() -> None:
     assert collation_key("Türkiye", "en")[0] == collation_key("Turkiye", "en")[0]
-    assert alphabetical_order(["TUR", "TKM"], OTS, "en") == ("TUR", "TKM")
+    assert order_of(["TUR", "TKM"], OTS, "en") == ("TUR", "TKM")
 
 
-def test_unknown_collation_language_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"language: collation 'xx' is not supported"):
-        collation_key("Kazakhstan", "xx")
-    with pytest.raises(ValueError, match=r"AlphabeticalRule.language"):
-        AlphabeticalRule(language="xx", term="annual")
+def test_an_unknown_collation_language_sorts_by_letter_and_says_so() -> None:
+    assert collation_key("Zambia", "xx") > collation_key("Angola", "xx")
+    assert collation_key("Éire", "xx")[0] == collation_key("Eire", "xx")[0]
+    p = compute([ho("2024-07-05", None, "KAZ", "e0")], "2024-08-01",
+                rule=alpha("kk", "per_meeting"))
+    assert {problem.kind for problem in p.problems} == {"collation_fallback", "names_fallback"}
 
 
 def test_load_names_refuses_unknown_and_unsafe_orgs() -> None:
-    with pytest.raises(ValueError, match=r"no reference names for 'nato'"):
+    with pytest.raises(ReferenceDataError, match=r"no reference names for 'nato'"):
         load_names("nato")
-    with pytest.raises(ValueError, match=r"org: expected a lower-case slug"):
+    with pytest.raises(ReferenceDataError, match=r"no reference names for '../sco'"):
         load_names("../sco")
+    assert reference_names("nato") is None
 
 
-def test_names_table_refuses_bad_codes_and_uneven_languages() -> None:
-    with pytest.raises(ValueError, match=r"names\['ru'\] of 'x': state: expected an ISO 3166-1 alpha-3 code.*'KZ'"):
-        NamesTable("x", {"ru": {"KZ": "Казахстан"}})
-    with pytest.raises(ValueError, match=r"states \['CHN'\] are listed in some languages"):
-        NamesTable("x", {"ru": {"KAZ": "Казахстан", "CHN": "Китай"}, "en": {"KAZ": "Kazakhstan"}})
-    with pytest.raises(ValueError, match=r"no name for state 'MNG'"):
-        SCO.name("ru", "MNG")
+def test_every_reference_table_cites_its_sources_and_uses_real_codes() -> None:
+    for org in ("sco", "ots", "asean", "un"):
+        table = load_names(org)
+        assert table.sources, org
+        for language in table.languages:
+            assert all(pycountry.countries.get(alpha_3=code) for code in table.names[language]), (org, language)
+    assert load_names("un").name("en", "KOR") == "Republic of Korea"
+    assert load_names("asean").name("en", "LAO") == "Lao PDR"
+    assert SCO.name("ru", "MNG") is None
 
 
-def test_member_without_a_name_in_the_collation_language_is_refused_up_front() -> None:
-    membership = (*sco_membership(), MembershipChange("MNG", "member", d("2030-01-01")))
-    with pytest.raises(ValueError, match=r"names\['ru'\] of 'sco': no name for state 'MNG'"):
-        compute([], "2024-01-01", membership=membership)
+def test_a_member_without_a_name_is_named_by_iso_and_the_answer_says_so() -> None:
+    membership = (*sco_membership(), MembershipChange("MNG", "member", d("2024-01-01")))
+    p = compute([ho("2024-07-05", None, "KAZ", "e0")], "2024-08-01", membership=membership, horizon=12)
+    # ISO's Russian name "Монголия" files Mongolia between Kyrgyzstan and Pakistan.
+    assert upcoming_states(p)[:3] == ["CHN", "KGZ", "MNG"]
+    (problem,) = p.problems
+    assert problem.kind == "names_fallback" and "MNG" in problem.message and "Монголия" in problem.message
+
+
+def test_names_recorded_in_the_rule_come_before_the_reference_table() -> None:
+    # A rule that names Kyrgyzstan as ISO does ("Киргизия") moves it before China.
+    rule = alpha("ru", "per_meeting", names={"KGZ": "Киргизия"})
+    p = compute([ho("2024-07-05", None, "KAZ", "e0")], "2024-08-01", rule=rule)
+    assert upcoming_states(p)[:2] == ["KGZ", "CHN"] and p.problems == ()
 
 
 # --- Input validation ----------------------------------------------------------------------
 
 
-def test_rule_from_mapping_builds_each_kind_and_refuses_unknown_kinds() -> None:
-    alpha = rule_from_mapping({"kind": "alphabetical", "language": "ru", "term": "annual", "anchor": "07-01"})
-    assert alpha == AlphabeticalRule(language="ru", term="annual", anchor="07-01")
-    fixed = rule_from_mapping({"kind": "fixed_schedule", "schedule": [{"state": "KAZ", "start": "2024-01-01"}]})
-    assert fixed == FixedScheduleRule((ScheduledTerm("KAZ", d("2024-01-01")),))
-    assert rule_from_mapping({"kind": "host_of_next_meeting"}) == HostOfNextMeetingRule()
-    with pytest.raises(ValueError, match=r"rule.kind: unknown rule kind 'lottery'"):
-        rule_from_mapping({"kind": "lottery"})
-    with pytest.raises(ValueError, match=r"rule.term: unknown term 'weekly'"):
-        rule_from_mapping({"kind": "alphabetical", "language": "ru", "term": "weekly"})
-    with pytest.raises(ValueError, match=r"rule.schedule\[0\].start: expected a day"):
-        rule_from_mapping({"kind": "fixed_schedule", "schedule": [{"state": "KAZ", "start": "2024-07"}]})
-
-
-def test_bad_rule_fields_name_the_field_and_value() -> None:
-    with pytest.raises(ValueError, match=r"AlphabeticalRule.term: unknown value 'weekly'"):
-        AlphabeticalRule(language="ru", term="weekly")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"AlphabeticalRule.anchor: .*'02-29'"):
-        AlphabeticalRule(language="ru", term="annual", anchor="02-29")
-    with pytest.raises(ValueError, match=r"FixedScheduleRule.terms: two terms start on the same day"):
-        FixedScheduleRule((ScheduledTerm("KAZ", d("2024-01-01")), ScheduledTerm("CHN", d("2024-01-01"))))
-
-
-def test_unknown_rule_object_and_duplicate_effective_dates_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"rule_history\[0\].rule: unknown rule kind 'dict'"):
-        compute([], "2024-01-01", rule_history=((d("2020-01-01"), {"kind": "alphabetical"}),))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"rule_history\[1\].effective_from: rule_history\[0\] also takes effect"):
-        compute(
-            [],
-            "2024-01-01",
-            rule_history=((d("2020-01-01"), ALPHA_RU_ANNUAL), (d("2020-01-01"), HostOfNextMeetingRule())),
-        )
-
-
-def test_bad_dates_states_and_overrides_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"FuzzyDate.latest: 2024-01-01 is before earliest 2024-02-01"):
-        FuzzyDate(d("2024-02-01"), d("2024-01-01"))
-    with pytest.raises(ValueError, match=r"FuzzyDate.precision: unknown value 'week'"):
-        FuzzyDate(d("2024-02-01"), d("2024-02-07"), "week")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"Handover.to_state: .*'Kazakhstan'"):
-        ho("2024-01-01", None, "Kazakhstan", "e1")
-    with pytest.raises(ValueError, match=r"Override.states: a swap names 2 different state"):
-        Override("swap", ("KAZ",), d("2024-01-01"), "r")
-    with pytest.raises(ValueError, match=r"Override.kind: unknown value 'veto'"):
-        Override("veto", ("KAZ",), d("2024-01-01"), "r")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"MembershipChange.status: unknown value 'partner'"):
-        MembershipChange("KAZ", "partner", d("2024-01-01"))  # type: ignore[arg-type]
+def test_of_two_rules_taking_effect_on_one_day_the_later_given_governs() -> None:
+    p = compute([ho("2024-07-05", None, "KAZ", "e0")], "2024-08-01",
+                rule_history=((d("2020-01-01"), ALPHA_RU_ANNUAL), (d("2020-01-01"), HOST_OF_NEXT_MEETING)))
+    assert p.upcoming == ()
 
 
 # --- Rotation by the alphabetical rule -------------------------------------------------------
@@ -253,7 +273,7 @@ def test_bad_dates_states_and_overrides_are_refused() -> None:
 
 def test_after_kgz_comes_pak_at_the_bishkek_prosecutors_general_meeting() -> None:
     handovers = [
-        ho(FuzzyDate.year(2023), None, "KGZ", "e-kgz-since-2023"),
+        ho("2023", None, "KGZ", "e-kgz-since-2023"),
         ho("2024-07-25", "KGZ", "PAK", "e-xxii-bishkek", meeting_id="sco-pg-xxii"),
     ]
     before = compute(handovers, "2024-07-24")
@@ -321,15 +341,52 @@ def test_withdrawn_member_is_no_longer_eligible() -> None:
     assert p.expected_next is not None and p.expected_next.state == "RUS"
 
 
-def test_a_deviation_names_who_was_expected_and_the_cycle_continues_from_the_actual_chair() -> None:
-    p = compute([ho("2024-07-04", "KAZ", "CHN", "e1"), ho("2025-09-01", "CHN", "PAK", "e2")], "2025-10-01")
+def test_a_deviation_names_who_was_expected_and_the_cycle_resynchronises() -> None:
+    handovers = [ho("2024-07-04", "KAZ", "CHN", "e1"), ho("2025-09-01", "CHN", "PAK", "e2")]
+    p = compute(handovers, "2025-10-01")
     assert [t.state for t in p.terms] == ["CHN", "PAK"]
     assert p.terms[1].expected_state == "KGZ" and p.terms[1].deviates
     (dev,) = p.deviations
     assert (dev.event_ref, dev.outgoing_state, dev.expected_state, dev.actual_state) == ("e2", "CHN", "KGZ", "PAK")
-    assert dev.when == FuzzyDate.on(d("2025-09-01"))
+    assert dev.when == P("2025-09-01") and dev.kind == "out_of_turn"
     assert "after CHN" in dev.basis
-    assert p.expected_next is not None and p.expected_next.state == "RUS"
+    # Read as an exchange until shown otherwise: Kyrgyzstan is owed Pakistan's turn.
+    assert p.expected_next is not None and p.expected_next.state == "KGZ"
+    # It takes it: one swap, reported once, naming both states and both terms.
+    swapped = compute([*handovers, ho("2026-09-01", "PAK", "KGZ", "e3")], "2026-10-01")
+    (swap,) = swapped.deviations
+    assert (swap.kind, swap.event_ref, swap.swap_ref) == ("swap", "e2", "e3")
+    assert "PAK and KGZ exchanged turns" in swap.describe()
+    assert swapped.expected_next is not None and swapped.expected_next.state == "RUS"
+    # Russia comes instead: the cycle moved on without Kyrgyzstan, still one deviation.
+    moved_on = compute([*handovers, ho("2026-09-01", "PAK", "RUS", "e3")], "2026-10-01")
+    (skipped,) = moved_on.deviations
+    assert skipped.kind == "skipped" and not moved_on.terms[-1].deviates
+    assert moved_on.expected_next is not None and moved_on.expected_next.state == "TJK"
+
+
+def test_sco_summits_2007_2009_tajikistan_and_russia_exchanged_turns() -> None:
+    # Councils of Heads of State: Shanghai 2006-06-15, Bishkek 2007-08-16, Dushanbe
+    # 2008-08-28, Yekaterinburg 2009-06-16, Tashkent 2010-06-11, Astana 2011-06-15
+    # (Russian order: Казахстан, Китай, Кыргызстан, Россия, Таджикистан, Узбекистан).
+    # Source: the SCO Secretariat's list of summits, sectsco.org ("Заседания СГГ").
+    summits = [("2006-06-15", "CHN"), ("2007-08-16", "KGZ"), ("2008-08-28", "TJK"), ("2009-06-16", "RUS"),
+               ("2010-06-11", "UZB"), ("2011-06-15", "KAZ")]
+    handovers = [ho(day, None if i == 0 else summits[i - 1][1], state, f"chs-{day[:4]}")
+                 for i, (day, state) in enumerate(summits)]
+    p = compute(handovers, "2011-07-01")
+    (dev,) = p.deviations
+    assert (dev.kind, dev.actual_state, dev.expected_state, dev.event_ref, dev.swap_ref) == (
+        "swap", "TJK", "RUS", "chs-2008", "chs-2009")
+    assert p.expected_next is not None and p.expected_next.state == "CHN"
+
+
+def test_a_state_keeping_the_chair_is_a_new_term_judged_by_the_rule() -> None:
+    p = compute([ho("2023-07-04", "IND", "KAZ", "e1"), ho("2024-07-04", "KAZ", "KAZ", "e2")], "2024-08-01")
+    assert [t.state for t in p.terms] == ["KAZ", "KAZ"]
+    (dev,) = p.deviations
+    assert (dev.kind, dev.expected_state) == ("kept", "CHN") and "kept the chair" in dev.describe()
+    assert p.expected_next is not None and p.expected_next.state == "CHN"
 
 
 # --- Overrides -------------------------------------------------------------------------------
@@ -345,20 +402,20 @@ def test_no_override_baseline_cycle_from_kazakhstan() -> None:
 
 
 def test_skip_drops_a_states_next_turn_only() -> None:
-    skip = Override("skip", ("CHN",), d("2024-01-01"), "declined for domestic reasons")
+    skip = override("skip", ("CHN",), d("2024-01-01"), "declined for domestic reasons")
     p = compute(seated_kaz(), "2024-01-01", overrides=(skip,), horizon=10)
     assert upcoming_states(p) == ["KGZ", "PAK", "RUS", "TJK", "UZB", "IND", "IRN", "KAZ", "CHN", "KGZ"]
     assert any("skip CHN" in note for note in p.upcoming[0].overrides)
 
 
 def test_defer_pushes_a_turn_back_one_place() -> None:
-    defer = Override("defer", ("CHN",), d("2024-01-01"), "hosting conflict")
+    defer = override("defer", ("CHN",), d("2024-01-01"), "hosting conflict")
     p = compute(seated_kaz(), "2024-01-01", overrides=(defer,), horizon=6)
     assert upcoming_states(p) == ["KGZ", "CHN", "PAK", "RUS", "TJK", "UZB"]
 
 
 def test_swap_exchanges_two_states_next_turns_once() -> None:
-    swap = Override("swap", ("CHN", "RUS"), d("2024-01-01"), "agreed exchange")
+    swap = override("swap", ("CHN", "RUS"), d("2024-01-01"), "agreed exchange")
     p = compute(seated_kaz(), "2024-01-01", overrides=(swap,), horizon=14)
     assert upcoming_states(p) == [
         "RUS", "KGZ", "PAK", "CHN", "TJK", "UZB", "IND", "IRN", "KAZ",
@@ -367,21 +424,21 @@ def test_swap_exchanges_two_states_next_turns_once() -> None:
 
 
 def test_swap_of_neighbours() -> None:
-    swap = Override("swap", ("KGZ", "CHN"), d("2024-01-01"), "agreed exchange")
+    swap = override("swap", ("KGZ", "CHN"), d("2024-01-01"), "agreed exchange")
     p = compute(seated_kaz(), "2024-01-01", overrides=(swap,), horizon=4)
     assert upcoming_states(p) == ["KGZ", "CHN", "PAK", "RUS"]
 
 
 def test_override_applies_only_from_its_effective_date() -> None:
     handovers = [ho("2023-07-01", "IND", "KAZ", "e-kaz")]
-    skip_late = Override("skip", ("CHN",), d("2025-01-01"), "decided for a later round")
+    skip_late = override("skip", ("CHN",), d("2025-01-01"), "decided for a later round")
     p = compute(handovers, "2024-01-01", rule=ALPHA_RU_ANNUAL, overrides=(skip_late,), horizon=2)
     # The next term starts 2024-07-01, before the skip takes effect.
     assert [(t.state, t.start) for t in p.upcoming] == [("CHN", d("2024-07-01")), ("KGZ", d("2025-07-01"))]
 
 
 def test_recorded_handover_honouring_a_skip_is_not_a_deviation() -> None:
-    skip = Override("skip", ("CHN",), d("2024-01-01"), "declined")
+    skip = override("skip", ("CHN",), d("2024-01-01"), "declined")
     handovers = [*seated_kaz(), ho("2024-07-04", "KAZ", "KGZ", "e-kgz")]
     with_skip = compute(handovers, "2024-08-01", overrides=(skip,))
     assert with_skip.deviations == () and with_skip.terms[-1].expected_state == "KGZ"
@@ -391,7 +448,7 @@ def test_recorded_handover_honouring_a_skip_is_not_a_deviation() -> None:
 
 
 def test_recorded_deferral_is_owed_back_and_the_cycle_resumes_after_the_stand_in() -> None:
-    defer = Override("defer", ("CHN",), d("2024-01-01"), "hosting conflict")
+    defer = override("defer", ("CHN",), d("2024-01-01"), "hosting conflict")
     handovers = [*seated_kaz(), ho("2024-07-04", "KAZ", "KGZ", "e-kgz"), ho("2025-07-04", "KGZ", "CHN", "e-chn")]
     p = compute(handovers, "2025-08-01", overrides=(defer,))
     assert p.deviations == ()
@@ -400,7 +457,7 @@ def test_recorded_deferral_is_owed_back_and_the_cycle_resumes_after_the_stand_in
 
 
 def test_handover_ignoring_a_skip_deviates_and_names_the_expected_state() -> None:
-    skip = Override("skip", ("CHN",), d("2024-01-01"), "declined")
+    skip = override("skip", ("CHN",), d("2024-01-01"), "declined")
     p = compute([*seated_kaz(), ho("2024-07-04", "KAZ", "CHN", "e-chn")], "2024-08-01", overrides=(skip,))
     assert [(dv.expected_state, dv.actual_state) for dv in p.deviations] == [("KGZ", "CHN")]
     assert "skip CHN" in p.deviations[0].basis
@@ -436,12 +493,12 @@ def test_no_gap_when_every_annual_boundary_has_a_handover_even_slightly_off_date
 
 
 def test_imprecise_handover_never_produces_a_false_gap() -> None:
-    handovers = [ho("2021-06-15", "UZB", "IND", "e2021"), ho(FuzzyDate.year(2022), "IND", "UZB", "e2022")]
+    handovers = [ho("2021-06-15", "UZB", "IND", "e2021"), ho("2022", "IND", "UZB", "e2022")]
     assert compute(handovers, "2022-12-31", rule=ALPHA_RU_ANNUAL).gaps == ()
 
 
 def test_gaps_for_monthly_terms() -> None:
-    rule = AlphabeticalRule(language="en", term="monthly")
+    rule = alpha("en", "monthly")
     handovers = [ho("2024-01-01", None, "CHN", "e1"), ho("2024-02-01", "CHN", "IND", "e2")]
     p = compute(handovers, "2024-04-10", rule=rule)
     assert [(g.start, g.end, g.expected_state) for g in p.gaps] == [
@@ -459,29 +516,29 @@ def test_per_meeting_terms_have_no_gaps() -> None:
 def test_chain_conflict_is_reported_but_the_handover_still_counts() -> None:
     handovers = [ho("2023-07-04", "IND", "KAZ", "e1"), ho("2024-07-04", "KGZ", "CHN", "e2")]
     p = compute(handovers, "2024-08-01")
-    assert p.chain_conflicts == (ChainConflict("e2", FuzzyDate.on(d("2024-07-04")), "KGZ", "KAZ"),)
+    assert p.chain_conflicts == (ChainConflict("e2", P("2024-07-04"), "KGZ", "KAZ"),)
     assert p.current is not None and p.current.state == "CHN"
     # The expectation follows the chair of record (KAZ), so CHN is as expected.
     assert p.deviations == ()
 
 
 def test_month_precision_is_carried_into_since() -> None:
-    p = compute([ho(FuzzyDate.month(2024, 7), "KGZ", "PAK", "e1")], "2024-07-01")
+    p = compute([ho("2024-07", "KGZ", "PAK", "e1")], "2024-07-01")
     assert p.current is not None
     assert p.current.start.precision == "month"
     assert p.current.start.describe() == "2024-07, month precision"
-    assert p.current.start.label() == "2024-07"
+    assert p.current.start.text == "2024-07"
 
 
 def test_year_precision_and_approximation_are_carried_into_since() -> None:
-    p = compute([ho(FuzzyDate.year(2019, approximate=True), None, "KGZ", "e1")], "2020-01-01")
+    p = compute([ho("2019~", None, "KGZ", "e1")], "2020-01-01")
     assert p.current is not None
-    assert p.current.start.label() == "~2019"
+    assert p.current.start.text == "2019~"
     assert p.current.start.describe() == "2019, year precision, approximate"
 
 
 def test_only_handovers_whose_earliest_day_is_on_or_before_as_of_count() -> None:
-    handovers = [ho("2023-07-04", "IND", "KAZ", "e1"), ho(FuzzyDate.month(2024, 7), "KAZ", "CHN", "e2")]
+    handovers = [ho("2023-07-04", "IND", "KAZ", "e1"), ho("2024-07", "KAZ", "CHN", "e2")]
     assert compute(handovers, "2024-06-30").current.state == "KAZ"  # type: ignore[union-attr]
     assert compute(handovers, "2024-07-01").current.state == "CHN"  # type: ignore[union-attr]
 
@@ -489,14 +546,14 @@ def test_only_handovers_whose_earliest_day_is_on_or_before_as_of_count() -> None
 def test_corroborating_record_joins_the_term_and_narrows_its_start() -> None:
     handovers = [
         ho("2023-07-04", "IND", "KAZ", "e1"),
-        ho(FuzzyDate.month(2024, 7), "KAZ", "CHN", "e-tass"),
+        ho("2024-07", "KAZ", "CHN", "e-tass"),
         ho("2024-07-04", "KAZ", "CHN", "e-xinhua"),
     ]
     p = compute(handovers, "2024-08-01")
     assert [t.state for t in p.terms] == ["KAZ", "CHN"]
     assert p.terms[1].event_refs == ("e-tass", "e-xinhua")
-    assert p.terms[1].start == FuzzyDate.on(d("2024-07-04"))
-    assert p.terms[0].end == FuzzyDate.month(2024, 7)
+    assert p.terms[1].start == P("2024-07-04")
+    assert p.terms[0].end == P("2024-07")
 
 
 def test_terms_are_ordered_by_world_time_not_input_order() -> None:
@@ -521,12 +578,8 @@ def test_same_day_records_keep_the_order_given() -> None:
 # --- Other rule kinds and rule changes -------------------------------------------------------
 
 
-SCHEDULE = FixedScheduleRule(
-    (
-        ScheduledTerm("KAZ", d("2024-01-01"), d("2024-12-31")),
-        ScheduledTerm("UZB", d("2025-01-01"), d("2025-12-31")),
-        ScheduledTerm("TJK", d("2026-01-01"), d("2026-12-31")),
-    )
+SCHEDULE = fixed(
+    ("KAZ", "2024-01-01", "2024-12-31"), ("UZB", "2025-01-01", "2025-12-31"), ("TJK", "2026-01-01", "2026-12-31")
 )
 
 
@@ -540,7 +593,7 @@ def test_fixed_schedule_expectations_and_upcoming() -> None:
 
 
 def test_a_later_rule_version_amends_a_fixed_schedule() -> None:
-    amended = FixedScheduleRule((ScheduledTerm("TJK", d("2025-01-01")), ScheduledTerm("UZB", d("2026-01-01"))))
+    amended = fixed(("TJK", "2025-01-01"), ("UZB", "2026-01-01"))
     history = ((d("2023-01-01"), SCHEDULE), (d("2024-06-01"), amended))
     p = compute([ho("2024-01-01", None, "KAZ", "e1"), ho("2024-12-28", "KAZ", "TJK", "e2")], "2025-02-01",
                 rule_history=history)
@@ -551,7 +604,7 @@ def test_a_later_rule_version_amends_a_fixed_schedule() -> None:
 def test_upcoming_switches_to_a_rule_taking_effect_in_the_future() -> None:
     history = (
         (d("2001-06-15"), ALPHA_RU_ANNUAL),
-        (d("2026-01-01"), FixedScheduleRule((ScheduledTerm("UZB", d("2027-03-01")),))),
+        (d("2026-01-01"), fixed(("UZB", "2027-03-01"))),
     )
     p = compute([ho("2024-07-04", "KAZ", "CHN", "e1")], "2024-08-01", rule_history=history)
     assert [(t.state, t.start) for t in p.upcoming] == [("KGZ", d("2025-07-01")), ("UZB", d("2027-03-01"))]
@@ -560,12 +613,12 @@ def test_upcoming_switches_to_a_rule_taking_effect_in_the_future() -> None:
 def test_host_of_next_meeting_expects_the_next_scheduled_host() -> None:
     ots_members = tuple(MembershipChange(s, "member", d("2009-10-03")) for s in ("AZE", "KAZ", "KGZ", "TUR"))
     membership = (*ots_members, MembershipChange("UZB", "member", d("2019-10-15")))
-    rule: Rule = HostOfNextMeetingRule()
+    rule = HOST_OF_NEXT_MEETING
     handovers = [ho("2024-11-06", "KAZ", "KGZ", "e-bishkek"), ho("2025-10-07", "KGZ", "AZE", "e-gabala")]
     meetings = (
-        ScheduledMeeting(d("2026-03-01"), "AZE"),  # an informal meeting the chair hosts itself
-        ScheduledMeeting(d("2026-10-01"), "TUR"),
-        ScheduledMeeting(d("2027-10-01"), "UZB"),
+        Meeting(d("2026-03-01"), "AZE"),  # an informal meeting the chair hosts itself
+        Meeting(d("2026-10-01"), "TUR"),
+        Meeting(d("2027-10-01"), "UZB"),
     )
     p = compute(handovers, "2025-12-01", rule=rule, membership=membership, names=OTS, meetings=meetings)
     assert p.deviations == () and all(t.expected_state is None for t in p.terms)
@@ -577,7 +630,7 @@ def test_host_of_next_meeting_expects_the_next_scheduled_host() -> None:
 
 
 def test_per_meeting_upcoming_starts_come_from_scheduled_meetings() -> None:
-    meetings = (ScheduledMeeting(d("2025-06-10"), "PAK"), ScheduledMeeting(d("2026-06-10"), "RUS"))
+    meetings = (Meeting(d("2025-06-10"), "PAK"), Meeting(d("2026-06-10"), "RUS"))
     p = compute([ho("2024-07-25", "KGZ", "PAK", "e1")], "2024-08-01", meetings=meetings, horizon=3)
     # Past the last scheduled meeting the order is still known, the dates are not.
     assert [(t.state, t.start) for t in p.upcoming] == [
@@ -602,23 +655,14 @@ def test_no_handovers_means_no_terms_and_no_alphabetical_expectation() -> None:
 # --- chair_on ----------------------------------------------------------------------------------
 
 
-def test_chair_on_answers_from_a_presidency_or_from_inputs() -> None:
-    handovers = (ho("2023-07-04", "IND", "KAZ", "e1"), ho(FuzzyDate.month(2024, 7), "KAZ", "CHN", "e2"))
+def test_chair_on_answers_from_a_presidency() -> None:
+    handovers = (ho("2023-07-04", "IND", "KAZ", "e1"), ho("2024-07", "KAZ", "CHN", "e2"))
     p = compute(handovers, "2024-12-31")
     assert chair_on(p, d("2023-07-03")) is None
     assert chair_on(p, d("2024-06-30")).state == "KAZ"  # type: ignore[union-attr]
     assert chair_on(p, d("2024-07-01")).state == "CHN"  # type: ignore[union-attr]
-    inputs = PresidencyInputs(
-        body_id="sco-chs",
-        rule_history=((d("2001-06-15"), ALPHA_RU_PER_MEETING),),
-        membership=sco_membership(),
-        names=SCO,
-        handovers=handovers,
-    )
-    on_inputs = chair_on(inputs, d("2024-06-30"))
-    assert on_inputs is not None and on_inputs.state == "KAZ" and on_inputs.end is None
-    with pytest.raises(ValueError, match=r"on: 2025-01-01 is after the presidency's as_of 2024-12-31"):
-        chair_on(p, d("2025-01-01"))
+    # Past the presidency's as_of nothing is known: no answer rather than a guess.
+    assert chair_on(p, d("2025-01-01")) is None
 
 
 # --- Properties -------------------------------------------------------------------------------
@@ -634,20 +678,21 @@ def handover_histories(draw: st.DrawFn) -> list[Handover]:
     for i, offset in enumerate(sorted(offsets)):
         day = d("2017-07-01") + timedelta(days=offset)
         if draw(st.booleans()):
-            when = FuzzyDate.on(day)
+            when = P(day.isoformat())
         else:
-            when = FuzzyDate(day, day + timedelta(days=draw(st.integers(0, 40))), "month")
-        out.append(Handover(when, draw(st.none() | STATES), draw(STATES), f"e{i}"))
+            latest = day + timedelta(days=draw(st.integers(0, 40)))
+            when = PartialDate(f"{day}/{latest}", day, latest, "month", False, False)
+        out.append(Handover(when, draw(st.none() | STATES), draw(STATES), None, f"e{i}"))
     return out
 
 
 @settings(max_examples=80, deadline=None)
 @given(history=handover_histories(), data=st.data(), rule=st.sampled_from([ALPHA_RU_ANNUAL, ALPHA_RU_PER_MEETING]))
 def test_shuffling_input_handovers_does_not_change_the_output(
-    history: list[Handover], data: st.DataObject, rule: Rule
+    history: list[Handover], data: st.DataObject, rule: RotationRule
 ) -> None:
     shuffled = data.draw(st.permutations(history))
-    skip = Override("skip", ("RUS",), d("2019-01-01"), "r")
+    skip = override("skip", ("RUS",), d("2019-01-01"), "r")
     assert compute(shuffled, "2026-01-01", rule=rule, overrides=(skip,)) == compute(
         history, "2026-01-01", rule=rule, overrides=(skip,)
     )
@@ -661,10 +706,11 @@ def test_terms_are_contiguous_and_every_record_is_accounted_for(history: list[Ha
         # A term ends when the next begins (a corroborating record may narrow that start).
         assert earlier.end is not None
         assert earlier.end.earliest <= later.start.earliest and later.start.latest <= earlier.end.latest
-        assert earlier.state != later.state
+        kept = any(h.ref == later.event_refs[0] and h.from_state == h.to_state for h in history)
+        assert earlier.state != later.state or kept
     assert p.current == (p.terms[-1] if p.terms else None)
     refs = [r for t in p.terms for r in t.event_refs]
-    assert sorted(refs) == sorted(h.event_ref for h in history)
+    assert sorted(refs) == sorted(h.ref for h in history)
     assert [dv.event_ref for dv in p.deviations] == [t.event_refs[0] for t in p.terms if t.deviates]
 
 
@@ -675,6 +721,6 @@ def test_one_round_of_upcoming_visits_every_eligible_member_once(chair: str, as_
     states = upcoming_states(p)
     assert sorted(states) == sorted(SCO_MEMBERS)
     assert states[-1] == chair
-    order = alphabetical_order(SCO_MEMBERS, SCO, "ru")
+    order = order_of(SCO_MEMBERS, SCO, "ru")
     at = order.index(chair)
     assert tuple(states) == order[at + 1 :] + order[: at + 1]

@@ -91,13 +91,17 @@ def _plain(value: Any) -> str:
 @click.argument("body")
 @time_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema tracker.cli/1).")
+@click.option("--horizon", type=click.IntRange(0, 1000), default=6, show_default=True,
+              help="How many upcoming terms to show.")
 @click.pass_obj
-def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetime | None, as_json: bool) -> None:
+def presidency(
+    obj: CliContext, body: str, as_of: date | None, known_at: datetime | None, as_json: bool, horizon: int
+) -> None:
     """Who chairs BODY and since when, its history, who is expected next, and deviations."""
     tracker = obj.tracker()
     stream = tracker.resolve(body if ":" in body else f"body:{body}")
     answer: PresidencyStatus | None = tracker.read_model().presidency(
-        stream.partition(":")[2], as_of=as_of, known_at=known_at
+        stream.partition(":")[2], as_of=as_of, known_at=known_at, horizon=horizon
     )
     if answer is None:
         raise NotFound(f"body: {body!r} had not been established {_when(as_of, known_at)} (value: {body!r})")
@@ -131,6 +135,7 @@ def presidency(obj: CliContext, body: str, as_of: date | None, known_at: datetim
         ("Deviations", answer.deviations),
         ("Gaps", answer.gaps),
         ("Chain conflicts", answer.chain_conflicts),
+        ("Notes", answer.notes),
     ):
         for line in lines:
             console.print(f"[yellow]{title[:-1]}:[/yellow] {shown(line)}")
