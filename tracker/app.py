@@ -127,7 +127,10 @@ class Tracker(Application[str]):
                 # on a history no other writer can change before this event lands.
                 with self.event_log.bulk() as writer:
                     state = self._stream_state(writer, stream)
-                    existing = state.repeat_of(development, prepared[1], match_content=False)
+                    # The same rule as import: the same key, or without a key the same content,
+                    # is already present. Storing it twice would shift every later version of
+                    # the stream on export and import, and break the `#N` references to them.
+                    existing = state.repeat_of(development, prepared[1], match_content=True)
                     if existing is not None:
                         return RecordResult(existing.ref, stored=False, position=existing.position)
                     check(development, state.records, _WriterReader(writer), current=state.effective)
@@ -161,131 +164,131 @@ class Tracker(Application[str]):
 
     # --- one method per development: keyword arguments are the event's fields --------------
 
-    def _record_as(self, cls: type[Development], fields: dict[str, Any]) -> str:
+    def _record_as(self, cls: type[Development], fields: dict[str, Any]) -> RecordResult:
         try:
             event = cls.model_validate(fields)
         except ValidationError as exc:
             raise InvalidInput(_validation_problems(exc)) from None
-        return self.record(event).ref
+        return self.record(event)
 
-    def register_organization(self, **fields: Any) -> str:
-        """Register an intergovernmental organization. Returns the event's reference."""
+    def register_organization(self, **fields: Any) -> RecordResult:
+        """Register an intergovernmental organization. Returns what recording it did."""
         return self._record_as(ev.OrganizationRegistered, fields)
 
-    def change_membership(self, **fields: Any) -> str:
-        """Record a state's new standing in an organization. Returns the event's reference."""
+    def change_membership(self, **fields: Any) -> RecordResult:
+        """Record a state's new standing in an organization. Returns what recording it did."""
         return self._record_as(ev.MembershipChanged, fields)
 
-    def establish_body(self, **fields: Any) -> str:
-        """Record a forum of an organization and its presidency rule. Returns the event's reference."""
+    def establish_body(self, **fields: Any) -> RecordResult:
+        """Record a forum of an organization and its presidency rule. Returns what recording it did."""
         return self._record_as(ev.BodyEstablished, fields)
 
-    def change_rotation_rule(self, **fields: Any) -> str:
-        """Record a body's new presidency rule. Returns the event's reference."""
+    def change_rotation_rule(self, **fields: Any) -> RecordResult:
+        """Record a body's new presidency rule. Returns what recording it did."""
         return self._record_as(ev.RotationRuleChanged, fields)
 
-    def override_rotation(self, **fields: Any) -> str:
-        """Record a swap, skip or deferral of the rotation, with its reason. Returns the event's reference."""
+    def override_rotation(self, **fields: Any) -> RecordResult:
+        """Record a swap, skip or deferral of the rotation, with its reason. Returns what recording it did."""
         return self._record_as(ev.RotationOverridden, fields)
 
-    def schedule_meeting(self, **fields: Any) -> str:
-        """Record that a meeting was announced. Returns the event's reference."""
+    def schedule_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting was announced. Returns what recording it did."""
         return self._record_as(ev.MeetingScheduled, fields)
 
-    def reschedule_meeting(self, **fields: Any) -> str:
-        """Record that a meeting moved to other dates. Returns the event's reference."""
+    def reschedule_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting moved to other dates. Returns what recording it did."""
         return self._record_as(ev.MeetingRescheduled, fields)
 
-    def relocate_meeting(self, **fields: Any) -> str:
-        """Record that a meeting moved to another place or format. Returns the event's reference."""
+    def relocate_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting moved to another place or format. Returns what recording it did."""
         return self._record_as(ev.MeetingRelocated, fields)
 
-    def cancel_meeting(self, **fields: Any) -> str:
-        """Record that a meeting will not take place. Returns the event's reference."""
+    def cancel_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting will not take place. Returns what recording it did."""
         return self._record_as(ev.MeetingCancelled, fields)
 
-    def hold_meeting(self, **fields: Any) -> str:
-        """Record that a meeting took place, and who attended. Returns the event's reference."""
+    def hold_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting took place, and who attended. Returns what recording it did."""
         return self._record_as(ev.MeetingHeld, fields)
 
-    def table_proposal(self, **fields: Any) -> str:
-        """Record that a state put forward a proposal. Returns the event's reference."""
+    def table_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a state put forward a proposal. Returns what recording it did."""
         return self._record_as(ev.ProposalTabled, fields)
 
-    def support_proposal(self, **fields: Any) -> str:
-        """Record states declaring support for a proposal. Returns the event's reference."""
+    def support_proposal(self, **fields: Any) -> RecordResult:
+        """Record states declaring support for a proposal. Returns what recording it did."""
         return self._record_as(ev.ProposalSupported, fields)
 
-    def adopt_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was adopted. Returns the event's reference."""
+    def adopt_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was adopted. Returns what recording it did."""
         return self._record_as(ev.ProposalAdopted, fields)
 
-    def reject_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was turned down. Returns the event's reference."""
+    def reject_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was turned down. Returns what recording it did."""
         return self._record_as(ev.ProposalRejected, fields)
 
-    def withdraw_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was withdrawn. Returns the event's reference."""
+    def withdraw_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was withdrawn. Returns what recording it did."""
         return self._record_as(ev.ProposalWithdrawn, fields)
 
-    def defer_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was deferred. Returns the event's reference."""
+    def defer_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was deferred. Returns what recording it did."""
         return self._record_as(ev.ProposalDeferred, fields)
 
-    def undertake_commitment(self, **fields: Any) -> str:
-        """Record that states undertook a commitment. Returns the event's reference."""
+    def undertake_commitment(self, **fields: Any) -> RecordResult:
+        """Record that states undertook a commitment. Returns what recording it did."""
         return self._record_as(ev.CommitmentUndertaken, fields)
 
-    def assess_progress(self, **fields: Any) -> str:
-        """Record an assessment of a commitment's implementation. Returns the event's reference."""
+    def assess_progress(self, **fields: Any) -> RecordResult:
+        """Record an assessment of a commitment's implementation. Returns what recording it did."""
         return self._record_as(ev.ProgressAssessed, fields)
 
-    def change_deadline(self, **fields: Any) -> str:
-        """Record a commitment's new due date. Returns the event's reference."""
+    def change_deadline(self, **fields: Any) -> RecordResult:
+        """Record a commitment's new due date. Returns what recording it did."""
         return self._record_as(ev.DeadlineChanged, fields)
 
-    def fulfil_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was carried out. Returns the event's reference."""
+    def fulfil_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment was carried out. Returns what recording it did."""
         return self._record_as(ev.CommitmentFulfilled, fields)
 
-    def lapse_commitment(self, **fields: Any) -> str:
-        """Record that a commitment lapsed. Returns the event's reference."""
+    def lapse_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment lapsed. Returns what recording it did."""
         return self._record_as(ev.CommitmentLapsed, fields)
 
-    def withdraw_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was withdrawn. Returns the event's reference."""
+    def withdraw_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment was withdrawn. Returns what recording it did."""
         return self._record_as(ev.CommitmentWithdrawn, fields)
 
-    def supersede_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was replaced by another. Returns the event's reference."""
+    def supersede_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment was replaced by another. Returns what recording it did."""
         return self._record_as(ev.CommitmentSuperseded, fields)
 
-    def draft_document(self, **fields: Any) -> str:
-        """Record a document's draft. Returns the event's reference."""
+    def draft_document(self, **fields: Any) -> RecordResult:
+        """Record a document's draft. Returns what recording it did."""
         return self._record_as(ev.DocumentDrafted, fields)
 
-    def sign_document(self, **fields: Any) -> str:
-        """Record signatures of a document. Returns the event's reference."""
+    def sign_document(self, **fields: Any) -> RecordResult:
+        """Record signatures of a document. Returns what recording it did."""
         return self._record_as(ev.DocumentSigned, fields)
 
-    def take_party_action(self, **fields: Any) -> str:
-        """Record a treaty action (ratification, accession, ...) by a state. Returns the event's reference."""
+    def take_party_action(self, **fields: Any) -> RecordResult:
+        """Record a treaty action (ratification, accession, ...) by a state. Returns what recording it did."""
         return self._record_as(ev.PartyActionTaken, fields)
 
-    def enter_into_force(self, **fields: Any) -> str:
-        """Record that a document entered into force. Returns the event's reference."""
+    def enter_into_force(self, **fields: Any) -> RecordResult:
+        """Record that a document entered into force. Returns what recording it did."""
         return self._record_as(ev.DocumentEnteredIntoForce, fields)
 
-    def hand_over_chairmanship(self, **fields: Any) -> str:
-        """Record that a body's chair passed to another state. Returns the event's reference."""
+    def hand_over_chairmanship(self, **fields: Any) -> RecordResult:
+        """Record that a body's chair passed to another state. Returns what recording it did."""
         return self._record_as(ev.ChairmanshipHandedOver, fields)
 
-    def retract_event(self, **fields: Any) -> str:
-        """Retract an earlier event (it stays in the log). Returns the event's reference."""
+    def retract_event(self, **fields: Any) -> RecordResult:
+        """Retract an earlier event (it stays in the log). Returns what recording it did."""
         return self._record_as(ev.EventRetracted, fields)
 
-    def correct_event(self, **fields: Any) -> str:
-        """Correct an earlier event with a replacement (it stays in the log). Returns the event's reference."""
+    def correct_event(self, **fields: Any) -> RecordResult:
+        """Correct an earlier event with a replacement (it stays in the log). Returns what recording it did."""
         return self._record_as(ev.EventCorrected, fields)
 
     def history(self, entity: str) -> list[Recorded]:
