@@ -9,10 +9,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import orjson
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
@@ -20,7 +19,7 @@ import events as ev
 from events import Development, InvalidEvent, Recorded
 from projections.queries import Queries
 from tracker.db import make_engine
-from tracker.domain import StreamReader, StreamState, check
+from tracker.domain import StreamReader, check
 from tracker.errors import (
     ConcurrencyConflict,
     ImportFailed,
@@ -30,13 +29,16 @@ from tracker.errors import (
 )
 from tracker.projector import Projector
 from tracker.settings import Settings
-from tracker.store import BulkWriter, EventLog, body_and_digest, decode, eventsourcing_env, schema_lock
+from tracker.store import BulkWriter, EventLog, body_and_digest, decode, decode_row
+from tracker.streams import StreamIndex
 
 __all__ = ["ImportReport", "RecordResult", "Tracker"]
 
 KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
 _MAX_ATTEMPTS = 8
-_IMPORT_CACHE_EVENTS = 20_000
+# Streams an import keeps indexed, in digest-sized units (a decoded event counts DECODED_COST):
+# about 60 MiB at most, whatever the file's size.
+_IMPORT_CACHE_COST = 300_000
 _RECORD_CACHE_STREAMS = 1_000
 _IMPORT_FLUSH_EVERY = 500
 
@@ -73,21 +75,20 @@ def _as_event(data: Development | dict[str, Any]) -> Development:
         raise InvalidInput(exc.problems) from None
 
 
-class Tracker(Application[str]):
-    """Records developments, enforces the rules, and answers queries about them."""
+class Tracker:
+    """Records developments, enforces the rules, and answers queries about them.
 
-    name = "tracker"
+    It has an event store rather than being an eventsourcing Application: every write goes
+    through `record()` or `import_events()`, so nothing can store an event past the rules.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        super().__init__(env=eventsourcing_env(self.settings.database_url))
-        self.event_log = EventLog(self.recorder)
-        self._states: OrderedDict[str, StreamState] = OrderedDict()
+        self.event_log = EventLog(self.settings.database_url, lock_timeout=self.settings.lock_timeout)
+        self._states: OrderedDict[str, StreamIndex] = OrderedDict()
         self._states_lock = threading.Lock()
-        if self.event_log.is_postgres:
-            with schema_lock(self.settings.database_url):
-                cast(Any, self.recorder).create_table()
-        self.engine = make_engine(self.settings.database_url)
+        self.event_log.create_schema()
+        self.engine = make_engine(self.settings.database_url, lock_timeout=self.settings.lock_timeout)
         self.projector = Projector(
             self.engine, self.event_log, self.settings.database_url, batch_size=self.settings.batch_size
         )
@@ -112,7 +113,7 @@ class Tracker(Application[str]):
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
-        super().close()
+        self.event_log.close()
 
     # --- recording -------------------------------------------------------------------
 
@@ -125,12 +126,12 @@ class Tracker(Application[str]):
             try:
                 # One write transaction holding the store's write lock: the rules are judged
                 # on a history no other writer can change before this event lands.
-                with self.event_log.bulk() as writer:
-                    state = self._stream_state(writer, stream)
+                with self.event_log.bulk("record") as writer:
+                    state = self._stream_state(writer, development)
                     # The same rule as import: the same key, or without a key the same content,
                     # is already present. Storing it twice would shift every later version of
                     # the stream on export and import, and break the `#N` references to them.
-                    existing = state.repeat_of(development, prepared[1], match_content=True)
+                    existing = state.repeat_of(development, prepared[1])
                     if existing is not None:
                         return RecordResult(existing.ref, stored=False, position=existing.position)
                     check(development, state.records, _WriterReader(writer), current=state.effective)
@@ -147,15 +148,14 @@ class Tracker(Application[str]):
             f"{stream}: other writers changed it {_MAX_ATTEMPTS} times in a row; nothing was stored, try again"
         )
 
-    def _stream_state(self, writer: BulkWriter, stream: str) -> StreamState:
-        """The stream's history, cached between records: only newer versions are read."""
+    def _stream_state(self, writer: BulkWriter, development: Development) -> StreamIndex:
+        """The stream's index, cached between records: only newer versions are read."""
+        stream = development.stream
         with self._states_lock:
             cached = self._states.pop(stream, None)
         # Streams are append-only with contiguous versions, so what this process saw stays
         # true; other processes may have appended since, and those rows are read here.
-        state = cached or StreamState()
-        for record, digest in writer.load_with_digests(stream, after=len(state.records)):
-            state.add(record, digest)
+        state = _index(writer, stream, cached, development)
         with self._states_lock:
             self._states[stream] = state
             while len(self._states) > _RECORD_CACHE_STREAMS:
@@ -300,10 +300,10 @@ class Tracker(Application[str]):
         """Turn 'x' or 'commitment:x' into the one stream that exists, or raise NotFound."""
         if ":" in entity:
             kind = entity.partition(":")[0]
-            if kind in KINDS and self.recorder.select_events(entity, limit=1):
+            if kind in KINDS and self.event_log.exists(entity):
                 return entity
             raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
-        found = [f"{kind}:{entity}" for kind in KINDS if self.recorder.select_events(f"{kind}:{entity}", limit=1)]
+        found = [f"{kind}:{entity}" for kind in KINDS if self.event_log.exists(f"{kind}:{entity}")]
         if not found:
             raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
         if len(found) > 1:
@@ -339,7 +339,7 @@ class Tracker(Application[str]):
     ) -> ImportReport:
         """Import JSON Lines in one transaction: all stored or none (or keep the good lines)."""
         report = ImportReport()
-        with self.event_log.bulk() as bulk:
+        with self.event_log.bulk("import") as bulk:
             reader = _BulkReader(bulk)
             for number, line in enumerate(lines, start=1):
                 if on_line is not None:
@@ -366,8 +366,8 @@ class Tracker(Application[str]):
         development = ev.parse_event(data)
         stream = development.stream
         prepared = body_and_digest(development)
-        state = reader.state(stream)
-        if state.repeat_of(development, prepared[1], match_content=True) is not None:
+        state = reader.state(development)
+        if state.repeat_of(development, prepared[1]) is not None:
             return False
         check(development, state.records, reader, current=state.effective)
         reader.added(stream, bulk.append(stream, state.next_version, development, prepared), prepared[1])
@@ -397,6 +397,18 @@ def _problems(exc: Exception) -> list[tuple[str, Any, str]]:
     return [("(event)", None, str(exc))]
 
 
+def _index(writer: BulkWriter, stream: str, cached: StreamIndex | None, development: Development) -> StreamIndex:
+    """`cached` brought up to date inside the transaction (or built), whole when the rules need every event."""
+    index = cached or StreamIndex(stream)
+    rows = writer.rows(stream, after=index.next_version - 1)
+    if index.needs_rows(rows, development):
+        # An amendment may name any event: read the stream again, keeping every event decoded.
+        index = StreamIndex(stream, full=True)
+        rows = writer.rows(stream)
+    index.absorb(rows)
+    return index
+
+
 class _WriterReader(StreamReader):
     """Other streams as the open write transaction sees them."""
 
@@ -404,47 +416,52 @@ class _WriterReader(StreamReader):
         self.writer = writer
 
     def load(self, stream: str) -> Sequence[Recorded]:
-        return [r for r, _ in self.writer.load_with_digests(stream)]
+        return self.writer.load(stream)
 
     def exists(self, stream: str) -> bool:
         return self.writer.exists(stream)
 
 
 class _BulkReader(StreamReader):
-    """Streams as an open import transaction sees them, with a cache bounded by events held (flat memory)."""
+    """Streams as an open import transaction sees them, in an LRU bounded by what it holds (flat memory)."""
 
     def __init__(self, bulk: BulkWriter) -> None:
         self.bulk = bulk
-        self.cache: OrderedDict[str, StreamState] = OrderedDict()
-        self.cached_events = 0
+        self.cache: OrderedDict[str, StreamIndex] = OrderedDict()
+        self.cost = 0
 
-    def state(self, stream: str) -> StreamState:
-        """The stream's state, from the cache or read inside the transaction."""
-        state = self.cache.get(stream)
-        if state is None:
-            state = StreamState(self.bulk.load_with_digests(stream))
-            self.cache[stream] = state
-            self.cached_events += len(state.records)
-            self._evict()
-        else:
-            self.cache.move_to_end(stream)
-        return state
+    def state(self, development: Development) -> StreamIndex:
+        """The index of the development's stream, from the cache or read inside the transaction."""
+        stream = development.stream
+        cached = self.cache.pop(stream, None)
+        if cached is not None:
+            self.cost -= cached.cost
+            if cached.needs_rows((), development):
+                cached = None  # an amendment on a compact index: read the whole stream once
+        # A cached index is current: every event of the stream written since went through it.
+        index = cached if cached is not None else _index(self.bulk, stream, None, development)
+        self.cache[stream] = index
+        self.cost += index.cost
+        self._evict()
+        return index
 
     def added(self, stream: str, record: Recorded, digest: str) -> None:
         """Note an event appended to a cached stream."""
-        self.cache[stream].add(record, digest)
-        self.cached_events += 1
+        index = self.cache[stream]
+        self.cost -= index.cost
+        index.add(record, digest)
+        self.cost += index.cost
         self._evict()
 
     def _evict(self) -> None:
-        # Bounded by events rather than streams: a cap on streams alone let memory grow with
-        # stream length (measured: 600 MiB for 20,000 ten-event streams).
-        while self.cached_events > _IMPORT_CACHE_EVENTS and len(self.cache) > 1:
+        # Bounded by what the indexes hold rather than by streams: a cap on streams alone let
+        # memory grow with stream length (measured: 600 MiB for 20,000 ten-event streams).
+        while self.cost > _IMPORT_CACHE_COST and len(self.cache) > 1:
             _, evicted = self.cache.popitem(last=False)
-            self.cached_events -= len(evicted.records)
+            self.cost -= evicted.cost
 
     def load(self, stream: str) -> Sequence[Recorded]:
-        return self.state(stream).records
+        return [decode_row(row)[0] for row in self.bulk.rows(stream)]
 
     def exists(self, stream: str) -> bool:
         return stream in self.cache or self.bulk.exists(stream)

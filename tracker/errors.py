@@ -13,6 +13,7 @@ The hierarchy::
     │   ├── AlreadyExists            an entity recorded twice
     │   └── KeyConflict              an idempotency key reused for different content
     ├── ConcurrencyConflict          another writer kept winning the race for the same entity
+    ├── StoreBusy                    another writer (an import) held the store's lock past the timeout
     └── ConfigurationError           settings that cannot work (bad URL, unreachable database)
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "NotAParty",
     "NotFound",
     "RuleViolation",
+    "StoreBusy",
     "TrackerError",
     "UnknownEntity",
     "UnknownEvent",
@@ -125,6 +127,18 @@ class KeyConflict(RuleViolation):
 
 class ConcurrencyConflict(TrackerError):
     """Concurrent writers kept changing the same entity; the development was not stored."""
+
+
+class StoreBusy(TrackerError):
+    """Another writer held the store's write lock longer than the lock timeout; nothing was stored."""
+
+    def __init__(self, store: str, waited: float, holders: list[str] | None = None) -> None:
+        self.store, self.waited, self.holders = store, waited, holders or []
+        who = f"held by {', '.join(self.holders)}" if self.holders else "held by another writer (an import or a write)"
+        super().__init__(
+            f"store busy: waited {waited:g} s for the write lock on {store}, {who}; nothing was stored, "
+            "try again when it finishes (or raise TRACKER_LOCK_TIMEOUT)"
+        )
 
 
 class ConfigurationError(TrackerError):

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     stale_days: int = Field(default=365, ge=1, description="a commitment with no development for this long is stale")
     batch_size: int = Field(default=500, ge=1, le=100_000, description="events per transaction in rebuilds")
     timezone: str = Field(default="UTC")
+    lock_timeout: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="seconds a write waits for another writer's lock (an import holds it) before giving up",
+    )
 
     @field_validator("database_url")
     @classmethod
