@@ -1,13 +1,16 @@
 """Event store throughput and memory: the Tracker's writes against raw inserts of the same stored rows.
 
-Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--records 2000]
+Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--records 2000] [--order-events 20000]
      [--postgres URL | --no-postgres] [--million] [--profile]
 
 1. single recording: `Tracker.record()` of ProgressAssessed events, one per call, against a plain
    autocommit INSERT per row of the same stored rows (same schema, same bytes, same durability);
 2. bulk import: `Tracker.import_events()` of a JSON Lines file against one transaction of
    `executemany` (SQLite) or COPY (PostgreSQL) of the same rows;
-3. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
+3. import order: the same lines over 1,000 commitments imported grouped by commitment and
+   interleaved (one event of each commitment per round, as `tracker export` writes histories
+   recorded side by side); the interleaved/grouped time ratio (goal: within 2x);
+4. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
    SQLite, to show memory stays flat as the file grows.
 
 It prints figures and the goals next to them; it asserts nothing and always exits 0 on success.
@@ -103,6 +106,28 @@ def bulk_lines(commitments: int) -> Iterator[bytes]:
             yield orjson.dumps(assessment(i, j)) + b"\n"
 
 
+ORDER_COMMITMENTS = 1_000
+ORDER_GOAL = 2.0  # interleaved import time / grouped import time
+
+
+def ordered_lines(events_wanted: int, *, interleaved: bool) -> Iterator[bytes]:
+    """Setup, then ORDER_COMMITMENTS commitments with assessments: grouped by commitment, or round-robin."""
+    per = max(1, events_wanted // ORDER_COMMITMENTS - 1)
+    for data in setup_events():
+        yield orjson.dumps(data) + b"\n"
+    if not interleaved:
+        for i in range(ORDER_COMMITMENTS):
+            yield orjson.dumps(commitment(i)) + b"\n"
+            for j in range(per):
+                yield orjson.dumps(assessment(i, j)) + b"\n"
+        return
+    for i in range(ORDER_COMMITMENTS):
+        yield orjson.dumps(commitment(i)) + b"\n"
+    for j in range(per):
+        for i in range(ORDER_COMMITMENTS):
+            yield orjson.dumps(assessment(i, j)) + b"\n"
+
+
 def write_jsonl(path: Path, lines: Iterable[bytes]) -> int:
     """Write lines to disk as they come (never all in memory); returns how many."""
     count = 0
@@ -176,7 +201,7 @@ class Schema:
 
 def schema_of(tracker: Tracker) -> Schema:
     """The Tracker's table DDL, table name and (SQLite) journal mode and synchronous setting."""
-    recorder: Any = tracker.recorder
+    recorder: Any = tracker.event_log.recorder
     if tracker.event_log.is_postgres:
         statements = [s.as_string() for s in recorder.sql_create_statements]
         # The table and its notification index; the type and function are unused with DB functions off.
@@ -339,6 +364,30 @@ def bulk_import(backend: Backend, path: Path, lines: int, profiler: cProfile.Pro
                   IMPORT_GOAL if backend.admin_url is None else None)
 
 
+def import_order(backend: Backend, workdir: Path, events_wanted: int) -> tuple[int, float, float]:
+    """(lines, grouped seconds, interleaved seconds): the same lines imported in both orders."""
+    seconds: list[float] = []
+    lines = 0
+    for interleaved in (False, True):
+        path = workdir / f"order-{'interleaved' if interleaved else 'grouped'}.jsonl"
+        lines = write_jsonl(path, ordered_lines(events_wanted, interleaved=interleaved))
+        with backend.fresh("order") as url:
+            tracker = Tracker(Settings(database_url=url))
+            try:
+                def import_all(path: Path = path, tracker: Tracker = tracker) -> int:
+                    with path.open("rb") as src:
+                        return tracker.import_events(src).stored
+
+                took, stored = timed(import_all)
+                if stored != lines:
+                    raise RuntimeError(f"imported {stored} of {lines}")
+            finally:
+                tracker.close()
+        path.unlink()
+        seconds.append(took)
+    return lines, seconds[0], seconds[1]
+
+
 def warm_up(backend: Backend, path: Path) -> None:
     """Import a small file once, so first-use costs (imports, validators, caches) stay off the clock."""
     small = path.with_name("warmup.jsonl")
@@ -454,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000, help="events in the bulk import file")
     parser.add_argument("--records", type=int, default=2_000, help="single record() calls measured")
+    parser.add_argument("--order-events", type=int, default=20_000,
+                        help="lines of the grouped vs interleaved import comparison (0 to skip)")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL to create throwaway databases")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--million", action="store_true", help="also peak memory importing 100k/300k/1M events")
@@ -494,8 +545,22 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
                 if profiler is not None:
                     profiles.append((f"{backend.name} {label}", profiler))
+        orders: list[tuple[str, int, float, float]] = []
+        if args.order_events:
+            for backend in backends:
+                t0 = time.perf_counter()
+                orders.append((backend.name, *import_order(backend, workdir, args.order_events)))
+                print(f"  {backend.name}: import order measured ({time.perf_counter() - t0:.1f}s)", flush=True)
         print()
         print_table(figures)
+        if orders:
+            print(f"\nimport order ({ORDER_COMMITMENTS:,} commitments; ratio = interleaved time / grouped time, "
+                  f"goal <= {ORDER_GOAL:.1f})")
+            for name, n, grouped, interleaved in orders:
+                verdict = "met" if interleaved / grouped <= ORDER_GOAL else "MISSED"
+                print(f"  {name:<10} {n:>8,} lines: grouped {grouped:6.1f}s ({n / grouped:7,.0f} ev/s), "
+                      f"interleaved {interleaved:6.1f}s ({n / interleaved:7,.0f} ev/s), "
+                      f"ratio {interleaved / grouped:5.2f} {verdict}")
         for label, profiler in profiles:
             print_profile(label, profiler)
 

@@ -9,10 +9,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import orjson
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
@@ -20,7 +19,7 @@ import events as ev
 from events import Development, InvalidEvent, Recorded
 from projections.queries import Queries
 from tracker.db import make_engine
-from tracker.domain import StreamReader, StreamState, check
+from tracker.domain import StreamReader, check
 from tracker.errors import (
     ConcurrencyConflict,
     ImportFailed,
@@ -30,13 +29,16 @@ from tracker.errors import (
 )
 from tracker.projector import Projector
 from tracker.settings import Settings
-from tracker.store import BulkWriter, EventLog, body_and_digest, decode, eventsourcing_env, schema_lock
+from tracker.store import BulkWriter, EventLog, body_and_digest, decode, decode_row
+from tracker.streams import StreamIndex
 
 __all__ = ["ImportReport", "RecordResult", "Tracker"]
 
 KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
 _MAX_ATTEMPTS = 8
-_IMPORT_CACHE_EVENTS = 20_000
+# Streams an import keeps indexed, in digest-sized units (a decoded event counts DECODED_COST):
+# about 60 MiB at most, whatever the file's size.
+_IMPORT_CACHE_COST = 300_000
 _RECORD_CACHE_STREAMS = 1_000
 _IMPORT_FLUSH_EVERY = 500
 
@@ -73,21 +75,20 @@ def _as_event(data: Development | dict[str, Any]) -> Development:
         raise InvalidInput(exc.problems) from None
 
 
-class Tracker(Application[str]):
-    """Records developments, enforces the rules, and answers queries about them."""
+class Tracker:
+    """Records developments, enforces the rules, and answers queries about them.
 
-    name = "tracker"
+    It has an event store rather than being an eventsourcing Application: every write goes
+    through `record()` or `import_events()`, so nothing can store an event past the rules.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        super().__init__(env=eventsourcing_env(self.settings.database_url))
-        self.event_log = EventLog(self.recorder)
-        self._states: OrderedDict[str, StreamState] = OrderedDict()
+        self.event_log = EventLog(self.settings.database_url, lock_timeout=self.settings.lock_timeout)
+        self._states: OrderedDict[str, StreamIndex] = OrderedDict()
         self._states_lock = threading.Lock()
-        if self.event_log.is_postgres:
-            with schema_lock(self.settings.database_url):
-                cast(Any, self.recorder).create_table()
-        self.engine = make_engine(self.settings.database_url)
+        self.event_log.create_schema()
+        self.engine = make_engine(self.settings.database_url, lock_timeout=self.settings.lock_timeout)
         self.projector = Projector(
             self.engine, self.event_log, self.settings.database_url, batch_size=self.settings.batch_size
         )
@@ -112,7 +113,7 @@ class Tracker(Application[str]):
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
-        super().close()
+        self.event_log.close()
 
     # --- recording -------------------------------------------------------------------
 
@@ -125,9 +126,12 @@ class Tracker(Application[str]):
             try:
                 # One write transaction holding the store's write lock: the rules are judged
                 # on a history no other writer can change before this event lands.
-                with self.event_log.bulk() as writer:
-                    state = self._stream_state(writer, stream)
-                    existing = state.repeat_of(development, prepared[1], match_content=False)
+                with self.event_log.bulk("record") as writer:
+                    state = self._stream_state(writer, development)
+                    # The same rule as import: the same key, or without a key the same content,
+                    # is already present. Storing it twice would shift every later version of
+                    # the stream on export and import, and break the `#N` references to them.
+                    existing = state.repeat_of(development, prepared[1])
                     if existing is not None:
                         return RecordResult(existing.ref, stored=False, position=existing.position)
                     check(development, state.records, _WriterReader(writer), current=state.effective)
@@ -144,15 +148,14 @@ class Tracker(Application[str]):
             f"{stream}: other writers changed it {_MAX_ATTEMPTS} times in a row; nothing was stored, try again"
         )
 
-    def _stream_state(self, writer: BulkWriter, stream: str) -> StreamState:
-        """The stream's history, cached between records: only newer versions are read."""
+    def _stream_state(self, writer: BulkWriter, development: Development) -> StreamIndex:
+        """The stream's index, cached between records: only newer versions are read."""
+        stream = development.stream
         with self._states_lock:
             cached = self._states.pop(stream, None)
         # Streams are append-only with contiguous versions, so what this process saw stays
         # true; other processes may have appended since, and those rows are read here.
-        state = cached or StreamState()
-        for record, digest in writer.load_with_digests(stream, after=len(state.records)):
-            state.add(record, digest)
+        state = _index(writer, stream, cached, development)
         with self._states_lock:
             self._states[stream] = state
             while len(self._states) > _RECORD_CACHE_STREAMS:
@@ -161,131 +164,131 @@ class Tracker(Application[str]):
 
     # --- one method per development: keyword arguments are the event's fields --------------
 
-    def _record_as(self, cls: type[Development], fields: dict[str, Any]) -> str:
+    def _record_as(self, cls: type[Development], fields: dict[str, Any]) -> RecordResult:
         try:
             event = cls.model_validate(fields)
         except ValidationError as exc:
             raise InvalidInput.from_validation(exc) from None
-        return self.record(event).ref
+        return self.record(event)
 
-    def register_organization(self, **fields: Any) -> str:
-        """Register an intergovernmental organization. Returns the event's reference."""
+    def register_organization(self, **fields: Any) -> RecordResult:
+        """Register an intergovernmental organization. Returns what recording it did."""
         return self._record_as(ev.OrganizationRegistered, fields)
 
-    def change_membership(self, **fields: Any) -> str:
-        """Record a state's new standing in an organization. Returns the event's reference."""
+    def change_membership(self, **fields: Any) -> RecordResult:
+        """Record a state's new standing in an organization. Returns what recording it did."""
         return self._record_as(ev.MembershipChanged, fields)
 
-    def establish_body(self, **fields: Any) -> str:
-        """Record a forum of an organization and its presidency rule. Returns the event's reference."""
+    def establish_body(self, **fields: Any) -> RecordResult:
+        """Record a forum of an organization and its presidency rule. Returns what recording it did."""
         return self._record_as(ev.BodyEstablished, fields)
 
-    def change_rotation_rule(self, **fields: Any) -> str:
-        """Record a body's new presidency rule. Returns the event's reference."""
+    def change_rotation_rule(self, **fields: Any) -> RecordResult:
+        """Record a body's new presidency rule. Returns what recording it did."""
         return self._record_as(ev.RotationRuleChanged, fields)
 
-    def override_rotation(self, **fields: Any) -> str:
-        """Record a swap, skip or deferral of the rotation, with its reason. Returns the event's reference."""
+    def override_rotation(self, **fields: Any) -> RecordResult:
+        """Record a swap, skip or deferral of the rotation, with its reason. Returns what recording it did."""
         return self._record_as(ev.RotationOverridden, fields)
 
-    def schedule_meeting(self, **fields: Any) -> str:
-        """Record that a meeting was announced. Returns the event's reference."""
+    def schedule_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting was announced. Returns what recording it did."""
         return self._record_as(ev.MeetingScheduled, fields)
 
-    def reschedule_meeting(self, **fields: Any) -> str:
-        """Record that a meeting moved to other dates. Returns the event's reference."""
+    def reschedule_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting moved to other dates. Returns what recording it did."""
         return self._record_as(ev.MeetingRescheduled, fields)
 
-    def relocate_meeting(self, **fields: Any) -> str:
-        """Record that a meeting moved to another place or format. Returns the event's reference."""
+    def relocate_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting moved to another place or format. Returns what recording it did."""
         return self._record_as(ev.MeetingRelocated, fields)
 
-    def cancel_meeting(self, **fields: Any) -> str:
-        """Record that a meeting will not take place. Returns the event's reference."""
+    def cancel_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting will not take place. Returns what recording it did."""
         return self._record_as(ev.MeetingCancelled, fields)
 
-    def hold_meeting(self, **fields: Any) -> str:
-        """Record that a meeting took place, and who attended. Returns the event's reference."""
+    def hold_meeting(self, **fields: Any) -> RecordResult:
+        """Record that a meeting took place, and who attended. Returns what recording it did."""
         return self._record_as(ev.MeetingHeld, fields)
 
-    def table_proposal(self, **fields: Any) -> str:
-        """Record that a state put forward a proposal. Returns the event's reference."""
+    def table_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a state put forward a proposal. Returns what recording it did."""
         return self._record_as(ev.ProposalTabled, fields)
 
-    def support_proposal(self, **fields: Any) -> str:
-        """Record states declaring support for a proposal. Returns the event's reference."""
+    def support_proposal(self, **fields: Any) -> RecordResult:
+        """Record states declaring support for a proposal. Returns what recording it did."""
         return self._record_as(ev.ProposalSupported, fields)
 
-    def adopt_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was adopted. Returns the event's reference."""
+    def adopt_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was adopted. Returns what recording it did."""
         return self._record_as(ev.ProposalAdopted, fields)
 
-    def reject_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was turned down. Returns the event's reference."""
+    def reject_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was turned down. Returns what recording it did."""
         return self._record_as(ev.ProposalRejected, fields)
 
-    def withdraw_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was withdrawn. Returns the event's reference."""
+    def withdraw_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was withdrawn. Returns what recording it did."""
         return self._record_as(ev.ProposalWithdrawn, fields)
 
-    def defer_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was deferred. Returns the event's reference."""
+    def defer_proposal(self, **fields: Any) -> RecordResult:
+        """Record that a proposal was deferred. Returns what recording it did."""
         return self._record_as(ev.ProposalDeferred, fields)
 
-    def undertake_commitment(self, **fields: Any) -> str:
-        """Record that states undertook a commitment. Returns the event's reference."""
+    def undertake_commitment(self, **fields: Any) -> RecordResult:
+        """Record that states undertook a commitment. Returns what recording it did."""
         return self._record_as(ev.CommitmentUndertaken, fields)
 
-    def assess_progress(self, **fields: Any) -> str:
-        """Record an assessment of a commitment's implementation. Returns the event's reference."""
+    def assess_progress(self, **fields: Any) -> RecordResult:
+        """Record an assessment of a commitment's implementation. Returns what recording it did."""
         return self._record_as(ev.ProgressAssessed, fields)
 
-    def change_deadline(self, **fields: Any) -> str:
-        """Record a commitment's new due date. Returns the event's reference."""
+    def change_deadline(self, **fields: Any) -> RecordResult:
+        """Record a commitment's new due date. Returns what recording it did."""
         return self._record_as(ev.DeadlineChanged, fields)
 
-    def fulfil_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was carried out. Returns the event's reference."""
+    def fulfil_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment was carried out. Returns what recording it did."""
         return self._record_as(ev.CommitmentFulfilled, fields)
 
-    def lapse_commitment(self, **fields: Any) -> str:
-        """Record that a commitment lapsed. Returns the event's reference."""
+    def lapse_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment lapsed. Returns what recording it did."""
         return self._record_as(ev.CommitmentLapsed, fields)
 
-    def withdraw_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was withdrawn. Returns the event's reference."""
+    def withdraw_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment was withdrawn. Returns what recording it did."""
         return self._record_as(ev.CommitmentWithdrawn, fields)
 
-    def supersede_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was replaced by another. Returns the event's reference."""
+    def supersede_commitment(self, **fields: Any) -> RecordResult:
+        """Record that a commitment was replaced by another. Returns what recording it did."""
         return self._record_as(ev.CommitmentSuperseded, fields)
 
-    def draft_document(self, **fields: Any) -> str:
-        """Record a document's draft. Returns the event's reference."""
+    def draft_document(self, **fields: Any) -> RecordResult:
+        """Record a document's draft. Returns what recording it did."""
         return self._record_as(ev.DocumentDrafted, fields)
 
-    def sign_document(self, **fields: Any) -> str:
-        """Record signatures of a document. Returns the event's reference."""
+    def sign_document(self, **fields: Any) -> RecordResult:
+        """Record signatures of a document. Returns what recording it did."""
         return self._record_as(ev.DocumentSigned, fields)
 
-    def take_party_action(self, **fields: Any) -> str:
-        """Record a treaty action (ratification, accession, ...) by a state. Returns the event's reference."""
+    def take_party_action(self, **fields: Any) -> RecordResult:
+        """Record a treaty action (ratification, accession, ...) by a state. Returns what recording it did."""
         return self._record_as(ev.PartyActionTaken, fields)
 
-    def enter_into_force(self, **fields: Any) -> str:
-        """Record that a document entered into force. Returns the event's reference."""
+    def enter_into_force(self, **fields: Any) -> RecordResult:
+        """Record that a document entered into force. Returns what recording it did."""
         return self._record_as(ev.DocumentEnteredIntoForce, fields)
 
-    def hand_over_chairmanship(self, **fields: Any) -> str:
-        """Record that a body's chair passed to another state. Returns the event's reference."""
+    def hand_over_chairmanship(self, **fields: Any) -> RecordResult:
+        """Record that a body's chair passed to another state. Returns what recording it did."""
         return self._record_as(ev.ChairmanshipHandedOver, fields)
 
-    def retract_event(self, **fields: Any) -> str:
-        """Retract an earlier event (it stays in the log). Returns the event's reference."""
+    def retract_event(self, **fields: Any) -> RecordResult:
+        """Retract an earlier event (it stays in the log). Returns what recording it did."""
         return self._record_as(ev.EventRetracted, fields)
 
-    def correct_event(self, **fields: Any) -> str:
-        """Correct an earlier event with a replacement (it stays in the log). Returns the event's reference."""
+    def correct_event(self, **fields: Any) -> RecordResult:
+        """Correct an earlier event with a replacement (it stays in the log). Returns what recording it did."""
         return self._record_as(ev.EventCorrected, fields)
 
     def history(self, entity: str) -> list[Recorded]:
@@ -297,10 +300,10 @@ class Tracker(Application[str]):
         """Turn 'x' or 'commitment:x' into the one stream that exists, or raise NotFound."""
         if ":" in entity:
             kind = entity.partition(":")[0]
-            if kind in KINDS and self.recorder.select_events(entity, limit=1):
+            if kind in KINDS and self.event_log.exists(entity):
                 return entity
             raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
-        found = [f"{kind}:{entity}" for kind in KINDS if self.recorder.select_events(f"{kind}:{entity}", limit=1)]
+        found = [f"{kind}:{entity}" for kind in KINDS if self.event_log.exists(f"{kind}:{entity}")]
         if not found:
             raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
         if len(found) > 1:
@@ -336,7 +339,7 @@ class Tracker(Application[str]):
     ) -> ImportReport:
         """Import JSON Lines in one transaction: all stored or none (or keep the good lines)."""
         report = ImportReport()
-        with self.event_log.bulk() as bulk:
+        with self.event_log.bulk("import") as bulk:
             reader = _BulkReader(bulk)
             for number, line in enumerate(lines, start=1):
                 if on_line is not None:
@@ -363,8 +366,8 @@ class Tracker(Application[str]):
         development = ev.parse_event(data)
         stream = development.stream
         prepared = body_and_digest(development)
-        state = reader.state(stream)
-        if state.repeat_of(development, prepared[1], match_content=True) is not None:
+        state = reader.state(development)
+        if state.repeat_of(development, prepared[1]) is not None:
             return False
         check(development, state.records, reader, current=state.effective)
         reader.added(stream, bulk.append(stream, state.next_version, development, prepared), prepared[1])
@@ -387,6 +390,18 @@ def _problems(exc: Exception) -> list[tuple[str, Any, str]]:
     return [("(event)", None, str(exc))]
 
 
+def _index(writer: BulkWriter, stream: str, cached: StreamIndex | None, development: Development) -> StreamIndex:
+    """`cached` brought up to date inside the transaction (or built), whole when the rules need every event."""
+    index = cached or StreamIndex(stream)
+    rows = writer.rows(stream, after=index.next_version - 1)
+    if index.needs_rows(rows, development):
+        # An amendment may name any event: read the stream again, keeping every event decoded.
+        index = StreamIndex(stream, full=True)
+        rows = writer.rows(stream)
+    index.absorb(rows)
+    return index
+
+
 class _WriterReader(StreamReader):
     """Other streams as the open write transaction sees them."""
 
@@ -394,47 +409,52 @@ class _WriterReader(StreamReader):
         self.writer = writer
 
     def load(self, stream: str) -> Sequence[Recorded]:
-        return [r for r, _ in self.writer.load_with_digests(stream)]
+        return self.writer.load(stream)
 
     def exists(self, stream: str) -> bool:
         return self.writer.exists(stream)
 
 
 class _BulkReader(StreamReader):
-    """Streams as an open import transaction sees them, with a cache bounded by events held (flat memory)."""
+    """Streams as an open import transaction sees them, in an LRU bounded by what it holds (flat memory)."""
 
     def __init__(self, bulk: BulkWriter) -> None:
         self.bulk = bulk
-        self.cache: OrderedDict[str, StreamState] = OrderedDict()
-        self.cached_events = 0
+        self.cache: OrderedDict[str, StreamIndex] = OrderedDict()
+        self.cost = 0
 
-    def state(self, stream: str) -> StreamState:
-        """The stream's state, from the cache or read inside the transaction."""
-        state = self.cache.get(stream)
-        if state is None:
-            state = StreamState(self.bulk.load_with_digests(stream))
-            self.cache[stream] = state
-            self.cached_events += len(state.records)
-            self._evict()
-        else:
-            self.cache.move_to_end(stream)
-        return state
+    def state(self, development: Development) -> StreamIndex:
+        """The index of the development's stream, from the cache or read inside the transaction."""
+        stream = development.stream
+        cached = self.cache.pop(stream, None)
+        if cached is not None:
+            self.cost -= cached.cost
+            if cached.needs_rows((), development):
+                cached = None  # an amendment on a compact index: read the whole stream once
+        # A cached index is current: every event of the stream written since went through it.
+        index = cached if cached is not None else _index(self.bulk, stream, None, development)
+        self.cache[stream] = index
+        self.cost += index.cost
+        self._evict()
+        return index
 
     def added(self, stream: str, record: Recorded, digest: str) -> None:
         """Note an event appended to a cached stream."""
-        self.cache[stream].add(record, digest)
-        self.cached_events += 1
+        index = self.cache[stream]
+        self.cost -= index.cost
+        index.add(record, digest)
+        self.cost += index.cost
         self._evict()
 
     def _evict(self) -> None:
-        # Bounded by events rather than streams: a cap on streams alone let memory grow with
-        # stream length (measured: 600 MiB for 20,000 ten-event streams).
-        while self.cached_events > _IMPORT_CACHE_EVENTS and len(self.cache) > 1:
+        # Bounded by what the indexes hold rather than by streams: a cap on streams alone let
+        # memory grow with stream length (measured: 600 MiB for 20,000 ten-event streams).
+        while self.cost > _IMPORT_CACHE_COST and len(self.cache) > 1:
             _, evicted = self.cache.popitem(last=False)
-            self.cached_events -= len(evicted.records)
+            self.cost -= evicted.cost
 
     def load(self, stream: str) -> Sequence[Recorded]:
-        return self.state(stream).records
+        return [decode_row(row)[0] for row in self.bulk.rows(stream)]
 
     def exists(self, stream: str) -> bool:
         return stream in self.cache or self.bulk.exists(stream)

@@ -15,20 +15,34 @@ from events import Development, InvalidEvent, Recorded, parse_event, parse_event
 from tracker.errors import (
     AlreadyExists,
     InvalidInput,
-    KeyConflict,
     NotAParty,
     RuleViolation,
     UnknownEntity,
     UnknownEvent,
 )
 
-__all__ = ["StreamReader", "StreamState", "check", "effective_history", "references"]
+__all__ = ["StreamReader", "check", "consulted_by_rules", "effective_history", "references"]
 
 _TERMINAL_COMMITMENT = (
     ev.CommitmentFulfilled, ev.CommitmentLapsed, ev.CommitmentWithdrawn, ev.CommitmentSuperseded,
 )
 _CORRECTIONS = (ev.EventRetracted, ev.EventCorrected)
 _NEEDS_SIGNATURE = ("ratification", "acceptance", "approval")
+
+
+_CONSULTED = (
+    *_TERMINAL_COMMITMENT, ev.DocumentSigned, ev.MeetingHeld,
+    ev.ProposalWithdrawn, ev.ProposalRejected, ev.ProposalAdopted,
+)
+
+
+def consulted_by_rules(cls: type[Development]) -> bool:
+    """True when `check` may read past events of this type in a stream that has no amendments.
+
+    Writers keep only these decoded (plus every event of a stream with retractions or
+    corrections): keep this in step with the `_check_*` functions below.
+    """
+    return cls.creates_stream or issubclass(cls, _CONSULTED)
 
 
 class StreamReader(Protocol):
@@ -41,52 +55,6 @@ class StreamReader(Protocol):
     def exists(self, stream: str) -> bool:
         """True when `stream` has been recorded."""
         ...
-
-
-class StreamState:
-    """One stream's history with the indexes a writer needs: keys, digests, effective events."""
-
-    def __init__(self, records: Iterable[tuple[Recorded, str]] = ()) -> None:
-        self.records: list[Recorded] = []
-        self._by_key: dict[str, tuple[Recorded, str]] = {}
-        self._by_digest: dict[str, Recorded] = {}
-        self._effective: list[Recorded] | None = None
-        for record, digest in records:
-            self.add(record, digest)
-
-    def add(self, record: Recorded, digest: str) -> None:
-        """Append a stored event, keeping the indexes current."""
-        self.records.append(record)
-        if record.event.key is not None:
-            self._by_key.setdefault(record.event.key, (record, digest))
-        self._by_digest.setdefault(digest, record)
-        if isinstance(record.event, _CORRECTIONS):
-            self._effective = None  # a correction can change any earlier answer: recompute
-        elif self._effective is not None:
-            self._effective.append(record)
-
-    @property
-    def next_version(self) -> int:
-        """The version the next event of this stream gets."""
-        return len(self.records) + 1
-
-    @property
-    def effective(self) -> list[Recorded]:
-        """The history as known now (retractions and corrections applied)."""
-        if self._effective is None:
-            self._effective = effective_history(self.records)
-        return self._effective
-
-    def repeat_of(self, event: Development, digest: str, *, match_content: bool) -> Recorded | None:
-        """The stored event `event` repeats (same key; or, unkeyed, same content), if any."""
-        if event.key is not None:
-            found = self._by_key.get(event.key)
-            if found is None:
-                return None
-            if found[1] != digest:
-                raise KeyConflict("key", event.key, f"was already used for different content ({found[0].ref})")
-            return found[0]
-        return self._by_digest.get(digest) if match_content else None
 
 
 def effective_history(history: Sequence[Recorded]) -> list[Recorded]:

@@ -14,6 +14,7 @@ The hierarchy::
     │   ├── AlreadyExists            an entity recorded twice
     │   └── KeyConflict              an idempotency key reused for different content
     ├── ConcurrencyConflict          another writer kept winning the race for the same entity
+    ├── StoreBusy                    another writer (an import) held the store's lock past the timeout; names the holder
     ├── ConfigurationError           settings that cannot work (bad URL, bad settings)
     │   ├── StoreUnavailable         the database cannot be reached or does not exist; names it and why
     │   └── ReminderConfigError      reminders.toml unreadable or invalid (tracker.reminders.config)
@@ -47,6 +48,7 @@ __all__ = [
     "NotFound",
     "OutputRefused",
     "RuleViolation",
+    "StoreBusy",
     "StoreUnavailable",
     "TrackerError",
     "UnknownEntity",
@@ -157,6 +159,18 @@ class KeyConflict(RuleViolation):
 
 class ConcurrencyConflict(TrackerError):
     """Concurrent writers kept changing the same entity; the development was not stored."""
+
+
+class StoreBusy(TrackerError):
+    """Another writer held the store's write lock longer than the lock timeout; nothing was stored."""
+
+    def __init__(self, store: str, waited: float, holders: list[str] | None = None) -> None:
+        self.store, self.waited, self.holders = store, waited, holders or []
+        who = f"held by {', '.join(self.holders)}" if self.holders else "held by another writer (an import or a write)"
+        super().__init__(
+            f"store busy: waited {waited:g} s for the write lock on {store}, {who}; nothing was stored, "
+            "try again when it finishes (or raise TRACKER_LOCK_TIMEOUT)"
+        )
 
 
 class ConfigurationError(TrackerError):

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Engine, insert, select, text, update
@@ -175,15 +174,8 @@ class Projector:
 
     def _streams_in_order(self) -> Iterator[tuple[str, list[Recorded]]]:
         """Every stream with its events, read in one ordered pass (memory: one stream at a time)."""
-        recorder: Any = self.log.recorder
-        table = recorder.events_table_name
-        if self.is_postgres:
-            table = f'"{recorder.datastore.schema}"."{table}"'
         # The primary key (originator_id, originator_version) serves this order.
-        statement = text(
-            f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608 - our own table
-            "ORDER BY originator_id, originator_version"
-        )
+        statement = text(self.log.stream_order_statement())
         current: str | None = None
         records: list[Recorded] = []
         # Read on a connection of its own: the batches are written on others meanwhile.

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         default="en", pattern=r"^[a-z]{2,3}(_[A-Za-z]+)?$",
         description="language of reports (a catalogue in projections/reports/locales, e.g. en, ru)",
     )
+    lock_timeout: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="seconds a write waits for another writer's lock (an import holds it) before giving up",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,31 +1,41 @@
-"""The event log: eventsourcing's SQLite and PostgreSQL recorders, and how events are stored in them."""
+"""The event log: eventsourcing's SQLite and PostgreSQL recorders, and how events are stored in them.
+
+Reading streams and the log and creating tables go through eventsourcing's public recorder
+interface; what it cannot do inside one of our transactions is in `tracker.store_sql`.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    Notification,
-    StoredEvent,
-)
-from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
+from eventsourcing.persistence import InfrastructureFactory, Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import Environment
 from sqlalchemy.engine import make_url
 
 from events import EVENT_TYPES, Development, Recorded
-from tracker.errors import ConfigurationError
+from tracker import store_sql as sql
+from tracker.errors import ConfigurationError, StoreBusy
+from tracker.store_sql import StoredRow
 
 __all__ = [
-    "BulkWriter", "EventLog", "body_and_digest", "eventsourcing_env", "schema_lock",
+    "BulkWriter", "EventLog", "StoredRow", "body_and_digest", "decode_row", "eventsourcing_env", "schema_lock",
 ]
 
+# eventsourcing names the application's table after the environment's name on PostgreSQL.
+_APPLICATION_NAME = "tracker"
+_ONE_TICK = timedelta(microseconds=1)
 
-def eventsourcing_env(database_url: str) -> dict[str, str]:
+
+def eventsourcing_env(database_url: str, lock_timeout: float = 10.0) -> dict[str, str]:
     """Translate our one database URL into eventsourcing's environment variables."""
     url = make_url(database_url)
     if url.drivername.startswith("sqlite"):
@@ -36,7 +46,8 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": url.database,
-            "SQLITE_LOCK_TIMEOUT": "30",
+            # sqlite3's busy timeout: how long BEGIN IMMEDIATE waits for another writer.
+            "SQLITE_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
             "ORIGINATOR_ID_TYPE": "text",
         }
     if url.drivername.startswith("postgres"):
@@ -53,7 +64,8 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
             # Measured here: with the database functions on, a follower missed events
             # under concurrent writers. The table-lock insert path keeps ids in commit order.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
             # Tables are created by `schema_lock` holders only: concurrent CREATE OR REPLACE
             # FUNCTION from two starting processes fails with "tuple concurrently updated".
             "CREATE_TABLE": "n",
@@ -65,8 +77,12 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
 _SCHEMA_LOCK_ID = 7_140_825_301
 
 
+def _conninfo(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @contextmanager
-def schema_lock(database_url: str) -> Iterator[None]:
+def schema_lock(database_url: str, timeout: float = 10.0) -> Iterator[None]:
     """Serialise schema creation across processes (PostgreSQL advisory lock; SQLite needs none)."""
     url = make_url(database_url)
     if not url.drivername.startswith("postgres"):
@@ -74,9 +90,13 @@ def schema_lock(database_url: str) -> Iterator[None]:
         return
     import psycopg  # only on the PostgreSQL path
 
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", [_SCHEMA_LOCK_ID])
+    with psycopg.connect(_conninfo(database_url), autocommit=True, connect_timeout=10) as conn:
+        # lock_timeout bounds the advisory lock wait too: a start-up never hangs on another.
+        conn.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", [_SCHEMA_LOCK_ID])
+        except psycopg.errors.LockNotAvailable:
+            raise StoreBusy(url.render_as_string(), timeout, ["another tracker creating the tables"]) from None
         try:
             yield
         finally:
@@ -112,39 +132,88 @@ def encode(
 
 def decode(stored: StoredEvent) -> tuple[Recorded, str]:
     """A stored event back as a Recorded, upcast to its class's current version, and its digest."""
-    cls = EVENT_TYPES[stored.topic]
-    state = orjson.loads(stored.state)
+    position = stored.id if isinstance(stored, Notification) else None
+    return _decode(str(stored.originator_id), stored.originator_version, stored.topic, stored.state, position)
+
+
+def decode_row(row: StoredRow) -> tuple[Recorded, str]:
+    """A row read inside a transaction back as a Recorded, and its digest."""
+    return _decode(row.stream, row.version, row.topic, row.state, row.position)
+
+
+def recorded_at_of(state: bytes) -> datetime:
+    """The record time kept in a stored event's state."""
+    return datetime.fromisoformat(orjson.loads(state)["at"])
+
+
+def _decode(stream: str, version: int, topic: str, blob: bytes, position: int | None) -> tuple[Recorded, str]:
+    cls = EVENT_TYPES[topic]
+    state = orjson.loads(blob)
     payload: dict[str, Any] = state["event"]
-    version = state.get("v", 1)
-    while version < cls.class_version:
-        getattr(cls, f"upcast_v{version}_v{version + 1}")(payload)
-        version += 1
+    schema = state.get("v", 1)
+    while schema < cls.class_version:
+        getattr(cls, f"upcast_v{schema}_v{schema + 1}")(payload)
+        schema += 1
     # The envelope's fields come from our own store, already typed: skip re-validating them
     # (the event itself is validated above, which is what upcasting and dates need).
     record = Recorded.model_construct(
-        stream=str(stored.originator_id),
-        version=stored.originator_version,
+        stream=stream,
+        version=version,
         recorded_at=datetime.fromisoformat(state["at"]),
         event=cls.model_validate(payload),
-        position=stored.id if isinstance(stored, Notification) else None,
+        position=position,
     )
     return record, str(state["digest"])
 
 
-class EventLog:
-    """Reads and appends streams of events through an eventsourcing application recorder."""
 
-    def __init__(self, recorder: ApplicationRecorder) -> None:
-        self.recorder = recorder
-        self.is_postgres = not isinstance(recorder, SQLiteApplicationRecorder)
+class EventLog:
+    """The tracker's events: eventsourcing's application recorder, and our write transactions on its table."""
+
+    def __init__(self, database_url: str, *, lock_timeout: float = 10.0) -> None:
+        self.database_url = database_url
+        self.lock_timeout = lock_timeout
+        env = Environment(_APPLICATION_NAME, eventsourcing_env(database_url, lock_timeout))
+        self.factory = InfrastructureFactory.construct(env)
+        recorder = self.factory.application_recorder()
+        if not isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
+            raise ConfigurationError(f"database_url: {database_url!r} gave an unexpected recorder {recorder!r}")
+        self.recorder: SQLiteApplicationRecorder | PostgresApplicationRecorder = recorder
+        self.is_postgres = isinstance(recorder, PostgresApplicationRecorder)
+        self.table = sql.EventsTable(
+            recorder.events_table_name, self.is_postgres,
+            recorder.datastore.schema if isinstance(recorder, PostgresApplicationRecorder) else "public",
+        )
+
+    def describe(self) -> str:
+        """The database, password hidden, for messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def create_schema(self) -> None:
+        """Create the events table when it is missing, taking no lock when it is there already."""
+        recorder = self.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            # The catalog first: CREATE ... IF NOT EXISTS would queue behind an import's table
+            # lock (and hold the schema lock meanwhile) even when there is nothing to create.
+            if self._schema_is_complete(recorder):
+                return
+            with schema_lock(self.database_url, self.lock_timeout):
+                if not self._schema_is_complete(recorder):
+                    recorder.create_table()
+            return
+        recorder.create_table()  # SQLite: IF NOT EXISTS on an existing table takes no write lock
+
+    def _schema_is_complete(self, recorder: PostgresApplicationRecorder) -> bool:
+        with recorder.datastore.transaction(commit=False) as curs:
+            return sql.schema_is_complete(curs, self.table, recorder.notification_id_index_name)
+
+    def close(self) -> None:
+        """Release the recorder's connections."""
+        self.factory.close()
 
     def load(self, stream: str) -> list[Recorded]:
         """Every event of one stream, in version order."""
         return [decode(s)[0] for s in self.recorder.select_events(stream)]
-
-    def load_with_digests(self, stream: str) -> list[tuple[Recorded, str]]:
-        """Every event of one stream with its content digest."""
-        return [decode(s) for s in self.recorder.select_events(stream)]
 
     def exists(self, stream: str) -> bool:
         """True when the stream has at least one event."""
@@ -163,103 +232,105 @@ class EventLog:
 
     def streams(self, kind: str | None = None) -> list[str]:
         """Every stream in the log (optionally of one kind), sorted."""
-        recorder = cast(Any, self.recorder)
-        table = recorder.events_table_name
-        if self.is_postgres:
-            table = f'"{recorder.datastore.schema}"."{table}"'
-        pattern = f"{kind}:%" if kind else "%"
-        marker = "%s" if self.is_postgres else "?"
-        statement = f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id LIKE {marker}"  # noqa: S608 - our own table name
-        with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(statement, [pattern])
-            return sorted(str(row["originator_id"]) for row in curs.fetchall())
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            return sql.streams(curs, self.table, f"{kind}:%" if kind else "%")
+
+    def stream_order_statement(self) -> str:
+        """SQL reading every row in (stream, version) order, for a rebuild's one pass."""
+        return sql.stream_order_statement(self.table)
 
     def max_position(self) -> int:
         """The position of the last event in the global log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
     @contextmanager
-    def bulk(self) -> Iterator[BulkWriter]:
-        """One transaction for many appends: all of them are stored, or none."""
-        datastore = cast(Any, self.recorder).datastore
-        if self.is_postgres:
-            with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-                # Take eventsourcing's own insert lock before reading, so the rules are
-                # judged on a stream no other writer can change until we commit.
-                cast(Any, self.recorder)._lock_table(curs)
+    def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
+        """One transaction holding the write lock for many appends: all of them are stored, or none."""
+        started = time.monotonic()
+        recorder = self.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            import psycopg  # only on the PostgreSQL path
+
+            with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+                # Named, so a writer that times out behind us can say who holds the lock.
+                curs.execute(f"SET LOCAL application_name = 'tracker {purpose}'")
+                try:
+                    # eventsourcing's own insert lock, taken before reading: the rules are judged
+                    # on streams no other writer can change until we commit.
+                    sql.lock_table(curs, self.table, self.lock_timeout)
+                except psycopg.errors.LockNotAvailable:
+                    raise StoreBusy(self.describe(), self.lock_timeout, self._holders()) from None
                 writer = BulkWriter(self, curs)
                 yield writer
                 writer.flush()
             return
         # BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that
         # reads first would fail with SQLITE_BUSY if another writer committed meanwhile.
-        with datastore.get_connection(commit=True) as conn:
-            curs = conn.cursor()
-            curs.execute("BEGIN IMMEDIATE")
+        with recorder.datastore.get_connection(commit=True) as lite:
+            lite_curs = lite.cursor()
             try:
-                writer = BulkWriter(self, curs)
+                lite_curs.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                raise StoreBusy(self.describe(), round(time.monotonic() - started, 1)) from None
+            try:
+                writer = BulkWriter(self, lite_curs)
                 yield writer
                 writer.flush()
             except BaseException:
-                conn.rollback()
+                lite.rollback()
                 raise
-            conn.commit()
+            lite.commit()
+
+    def _holders(self) -> list[str]:
+        import psycopg  # only on the PostgreSQL path
+
+        try:
+            with psycopg.connect(_conninfo(self.database_url), autocommit=True, connect_timeout=5) as conn:
+                return sql.blocking_holders(conn.cursor(), self.table)
+        except psycopg.Error:
+            return []
 
 
 class BulkWriter:
-    """Appends inside one open transaction, reading its own uncommitted writes."""
+    """Appends inside one open transaction holding the write lock, reading its own uncommitted writes."""
 
-    def __init__(self, log: EventLog, cursor: Any) -> None:
+    def __init__(self, log: EventLog, cursor: sql.Cursor) -> None:
         self.log = log
         self.cursor = cursor
-        self.pending: list[StoredEvent] = []
+        self.pending: list[tuple[str, int, str, bytes]] = []
         self.pending_streams: set[str] = set()
-        self.recorded_at = datetime.now(UTC)
-        self._recorded_at_text = self.recorded_at.isoformat()
+        self._notified = False
+        # Record times are monotonic per store: a clock stepping back (or another host's
+        # clock behind ours) never puts an event before one already in the log.
+        now = datetime.now(UTC)
+        last = sql.last_row_state(cursor, log.table)
+        if last is not None:
+            now = max(now, recorded_at_of(last) + _ONE_TICK)
+        self.recorded_at = now
+        self._recorded_at_text = now.isoformat()
 
-    def load_with_digests(self, stream: str, *, after: int = 0) -> list[tuple[Recorded, str]]:
-        """A stream as this transaction sees it, from version `after` + 1 on."""
+    def rows(self, stream: str, *, after: int = 0) -> list[StoredRow]:
+        """A stream's rows as this transaction sees them, from version `after` + 1 on."""
         if stream in self.pending_streams:
             self.flush()  # only when this stream has queued rows: one flush per batch otherwise
-        recorder = cast(Any, self.log.recorder)
-        if self.log.is_postgres:
-            from psycopg.sql import SQL  # only on the PostgreSQL path
+        return sql.stream_rows(self.cursor, self.log.table, stream, after)
 
-            statement: Any = recorder.select_events_statement + SQL(
-                " AND originator_version > %s ORDER BY originator_version")
-        else:
-            statement = recorder.select_events_statement + "AND originator_version > ? ORDER BY originator_version"
-        self.cursor.execute(statement, [stream, after])
-        rows = self.cursor.fetchall()
-        return [
-            decode(
-                StoredEvent(
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                )
-            )
-            for row in rows
-        ]
+    def load(self, stream: str) -> list[Recorded]:
+        """A whole stream, decoded, as this transaction sees it."""
+        return [decode_row(row)[0] for row in self.rows(stream)]
 
     def exists(self, stream: str) -> bool:
         """True when the stream has an event (committed, or queued in this transaction)."""
-        if stream in self.pending_streams:
-            return True
-        recorder = cast(Any, self.log.recorder)
-        marker = "%s" if self.log.is_postgres else "?"
-        table = recorder.events_table_name
-        if self.log.is_postgres:
-            table = f'"{recorder.datastore.schema}"."{table}"'
-        self.cursor.execute(f"SELECT 1 FROM {table} WHERE originator_id = {marker} LIMIT 1", [stream])  # noqa: S608
-        return self.cursor.fetchone() is not None
+        return stream in self.pending_streams or sql.stream_exists(self.cursor, self.log.table, stream)
 
     def append(
         self, stream: str, version: int, event: Development, prepared: tuple[dict[str, Any], str] | None = None
     ) -> Recorded:
         """Queue an event; it is written with the next flush, inside the transaction."""
-        self.pending.append(encode(stream, version, self._recorded_at_text, event, prepared))
+        stored = encode(stream, version, self._recorded_at_text, event, prepared)
+        self.pending.append((stream, version, stored.topic, stored.state))
         self.pending_streams.add(stream)
         return Recorded.model_construct(
             stream=stream, version=version, recorded_at=self.recorded_at, event=event, position=None
@@ -269,18 +340,10 @@ class BulkWriter:
         """Write queued events without committing; their log positions when asked for."""
         if not self.pending:
             return []
-        recorder = cast(Any, self.log.recorder)
-        positions: list[int] = []
-        if self.log.is_postgres:
-            recorder._insert_stored_events(self.cursor, self.pending)  # notifies LISTENers too
-            if with_positions:
-                positions = list(recorder._fetch_ids_after_insert_events(self.cursor, self.pending))
-        elif with_positions:
-            positions = list(recorder._insert_events(self.cursor, self.pending))
-        else:
-            # The aggregate recorder's executemany path: the application recorder inserts
-            # row by row only to collect ids, which a bulk import does not need.
-            SQLiteAggregateRecorder._insert_events(recorder, self.cursor, self.pending)
+        if not self._notified:
+            sql.notify(self.cursor, self.log.table)  # delivered at commit, once per transaction
+            self._notified = True
+        positions = sql.insert_rows(self.cursor, self.log.table, self.pending, with_positions=with_positions)
         self.pending = []
         self.pending_streams.clear()
         return positions
