@@ -10,7 +10,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from events.base import describe_problems, validation_problems
 from projections.reminders import RecipientGroup, Rule, RuleKind
@@ -68,6 +77,23 @@ class DeliveryConfig(_Model):
     backoff_seconds: int = Field(default=60, ge=0)
     backoff_max_seconds: int = Field(default=21600, ge=0)
     batch: int = Field(default=100, ge=1, le=10000)
+    run_deadline_seconds: float | None = Field(default=None, gt=0, le=86400)
+
+    def deadline_seconds(self) -> float:
+        """How long one delivery run may take: as set, else 50 s or 80% of the lease if shorter."""
+        if self.run_deadline_seconds is not None:
+            return self.run_deadline_seconds
+        return min(50.0, self.lease_seconds * 0.8)
+
+    @field_validator("run_deadline_seconds")
+    @classmethod
+    def _deadline_within_lease(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A run's claims must outlive the run: otherwise another worker could take a row
+        # this run is still sending, and the receiver would get it twice.
+        lease = info.data.get("lease_seconds")
+        if value is not None and lease is not None and value >= lease:
+            raise ValueError(f"must be shorter than lease_seconds ({lease})")
+        return value
 
 
 class LogChannelConfig(_Model):
