@@ -30,7 +30,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                 "Bring the views up to date with the log (once, or following it as it grows)."),
     "rebuild": ("tracker.cli.views:rebuild", "Drop every view and rebuild it from the event log, in batches."),
     "reminders": ("tracker.cli.reminders:reminders",
-                  "Reminders one step at a time (for cron): scan, deliver, dead letters, retry."),
+                  "Reminders one step at a time (for cron): scan, deliver, list the outbox, dead letters, retry."),
     "report": ("tracker.cli.report:report",
                "Write a status report (headline, commitments, documents, presidency, meetings, review, sources)."),
     "review": ("tracker.cli.views:review",
