@@ -440,7 +440,9 @@ def test_a_run_against_a_stalling_smtp_server_ends_by_its_deadline_and_leaves_ro
                                             "--deadline", "2"], obj=Obj(engine, rm))
     elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output
-    assert elapsed < 2 + 1.5, elapsed  # ended by its deadline (plus the database work around it)
+    # Ended by its deadline plus the database work around it (a loaded machine's margin), far
+    # below one channel timeout (30 s), let alone four rows' worth with retries.
+    assert elapsed < 2 + 4, elapsed
     assert "sent 0, retrying 1, dead 0, lease lost 0, deadline reached: 3 left for the next run" in result.output
     assert len(accepted) == 1  # one connection: no second attempt, no retry inside the run
     rows = list_rows(engine)
