@@ -27,9 +27,17 @@ _UNSAFE = re.compile(
 )
 
 
+_ASCII_CONTROLS = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+
+
 def safe_text(value: str) -> str:
     """`value` without bidi controls and control characters (tab and newline kept); other text unchanged."""
-    # The search first: nearly all text is clean, and a search is cheaper than a substitution.
-    if _UNSAFE.search(value) is None:
+    # ASCII text (most of it) can hold only C0 controls and DEL: a bytes deletion finds them several
+    # times faster than the pattern's character class, which large reports call tens of thousands of times.
+    if value.isascii():
+        raw = value.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            return value
+    elif _UNSAFE.search(value) is None:
         return value
     return _UNSAFE.sub("", value)

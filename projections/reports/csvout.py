@@ -85,8 +85,7 @@ def _cite(source: SourceEntry) -> str:
     return ", ".join(parts)
 
 
-def _sources(report: ReportData, numbers: tuple[int, ...]) -> tuple[str, str, str, str]:
-    by_number = {s.number: s for s in report.sources}
+def _sources(by_number: dict[int, SourceEntry], numbers: tuple[int, ...]) -> tuple[str, str, str, str]:
     cited = [by_number[n] for n in numbers]
     quotes = [f"[{s.number}] {q}" for s in cited for q in s.quotes]
     return ("yes" if not numbers else "no", " ".join(str(n) for n in numbers), "; ".join(_cite(s) for s in cited),
@@ -97,7 +96,7 @@ def _last(last: LastDevelopment, t: Texts) -> tuple[str, ...]:
     return (t.development(last.type, last.summary), *_date(last.occurred_on), last.occurred_on.precision)
 
 
-def _commitment(report: ReportData, row: CommitmentRow, t: Texts) -> list[str]:
+def _commitment(report: ReportData, row: CommitmentRow, t: Texts, by_number: dict[int, SourceEntry]) -> list[str]:
     due = _date(row.due_on)
     return [
         "commitment", row.commitment_id, row.organization_id, report.name("organization", row.organization_id),
@@ -106,11 +105,11 @@ def _commitment(report: ReportData, row: CommitmentRow, t: Texts) -> list[str]:
         *_date(row.undertaken_on), *due, row.due_on.precision if row.due_on else "",
         "yes" if row.overdue else "no", "yes" if row.stale else "no",
         str(max((report.as_of - row.last_development.occurred_on.latest).days, 0)),
-        *_last(row.last_development, t), *_sources(report, row.sources),
+        *_last(row.last_development, t), *_sources(by_number, row.sources),
     ]
 
 
-def _proposal(report: ReportData, row: ProposalRow, t: Texts) -> list[str]:
+def _proposal(report: ReportData, row: ProposalRow, t: Texts, by_number: dict[int, SourceEntry]) -> list[str]:
     became = f"{row.adopted_into[0]}:{row.adopted_into[1]}" if row.adopted_into else ""
     return [
         "proposal", row.proposal_id, row.organization_id, report.name("organization", row.organization_id),
@@ -119,18 +118,19 @@ def _proposal(report: ReportData, row: ProposalRow, t: Texts) -> list[str]:
                           if x),
         t.states(row.supporters), became,
         *_date(row.tabled_on), "", "", "", "", "", "yes" if row.stale else "no", str(row.days_since),
-        *_last(row.last_development, t), *_sources(report, row.sources),
+        *_last(row.last_development, t), *_sources(by_number, row.sources),
     ]
 
 
 def render_csv(report: ReportData) -> bytes:
     """Commitments and proposals as CSV bytes (UTF-8 with BOM): a header row, then one row per record."""
     t = report.texts
+    by_number = {s.number: s for s in report.sources}  # once: a large report cites thousands of sources
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in report.commitments:
-        writer.writerow(_cell(v) for v in _commitment(report, row, t))
+        writer.writerow(_cell(v) for v in _commitment(report, row, t, by_number))
     for proposal in report.proposals:
-        writer.writerow(_cell(v) for v in _proposal(report, proposal, t))
+        writer.writerow(_cell(v) for v in _proposal(report, proposal, t, by_number))
     return buffer.getvalue().encode("utf-8-sig")

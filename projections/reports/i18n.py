@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
 
 from events import PartialDate
 from projections.safety import safe_text
@@ -62,6 +60,9 @@ class Texts:
             raise ValueError(f"lang: no report catalogue for {lang!r} (have {', '.join(languages())})")
         self.lang = lang
         self._strings = {**_catalogue(DEFAULT_LANGUAGE), **_catalogue(lang)}
+        # Babel (CLDR data) is imported when a report is built, not when the CLI starts.
+        from babel import Locale, UnknownLocaleError
+
         try:
             self._locale = Locale.parse(lang)
         except (UnknownLocaleError, ValueError):
@@ -130,6 +131,8 @@ class Texts:
         return found
 
     def _date(self, value: PartialDate) -> str:
+        from babel.dates import format_date, format_skeleton
+
         day = value.earliest
         if value.precision == "day":
             text = format_date(day, "long", locale=self._locale)
@@ -147,10 +150,14 @@ class Texts:
 
     def day(self, value: _Day | None) -> str:
         """A plain calendar day in the language's long form."""
+        from babel.dates import format_date
+
         return format_date(value, "long", locale=self._locale) if value is not None else ""
 
     def moment(self, value: datetime) -> str:
         """A record time to the minute, in UTC, as a reader says it (never microseconds)."""
+        from babel.dates import format_date
+
         utc = value.astimezone(UTC)
         return self("time.utc", date=format_date(utc.date(), "long", locale=self._locale), time=utc.strftime("%H:%M"))
 
