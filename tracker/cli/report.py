@@ -10,7 +10,7 @@ import click
 
 from projections.reports import FORMATS, Format, build_report, render
 from tracker.cli.options import as_date, as_datetime
-from tracker.cli.output import output_options, write_output
+from tracker.cli.output import check_output, output_options, write_output
 
 __all__ = ["report"]
 
@@ -59,6 +59,8 @@ def report(
     obj: Any = ctx.obj
     if obj is None or not hasattr(obj, "read_model"):
         raise click.UsageError("no read model is configured for this command")
+    if output != "-":
+        check_output(output, force=force, mkdir=mkdir)  # refuse before building the whole report
     data = build_report(
         obj.read_model(),
         organization_id=organization_id,
