@@ -124,3 +124,14 @@ def test_demo_report_is_rewritten_but_never_through_a_symlink(tmp_path: Path) ->
         again = invoke(url, "demo", "--report", str(link))
         assert again.exit_code == 0, again.output
     assert link.read_text(encoding="utf-8").startswith("<!")
+
+
+@pytest.mark.parametrize("command", ["export", "report"])
+def test_output_is_refused_before_the_store_is_opened(command: str, tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("precious")
+    missing = f"sqlite:///{tmp_path / 'nowhere.sqlite'}"
+    refused = invoke(missing, *COMMANDS[command], "-o", str(target))
+    assert refused.exit_code == 1
+    assert "already exists" in refused.output and "Database:" not in refused.output
+    assert not (tmp_path / "nowhere.sqlite").exists()

@@ -23,7 +23,7 @@ def invoke(url: str, *args: str, stdin: bytes | None = None) -> Result:
 
 
 def _stored(url: str) -> list[str]:
-    return invoke(url, "list").output.split()
+    return invoke(url, "list").stdout.split()
 
 
 def test_record_file_with_invalid_utf8_names_file_and_byte_offset(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.output import output_options, write_output
+from tracker.cli.output import check_output, output_options, write_output
 
 if TYPE_CHECKING:
     from tracker.cli.context import CliContext
@@ -178,6 +178,8 @@ def import_(obj: CliContext, file: Path, keep_going: bool, progress: bool | None
 @click.pass_obj
 def export(obj: CliContext, output: str, force: bool, mkdir: bool, fmt: str, wikidata_ids: Path | None) -> None:
     """Export every event as JSON Lines in the order recorded, or the read model as QuickStatements or Popolo."""
+    if output != "-":
+        check_output(output, force=force, mkdir=mkdir)  # before opening the store, not after the work
     if fmt != "jsonl":
         from tracker.cli.interchange import export_interchange
 

@@ -25,7 +25,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-__all__ = ["output_options", "write_output"]
+__all__ = ["check_output", "output_options", "write_output"]
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -57,6 +57,11 @@ def _check_target(path: Path, *, force: bool, mkdir: bool) -> None:
         raise OutputRefused(path, "is not a regular file")
     if not force:
         raise OutputRefused(path, "already exists (pass --force to replace it)")
+
+
+def check_output(path: Path | str, *, force: bool = False, mkdir: bool = False) -> None:
+    """Refuse an output path before the work that fills it (write_output checks again when writing)."""
+    _check_target(Path(path), force=force, mkdir=mkdir)
 
 
 def _umask_mode() -> int:

@@ -11,7 +11,7 @@ import click
 from projections.reports import FORMATS, Format, build_report, render
 from projections.reports.i18n import languages
 from tracker.cli.options import as_date, as_datetime
-from tracker.cli.output import output_options, write_output
+from tracker.cli.output import check_output, output_options, write_output
 
 __all__ = ["report"]
 
@@ -71,6 +71,8 @@ def report(
         raise click.BadParameter(
             f"no report catalogue for {language!r} (have {', '.join(languages())})", param_hint="report_language"
         )
+    if output != "-":
+        check_output(output, force=force, mkdir=mkdir)  # refuse before building the whole report
     data = build_report(
         obj.read_model(),
         lang=language,
