@@ -129,7 +129,8 @@ def run(tracker: Tracker, *, workers: int, requests: int, concurrency: int, repe
     endpoints: list[tuple[str, str, Callable[[], Any]]] = [
         ("commitments list (page)", "/commitments", model.commitments),
         ("one commitment (page)", f"/commitments/{commitment}",
-         lambda: (model.status(stream), model.timeline(stream), model.review_queue(organization_id="sco"))),
+         lambda: (model.status(stream), model.timeline(stream),
+                  model.review_queue(organization_id="sco", entity=stream))),
         ("one presidency (page)", f"/bodies/{BODY}",
          lambda: (model.presidency(BODY), model.meetings(body_id=BODY))),
         ("API status", f"/api/v1/status/{commitment}", lambda: model.status(stream)),

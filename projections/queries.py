@@ -357,12 +357,15 @@ class Queries:
         body_id: str | None = None,
         as_of: date | None = None,
         known_at: datetime | None = None,
+        entity: str | None = None,
     ) -> list[ReviewEntry]:
-        """The review items in scope, each with its stable id, its decisions and its state (open/decided/reopened)."""
+        """The review items in scope (optionally about one entity), each with its stable id, decisions and state."""
         day, known, _ = self._times(as_of, known_at)
         items = self.review_items(organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at)
         entries = []
         for item in items:
+            if entity is not None and item.entity != entity:
+                continue
             records = self.source.load(review_stream(review_item_id(item)))
             entries.append(review_entry(item, decisions_of(records, as_of=day, known_at=known)))
         return entries

@@ -28,6 +28,8 @@ def test_decisions_set_the_state_in_both_times_and_change_no_entity(tracker: Tra
     entry = next(e for e in model.review_queue() if e.item.entity == "body:ots-prosecutors-general")
     assert entry.state == "open" and entry.item_id == review_item_id(entry.item)
     assert [e.item for e in model.review_queue()] == model.review_items()
+    scoped = model.review_queue(entity="body:ots-prosecutors-general")
+    assert scoped == [e for e in model.review_queue() if e.item.entity == "body:ots-prosecutors-general"]
 
     ref = _decide(tracker, entry.item_id, entry.item.entity, "preferred_source", preferred_ref=entry.item.refs[0])
     assert ref == f"review:{entry.item_id}#1"

@@ -280,8 +280,8 @@ def _entity_page(request: Request, kind: str, entity_id: str) -> Response:
     status = model.status(stream, as_of=times.as_of, known_at=times.known_at)
     timeline = model.timeline(stream, as_of=times.as_of, known_at=times.known_at)
     organization = getattr(status, "organization_id", None)
-    entries = [e for e in model.review_queue(organization_id=organization, as_of=times.as_of,
-                                             known_at=times.known_at) if e.item.entity == stream]
+    entries = model.review_queue(organization_id=organization, entity=stream, as_of=times.as_of,
+                                 known_at=times.known_at)
     heading = getattr(status, "title", None) or entity_id
     parties = getattr(status, "parties", ()) if kind == "document" else ()
     scope = {"organization": organization, "body": getattr(status, "body_id", None)}
