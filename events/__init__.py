@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from events.base import Development, EventRef, Recorded, Slug, Source, parse_event_ref
 from events.dates import PartialDate, Precision, WorldDate, parse_partial_date
 from events.states import StateCode, normalize_state, state_name
+from events.upcasting import REPLACEMENT_VERSION, upcast
 from events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
 from events.vocabulary import __all__ as _vocabulary
 
@@ -29,7 +30,9 @@ __all__ = [
     "parse_event",
     "parse_event_ref",
     "parse_partial_date",
+    "parse_replacement",
     "state_name",
+    "upcast",
 ]
 __all__ += _vocabulary  # noqa: PLE0605 - the vocabulary module's own list, extended once
 
@@ -75,3 +78,14 @@ def parse_event(data: dict[str, Any]) -> Development:
             message = err["msg"].removeprefix("Value error, ")
             problems.append((loc, err.get("input"), message))
         raise InvalidEvent(problems) from None
+
+
+def parse_replacement(replacement: dict[str, Any]) -> Development:
+    """A correction's replacement as its event (already upcast by EventCorrected); InvalidEvent if it is not one."""
+    body = dict(replacement)
+    version = body.pop(REPLACEMENT_VERSION, None)
+    name = body.get("type")
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is not None and version is not None and version != cls.class_version:
+        raise InvalidEvent([(REPLACEMENT_VERSION, version, f"is not a version of {name} this tracker can read")])
+    return parse_event(body)

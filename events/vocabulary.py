@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from events.base import Development, EventRef, Slug, parse_event_ref
 from events.dates import WorldDate
 from events.states import StateCode
+from events.upcasting import REPLACEMENT_VERSION, upcast_replacement
 
 __all__ = [
     "ActionKind",
@@ -576,6 +577,9 @@ class EventRetracted(Development):
 class EventCorrected(Development):
     """An earlier event is replaced by a corrected version of itself; it stays in the log."""
 
+    # v2: the replacement carries the class version its fields follow ("v"), so that it is
+    # upcast exactly as a stored event is when its type's schema changes.
+    class_version = 2
     stream_kind = "*"
     stream_field = "target"
 
@@ -584,6 +588,20 @@ class EventCorrected(Development):
     replacement: dict[str, Any] = Field(
         description="the whole corrected event, in the JSON Lines form with its 'type'"
     )
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Replacements stored under v1 were written when every event class was at version 1."""
+        replacement = state.get("replacement")
+        if isinstance(replacement, dict):
+            replacement.setdefault(REPLACEMENT_VERSION, 1)
+
+    @field_validator("replacement", mode="before")
+    @classmethod
+    def _current_schema(cls, value: Any) -> Any:
+        from events import EVENT_TYPES  # the registry is built after this module
+
+        return upcast_replacement(value, EVENT_TYPES)
 
     @property
     def stream(self) -> str:

@@ -33,12 +33,10 @@ Decisions the contract leaves open (callers and tests rely on them):
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from events import (
@@ -76,7 +74,6 @@ from events import (
     RotationOverridden,
     RotationRule,
     RotationRuleChanged,
-    parse_event,
 )
 from events.vocabulary import FormerName
 from projections.model import (
@@ -94,6 +91,7 @@ from projections.model import (
     ReviewItem,
     StatusChange,
 )
+from projections.resolution import Resolution, counted, effective_events, known_prefix, resolve, world_key
 
 __all__ = [
     "BodyStatus",
@@ -118,7 +116,6 @@ __all__ = [
 ]
 
 _Fields = dict[str, str | None]
-_AMENDMENTS = (EventRetracted, EventCorrected)
 _CONSENT_STATUS = {
     "ratification": "ratified",
     "acceptance": "accepted",
@@ -127,127 +124,6 @@ _CONSENT_STATUS = {
     "succession": "succeeded",
 }
 _TEXT_ACTIONS = ("reservation", "declaration", "objection")
-
-
-# --- Record time: corrections and retractions -------------------------------------------------
-
-
-def _record_key(record: Recorded) -> tuple[datetime, int]:
-    return (record.recorded_at, record.version)
-
-
-def world_key(record: Recorded) -> tuple[date, date, datetime, int]:
-    """Sort key of the world timeline: occurred earliest, latest, then record time and version."""
-    return (*record.event.occurred_on.sort_key(), record.recorded_at, record.version)
-
-
-@dataclass
-class _Resolution:
-    """The records as known at one time, each with its live content and amendment marks."""
-
-    visible: list[Recorded]  # recorded <= known_at, record order, content after corrections
-    retracted_by: dict[str, str]
-    corrected_by: dict[str, str]  # the last live correction applied to a ref
-    problems: list[ReviewItem]
-
-    def live(self) -> list[Recorded]:
-        """Live developments (no amendments, nothing retracted), record order."""
-        return [
-            r for r in self.visible
-            if r.ref not in self.retracted_by and not isinstance(r.event, _AMENDMENTS)
-        ]
-
-
-def _resolve(records: Iterable[Recorded], known_at: datetime) -> _Resolution:
-    visible = sorted((r for r in records if r.recorded_at <= known_at), key=_record_key)
-    position = {r.ref: i for i, r in enumerate(visible)}
-    # An amendment can only concern what was recorded before it, so walking backwards in record
-    # order settles every amendment (is it itself retracted or corrected?) before its target is
-    # reached: one pass, no fixpoint, no quadratic rescans.
-    incoming: dict[str, list[tuple[int, Development]]] = {}
-    contents: list[Development] = [r.event for r in visible]
-    retracted_by: dict[str, str] = {}
-    corrected_by: dict[str, str] = {}
-    problems: list[ReviewItem] = []
-    for i in range(len(visible) - 1, -1, -1):
-        record = visible[i]
-        content: Development = record.event
-        # incoming was appended from later records backwards: reverse for record order.
-        for j, amendment in reversed(incoming.get(record.ref, [])):
-            amender = visible[j]
-            if isinstance(amendment, EventRetracted):
-                retracted_by[record.ref] = amender.ref
-                continue
-            assert isinstance(amendment, EventCorrected)
-            replacement = _parse_replacement(record, content, amender, amendment, problems)
-            if replacement is not None:
-                content = replacement
-                corrected_by[record.ref] = amender.ref
-        contents[i] = content
-        if record.ref in retracted_by or not isinstance(content, _AMENDMENTS):
-            continue
-        where = position.get(content.target)
-        if where is None or where >= i:
-            problems.append(ReviewItem(
-                kind="dangling_reference", entity=record.stream,
-                message=f"{record.ref} amends {content.target}, which is not an earlier event of this entity",
-                refs=(record.ref, content.target),
-            ))
-            continue
-        incoming.setdefault(content.target, []).append((i, content))
-    resolved = [
-        r if c is r.event else r.model_copy(update={"event": c})
-        for r, c in zip(visible, contents, strict=True)
-    ]
-    # Corrections recorded after a retraction of the same target are moot: keep the mark honest.
-    for ref in retracted_by:
-        corrected_by.pop(ref, None)
-    return _Resolution(resolved, retracted_by, corrected_by, problems)
-
-
-@lru_cache(maxsize=4096)
-def _parse_replacement_json(text: str) -> tuple[Development | None, str]:
-    """Validate a replacement once: reductions run per query and date parsing is costly."""
-    # Keyed on the canonical JSON so equal replacements share one frozen, immutable event.
-    try:
-        return parse_event(json.loads(text)), ""
-    except ValueError as exc:
-        return None, str(exc)
-
-
-def _parse_replacement(
-    target: Recorded, current: Development, amender: Recorded, correction: EventCorrected,
-    problems: list[ReviewItem],
-) -> Development | None:
-    def refuse(kind: str, why: str) -> None:
-        problems.append(ReviewItem(kind=kind, entity=target.stream, message=f"{amender.ref}: {why}",
-                                   refs=(amender.ref, target.ref)))
-
-    replacement, error = _parse_replacement_json(json.dumps(correction.replacement, sort_keys=True, default=str))
-    if replacement is None:
-        refuse("invalid_correction", f"the replacement for {target.ref} does not validate ({error})")
-        return None
-    if isinstance(replacement, _AMENDMENTS) != isinstance(current, _AMENDMENTS):
-        refuse("invalid_correction",
-               f"cannot replace a {current.type_name()} by a {replacement.type_name()} ({target.ref})")
-        return None
-    if replacement.stream != target.stream:
-        # An event cannot move to another entity's stream; applying it here would mix entities.
-        refuse("entity_changed",
-               f"the correction of {target.ref} names {replacement.stream} instead; not applied")
-        return None
-    return replacement
-
-
-def effective_events(records: Iterable[Recorded], *, as_of: date, known_at: datetime) -> list[Recorded]:
-    """The developments that count as of `as_of` as known at `known_at`, corrected, in world order."""
-    return _effective(_resolve(records, known_at), as_of)
-
-
-def _effective(resolution: _Resolution, as_of: date) -> list[Recorded]:
-    counted = [r for r in resolution.live() if r.event.occurred_on.earliest <= as_of]
-    counted.sort(key=world_key)
-    return counted
 
 
 # --- One-line summaries ----------------------------------------------------------------------
@@ -1087,12 +963,12 @@ def status_changes(
     if stream is None or _kind(stream) not in _FOLDS:
         return []
     kind = _kind(stream)
-    resolution = _resolve(records, known_at)
+    resolution = resolve(records, known_at)
     fold = _FOLDS[kind]()
     walk: list[tuple[Recorded, str, str | None, str | None]] = []
     setter: dict[str, Recorded] = {}
     current: _Fields = {}
-    for record in _effective(resolution, as_of):
+    for record in counted(resolution, as_of):
         fold.apply(record)
         after = fold.fields()
         for name, old, new in _diff(current, after):
@@ -1103,7 +979,8 @@ def status_changes(
         changes = [_change(record, name, old, new) for record, name, old, new in walk]
     else:
         before = _fold(kind, effective_events(records, as_of=as_of, known_at=known_since)).fields()
-        window = [r for r in resolution.visible if r.recorded_at > known_since]
+        # Known at known_at but not yet at known_since: a suffix of the known versions.
+        window = list(resolution.known[len(known_prefix(resolution.known, known_since)):])
         changes = []
         for name, old, new in _diff(before, current):
             cause = _cause(setter.get(name), resolution, window, known_since)
@@ -1115,11 +992,11 @@ def status_changes(
 
 
 def _cause(
-    setter: Recorded | None, resolution: _Resolution, window: list[Recorded], since: datetime,
+    setter: Recorded | None, resolution: Resolution, window: list[Recorded], since: datetime,
 ) -> Recorded | None:
     """The record in the window that explains a field's new value."""
     if setter is not None:
-        if setter.recorded_at > since:
+        if any(r.ref == setter.ref for r in window):
             return setter
         corrector = resolution.corrected_by.get(setter.ref)
         for record in window:
@@ -1139,8 +1016,8 @@ def _change(record: Recorded, name: str, old: str | None, new: str | None) -> St
 
 def review_items(stream: str, records: Iterable[Recorded], *, as_of: date, known_at: datetime) -> list[ReviewItem]:
     """What a person should look at within one entity: date and status conflicts, doubtful corrections."""
-    resolution = _resolve((r for r in records if r.stream == stream), known_at)
+    resolution = resolve((r for r in records if r.stream == stream), known_at)
     items = list(resolution.problems)
     if _kind(stream) in _FOLDS:
-        items.extend(_fold(_kind(stream), _effective(resolution, as_of)).problems)
+        items.extend(_fold(_kind(stream), counted(resolution, as_of)).problems)
     return items

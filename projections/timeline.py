@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from events import Recorded
 from projections.model import DevelopmentSummary
-from projections.reduce import _resolve, summarize, world_key
+from projections.reduce import summarize
+from projections.resolution import resolve, world_key
 
 __all__ = ["timeline"]
 
@@ -22,8 +23,8 @@ def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime) ->
     dated by `as_of`). The marks depend on `known_at` alone, as amendments act in record time.
     """
     # Reuse the reductions' record-time resolution so the marks agree with what they count.
-    resolution = _resolve(records, known_at)
-    shown = sorted((r for r in resolution.visible if r.event.occurred_on.earliest <= as_of), key=world_key)
+    resolution = resolve(records, known_at)
+    shown = sorted((r for r in resolution.known if r.event.occurred_on.earliest <= as_of), key=world_key)
     return [
         replace(
             summarize(record),

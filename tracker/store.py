@@ -17,7 +17,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
 from sqlalchemy.engine import make_url
 
-from events import EVENT_TYPES, Development, Recorded
+from events import EVENT_TYPES, Development, Recorded, upcast
 from tracker.errors import ConfigurationError
 
 __all__ = [
@@ -114,11 +114,7 @@ def decode(stored: StoredEvent) -> tuple[Recorded, str]:
     """A stored event back as a Recorded, upcast to its class's current version, and its digest."""
     cls = EVENT_TYPES[stored.topic]
     state = orjson.loads(stored.state)
-    payload: dict[str, Any] = state["event"]
-    version = state.get("v", 1)
-    while version < cls.class_version:
-        getattr(cls, f"upcast_v{version}_v{version + 1}")(payload)
-        version += 1
+    payload = upcast(cls, state["event"], state.get("v", 1))  # the same upcast as a correction's replacement
     # The envelope's fields come from our own store, already typed: skip re-validating them
     # (the event itself is validated above, which is what upcasting and dates need).
     record = Recorded.model_construct(

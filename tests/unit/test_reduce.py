@@ -141,11 +141,11 @@ def test_effective_events_are_in_world_order_not_recording_order() -> None:
     assert refs == [f"commitment:{CID}#1", f"commitment:{CID}#3", f"commitment:{CID}#2"]
 
 
-def test_world_ties_break_on_latest_then_record_time() -> None:
+def test_world_ties_break_on_latest_then_version() -> None:
     s = commitment(undertaken(), assessed("limited", "2019-01"), assessed("complete", "2019-01-01"),
                    assessed("substantial", "2019-01-01"))
     refs = [r.version for r in effective_events(s.records, as_of=FAR, known_at=LATER)]
-    # 2019-01-01 (latest 01-01) sorts before 2019-01 (latest 01-31); equal dates by record time.
+    # 2019-01-01 (latest 01-01) sorts before 2019-01 (latest 01-31); equal dates by version.
     assert refs == [1, 3, 4, 2]
 
 
@@ -394,17 +394,6 @@ def test_replacing_an_event_by_an_amendment_is_refused() -> None:
     assert [i.kind for i in review_items(s.stream, s.records, as_of=FAR, known_at=LATER)] == ["invalid_correction"]
 
 
-def test_correcting_a_retraction_retargets_it() -> None:
-    s = commitment(undertaken())
-    a = s.add(assessed("limited", "2019-01-01"))
-    b = s.add(assessed("complete", "2020-01-01"))
-    retraction = s.retract(b)
-    assert cstatus(s, as_of=FAR).level == "limited"
-    s.correct(retraction, ev(EventRetracted, occurred_on="2025-01-01", target=a.ref, reason="the other one"))
-    assert cstatus(s, as_of=FAR).level == "complete"
-    assert cstatus(s, as_of=date(2019, 6, 1)).level == "no_evidence"
-
-
 def test_dangling_amendment_is_reviewed_and_harmless() -> None:
     s = commitment(undertaken())
     s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#9", reason="?"))
@@ -412,17 +401,30 @@ def test_dangling_amendment_is_reviewed_and_harmless() -> None:
     assert [i.kind for i in review_items(s.stream, s.records, as_of=FAR, known_at=LATER)] == ["dangling_reference"]
 
 
-def test_amendment_of_itself_or_of_a_later_record_is_dangling() -> None:
+def test_amendment_of_itself_or_of_a_later_version_is_dangling() -> None:
+    s = commitment(undertaken())
+    s.add(assessed("limited", "2019-01-01"))
+    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#3", reason="itself"))
+    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#5", reason="later"))
+    s.add(assessed("complete", "2019-02-01"))
+    assert cstatus(s, as_of=FAR).level == "complete"
+    items = review_items(s.stream, s.records, as_of=FAR, known_at=LATER)
+    assert sorted(i.refs for i in items) == [(f"commitment:{CID}#3", f"commitment:{CID}#3"),
+                                             (f"commitment:{CID}#4", f"commitment:{CID}#5")]
+    assert {i.kind for i in items} == {"dangling_reference"}
+
+
+def test_versions_not_record_times_order_a_stream_when_the_clock_steps_back() -> None:
     s = commitment(undertaken())
     target = s.add(assessed("limited", "2019-01-01"), at=T0 + timedelta(days=10))
-    # Recorded before its target (clock skew, bad import): it cannot retract what was not yet known.
-    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=target.ref, reason="early"), at=T0 + timedelta(days=5))
-    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#4", reason="itself"))
-    assert cstatus(s, as_of=FAR).level == "limited"
-    items = review_items(s.stream, s.records, as_of=FAR, known_at=LATER)
-    assert sorted(i.refs for i in items) == [(f"commitment:{CID}#3", target.ref),
-                                             (f"commitment:{CID}#4", f"commitment:{CID}#4")]
-    assert {i.kind for i in items} == {"dangling_reference"}
+    # The clock stepped back: the retraction (version 3) carries an earlier record time than
+    # its target. It still retracts it, and from its record time on both count as known.
+    retraction = s.add(ev(EventRetracted, occurred_on="2025-01-01", target=target.ref, reason="wrong"),
+                       at=T0 + timedelta(days=5))
+    assert cstatus(s, as_of=FAR).level == "no_evidence"
+    assert cstatus(s, as_of=FAR, known_at=retraction.recorded_at).level == "no_evidence"
+    assert cstatus(s, as_of=FAR, known_at=retraction.recorded_at - timedelta(seconds=1)).developments == 1
+    assert review_items(s.stream, s.records, as_of=FAR, known_at=LATER) == []
 
 
 def test_amendments_are_not_developments() -> None:
