@@ -14,10 +14,10 @@ from typing import IO, Any, cast
 import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
-from pydantic import ValidationError
 
 import events as ev
 from events import Development, InvalidEvent, Recorded
+from projections.clock import SYSTEM_CLOCK, Clock
 from projections.queries import Queries
 from tracker.db import make_engine
 from tracker.domain import StreamReader, StreamState, check
@@ -29,6 +29,7 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.projector import Projector
+from tracker.recording import RecordingMethods
 from tracker.settings import Settings
 from tracker.store import BulkWriter, EventLog, body_and_digest, decode, eventsourcing_env, schema_lock
 
@@ -73,13 +74,14 @@ def _as_event(data: Development | dict[str, Any]) -> Development:
         raise InvalidInput(exc.problems) from None
 
 
-class Tracker(Application[str]):
+class Tracker(RecordingMethods, Application[str]):
     """Records developments, enforces the rules, and answers queries about them."""
 
     name = "tracker"
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, clock: Clock | None = None) -> None:
         self.settings = settings or Settings()
+        self.clock: Clock = clock or SYSTEM_CLOCK  # "today" and "now" for every answer
         super().__init__(env=eventsourcing_env(self.settings.database_url))
         self.event_log = EventLog(self.recorder)
         self._states: OrderedDict[str, StreamState] = OrderedDict()
@@ -93,12 +95,16 @@ class Tracker(Application[str]):
         )
         self.projector.ensure_schema()
 
-    def read_model(self, *, catch_up: bool = True) -> Queries:
-        """The views, first brought up to date with everything recorded (read-your-writes)."""
+    def read_model(self, *, catch_up: bool = True, use_views: bool = True) -> Queries:
+        """The queries, the views first brought up to date with everything recorded (read-your-writes).
+
+        `use_views=False` answers everything from the events (the contract tests compare both).
+        """
         if catch_up:
             self.projector.catch_up()
         return Queries(
-            self.engine, self.event_log, stale_days=self.settings.stale_days, views_known_at=self._views_known_at()
+            self.engine, self.event_log, stale_days=self.settings.stale_days, clock=self.clock,
+            views_known_at=self._views_known_at(), use_views=use_views,
         )
 
     def _views_known_at(self) -> datetime | None:
@@ -159,134 +165,10 @@ class Tracker(Application[str]):
                 self._states.popitem(last=False)
         return state
 
-    # --- one method per development: keyword arguments are the event's fields --------------
+    # --- the typed recording methods (tracker/recording.py) call this ---------------------
 
-    def _record_as(self, cls: type[Development], fields: dict[str, Any]) -> str:
-        try:
-            event = cls.model_validate(fields)
-        except ValidationError as exc:
-            raise InvalidInput(_validation_problems(exc)) from None
+    def _record_event(self, event: Development) -> str:
         return self.record(event).ref
-
-    def register_organization(self, **fields: Any) -> str:
-        """Register an intergovernmental organization. Returns the event's reference."""
-        return self._record_as(ev.OrganizationRegistered, fields)
-
-    def change_membership(self, **fields: Any) -> str:
-        """Record a state's new standing in an organization. Returns the event's reference."""
-        return self._record_as(ev.MembershipChanged, fields)
-
-    def establish_body(self, **fields: Any) -> str:
-        """Record a forum of an organization and its presidency rule. Returns the event's reference."""
-        return self._record_as(ev.BodyEstablished, fields)
-
-    def change_rotation_rule(self, **fields: Any) -> str:
-        """Record a body's new presidency rule. Returns the event's reference."""
-        return self._record_as(ev.RotationRuleChanged, fields)
-
-    def override_rotation(self, **fields: Any) -> str:
-        """Record a swap, skip or deferral of the rotation, with its reason. Returns the event's reference."""
-        return self._record_as(ev.RotationOverridden, fields)
-
-    def schedule_meeting(self, **fields: Any) -> str:
-        """Record that a meeting was announced. Returns the event's reference."""
-        return self._record_as(ev.MeetingScheduled, fields)
-
-    def reschedule_meeting(self, **fields: Any) -> str:
-        """Record that a meeting moved to other dates. Returns the event's reference."""
-        return self._record_as(ev.MeetingRescheduled, fields)
-
-    def relocate_meeting(self, **fields: Any) -> str:
-        """Record that a meeting moved to another place or format. Returns the event's reference."""
-        return self._record_as(ev.MeetingRelocated, fields)
-
-    def cancel_meeting(self, **fields: Any) -> str:
-        """Record that a meeting will not take place. Returns the event's reference."""
-        return self._record_as(ev.MeetingCancelled, fields)
-
-    def hold_meeting(self, **fields: Any) -> str:
-        """Record that a meeting took place, and who attended. Returns the event's reference."""
-        return self._record_as(ev.MeetingHeld, fields)
-
-    def table_proposal(self, **fields: Any) -> str:
-        """Record that a state put forward a proposal. Returns the event's reference."""
-        return self._record_as(ev.ProposalTabled, fields)
-
-    def support_proposal(self, **fields: Any) -> str:
-        """Record states declaring support for a proposal. Returns the event's reference."""
-        return self._record_as(ev.ProposalSupported, fields)
-
-    def adopt_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was adopted. Returns the event's reference."""
-        return self._record_as(ev.ProposalAdopted, fields)
-
-    def reject_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was turned down. Returns the event's reference."""
-        return self._record_as(ev.ProposalRejected, fields)
-
-    def withdraw_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was withdrawn. Returns the event's reference."""
-        return self._record_as(ev.ProposalWithdrawn, fields)
-
-    def defer_proposal(self, **fields: Any) -> str:
-        """Record that a proposal was deferred. Returns the event's reference."""
-        return self._record_as(ev.ProposalDeferred, fields)
-
-    def undertake_commitment(self, **fields: Any) -> str:
-        """Record that states undertook a commitment. Returns the event's reference."""
-        return self._record_as(ev.CommitmentUndertaken, fields)
-
-    def assess_progress(self, **fields: Any) -> str:
-        """Record an assessment of a commitment's implementation. Returns the event's reference."""
-        return self._record_as(ev.ProgressAssessed, fields)
-
-    def change_deadline(self, **fields: Any) -> str:
-        """Record a commitment's new due date. Returns the event's reference."""
-        return self._record_as(ev.DeadlineChanged, fields)
-
-    def fulfil_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was carried out. Returns the event's reference."""
-        return self._record_as(ev.CommitmentFulfilled, fields)
-
-    def lapse_commitment(self, **fields: Any) -> str:
-        """Record that a commitment lapsed. Returns the event's reference."""
-        return self._record_as(ev.CommitmentLapsed, fields)
-
-    def withdraw_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was withdrawn. Returns the event's reference."""
-        return self._record_as(ev.CommitmentWithdrawn, fields)
-
-    def supersede_commitment(self, **fields: Any) -> str:
-        """Record that a commitment was replaced by another. Returns the event's reference."""
-        return self._record_as(ev.CommitmentSuperseded, fields)
-
-    def draft_document(self, **fields: Any) -> str:
-        """Record a document's draft. Returns the event's reference."""
-        return self._record_as(ev.DocumentDrafted, fields)
-
-    def sign_document(self, **fields: Any) -> str:
-        """Record signatures of a document. Returns the event's reference."""
-        return self._record_as(ev.DocumentSigned, fields)
-
-    def take_party_action(self, **fields: Any) -> str:
-        """Record a treaty action (ratification, accession, ...) by a state. Returns the event's reference."""
-        return self._record_as(ev.PartyActionTaken, fields)
-
-    def enter_into_force(self, **fields: Any) -> str:
-        """Record that a document entered into force. Returns the event's reference."""
-        return self._record_as(ev.DocumentEnteredIntoForce, fields)
-
-    def hand_over_chairmanship(self, **fields: Any) -> str:
-        """Record that a body's chair passed to another state. Returns the event's reference."""
-        return self._record_as(ev.ChairmanshipHandedOver, fields)
-
-    def retract_event(self, **fields: Any) -> str:
-        """Retract an earlier event (it stays in the log). Returns the event's reference."""
-        return self._record_as(ev.EventRetracted, fields)
-
-    def correct_event(self, **fields: Any) -> str:
-        """Correct an earlier event with a replacement (it stays in the log). Returns the event's reference."""
-        return self._record_as(ev.EventCorrected, fields)
 
     def history(self, entity: str) -> list[Recorded]:
         """Every recorded event of an entity ('commitment:x' or a bare id), in version order."""
@@ -377,13 +259,6 @@ class Tracker(Application[str]):
             out.write(orjson.dumps(record.event.to_json_dict()) + b"\n")
             count += 1
         return count
-
-
-def _validation_problems(exc: ValidationError) -> list[tuple[str, Any, str]]:
-    return [
-        (".".join(str(p) for p in err["loc"]) or "(event)", err.get("input"), err["msg"].removeprefix("Value error, "))
-        for err in exc.errors()
-    ]
 
 
 def _problems(exc: Exception) -> list[tuple[str, Any, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.clock import Clock
 from tracker.app import Tracker
 from tracker.errors import ConfigurationError
 from tracker.settings import Settings
@@ -9,11 +10,14 @@ from tracker.settings import Settings
 __all__ = ["open_tracker"]
 
 
-def open_tracker(settings: Settings | None = None) -> Tracker:
-    """Open the tracker on the configured database, creating its tables if needed."""
+def open_tracker(settings: Settings | None = None, *, clock: Clock | None = None) -> Tracker:
+    """Open the tracker on the configured database, creating its tables if needed.
+
+    `clock` decides "today" and "now" for every answer (tests and reproducible reports freeze it).
+    """
     settings = settings or Settings()
     try:
-        return Tracker(settings)
+        return Tracker(settings, clock=clock)
     except ConfigurationError:
         raise
     except Exception as exc:  # the driver's own errors say little to a user: name the database

@@ -48,19 +48,18 @@ from events import (
     Signatory,
     parse_partial_date,
 )
+from projections.changes import status_changes, status_fields
 from projections.reduce import (
-    effective_events,
     reduce_body,
     reduce_commitment,
     reduce_document,
     reduce_meeting,
     reduce_organization,
     reduce_proposal,
-    review_items,
-    status_changes,
-    status_fields,
-    summarize,
 )
+from projections.resolution import effective_events
+from projections.review import review_items
+from projections.summaries import summarize
 from projections.timeline import timeline
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
