@@ -333,8 +333,24 @@ class ProposalSupported(Development):
     stream_field = "proposal_id"
 
     proposal_id: Slug
-    states: tuple[StateCode, ...] = Field(min_length=1)
+    states: tuple[StateCode, ...] = Field(default=(), description="the supporting states")
+    # One supporting state, named `state` as in the other events; stored in `states`.
+    state: StateCode | None = Field(default=None, exclude=True, description="one supporting state")
     meeting_id: Slug | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_joins_states(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("state") is not None:
+            data = dict(data)
+            data["states"] = (*data.get("states", ()), data.pop("state"))
+        return data
+
+    @model_validator(mode="after")
+    def _someone_supports(self) -> ProposalSupported:
+        if not self.states:
+            raise ValueError("states: name the supporting state (state=...) or states (states=[...])")
+        return self
 
 
 class ProposalAdopted(Development):
