@@ -8,15 +8,16 @@ BEGIN IMMEDIATE), so two workers never apply the same batch and never skip one.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Engine, insert, inspect, select, text, update
+from sqlalchemy import Engine, delete, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 
-from events import Recorded
+from events import EVENT_TYPES, Recorded
 from projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
 from tracker.db import write_transaction
 from tracker.store import EventLog, decode, schema_lock
@@ -24,6 +25,13 @@ from tracker.store import EventLog, decode, schema_lock
 __all__ = ["VIEWS", "Projector"]
 
 VIEWS = "views"  # one tracking row for the set of views, written with them
+EVENT_SCHEMA = "event-schema"  # a fingerprint of the event classes' versions the rows were derived under
+
+
+def _event_schema() -> int:
+    """A fingerprint of every event class's version: it changes when an upcaster is added."""
+    versions = ",".join(f"{name}:{cls.class_version}" for name, cls in sorted(EVENT_TYPES.items()))
+    return zlib.crc32(versions.encode()) & 0x7FFFFFFF  # fits the tracking column on every backend
 
 # Tables earlier releases kept and no query reads any more: dropped when found.
 _RETIRED_TABLES = ("view_presidency_terms", "view_document_parties")
@@ -60,14 +68,21 @@ class Projector:
                 ViewBase.metadata.drop_all(self.engine)
             ViewBase.metadata.create_all(self.engine)
             with self.engine.begin() as conn:
-                if conn.execute(select(TrackingRow.name).where(TrackingRow.name == VIEWS)).first() is None:
+                rows = conn.execute(select(TrackingRow.name, TrackingRow.position))
+                held = {name: position for name, position in rows}
+                if VIEWS not in held:
                     conn.execute(insert(TrackingRow).values(name=VIEWS, position=0))
+                if held.get(EVENT_SCHEMA) != _event_schema():
+                    conn.execute(delete(TrackingRow).where(TrackingRow.name == EVENT_SCHEMA))
+                    conn.execute(insert(TrackingRow).values(name=EVENT_SCHEMA, position=_event_schema()))
 
     def _schema_is_current(self) -> bool:
         found = inspect(self.engine)
         names = set(found.get_table_names())
         if names & set(_RETIRED_TABLES):
             return False
+        if TrackingRow.__tablename__ in names and self.position_of(EVENT_SCHEMA) not in (None, _event_schema()):
+            return False  # rows derived before an event class changed (an upcaster may read them otherwise)
         return all(
             table.name not in names or {c["name"] for c in found.get_columns(table.name)} == set(table.columns.keys())
             for table in ViewBase.metadata.sorted_tables
@@ -82,6 +97,11 @@ class Projector:
                 query = query.with_for_update()
             position = conn.execute(query).scalar_one()
             yield conn, position
+
+    def position_of(self, name: str) -> int | None:
+        """A tracking row's value, None when it is missing."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(TrackingRow.position).where(TrackingRow.name == name)).scalar_one_or_none()
 
     def position(self) -> int:
         """The last log position the views have applied."""

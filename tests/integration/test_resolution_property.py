@@ -70,6 +70,7 @@ class Written:
     level: str | None = None  # assessed or replacement level, as written
     era: int = 1  # the schema it was written under
     target: int | None = None
+    day: str = ""  # the world date written (assessment or replacement)
 
 
 class Oracle:
@@ -100,6 +101,12 @@ class Oracle:
         write = self.corrector(version) or self.writes[version - 1]
         bumped = any(w.era == 2 for w in self.writes) or self.bumped
         return None if write.level is None else _upcast_level(write.level, write.era, bumped)
+
+    def overall_level(self) -> str:
+        """The commitment's level: the latest live assessment in world order (date, then version)."""
+        live = [w for w in self.known if w.kind == "assess" and not self.retracted(w.version)]
+        dated = sorted(live, key=lambda w: ((self.corrector(w.version) or w).day, w.version))
+        return self.level(dated[-1].version) or "no_evidence" if dated else "no_evidence"
 
     def refuses(self, kind: str, target: int) -> bool:
         aimed = self.writes[target - 1]
@@ -147,7 +154,8 @@ class Run:
             self.tracker = Tracker(Settings(database_url=self.url))
         elif action == "assess":
             self._record(event("ProgressAssessed", f"{b}-06-01", commitment_id="c", level=a))
-            self.writes.append(Written(len(self.writes) + 1, "assess", self._last_time(), a, self.era))
+            self.writes.append(
+                Written(len(self.writes) + 1, "assess", self._last_time(), a, self.era, day=f"{b}-06-01"))
         elif action in ("retract", "correct"):
             self._amend(action, 2 + a % len(self.writes) if len(self.writes) > 1 else 0, b)
 
@@ -167,7 +175,7 @@ class Run:
             return
         assert not expected, f"the rules allowed {kind} of #{target}; the specification refuses it"
         self.writes.append(Written(len(self.writes) + 1, kind, self._last_time(), level if kind == "correct" else None,
-                                   self.era, target))
+                                   self.era, target, day="2020-06-01"))
 
     def check(self) -> None:
         history = self.tracker.history(STREAM)
@@ -180,6 +188,9 @@ class Run:
         # The answers, as known now (views) and as known at every record time (events).
         model = self.tracker.read_model()
         self._compare(model.timeline(STREAM), oracle)
+        # The views' answer now (derived by the projector through the same resolution).
+        [status] = [c for c in model.commitments() if c.commitment_id == "c"]
+        assert (status.level, status.developments) == (oracle.overall_level(), len(rules))
         times = sorted({w.recorded_at for w in self.writes if w.recorded_at is not None})
         for at in times:
             self._compare(model.timeline(STREAM, known_at=at), Oracle(self.writes, at, bumped=self.era == 2))
