@@ -11,7 +11,7 @@ import pytest
 from events import Recorded, parse_event
 from tests.builders import event, sco_world
 from tracker.domain import check, effective_history
-from tracker.errors import AlreadyExists, NotAParty, RuleViolation, UnknownEntity, UnknownEvent
+from tracker.errors import AlreadyExists, InvalidInput, NotAParty, RuleViolation, UnknownEntity, UnknownEvent
 
 
 class MemoryLog:
@@ -160,3 +160,18 @@ def test_the_write_side_refuses_correcting_an_amendment_or_a_retracted_event(log
     with pytest.raises(RuleViolation, match="already retracted"):
         log.record(event("EventRetracted", "2021", target=retraction.ref, reason="again"))
     assert undo.version == 5
+
+
+def test_the_write_side_refuses_replacements_the_answers_would_only_flag(log: MemoryLog) -> None:
+    # The answers flag these as review items when they meet them in stored history
+    # (projections.resolution); the rules never let them in.
+    a = log.record(event("ProgressAssessed", "2019", commitment_id="c", level="limited"))
+    with pytest.raises(RuleViolation, match="must stay on commitment:c"):
+        log.record(event("EventCorrected", "2020", target=a.ref, reason="r",
+                         replacement=event("ProgressAssessed", "2019", commitment_id="other", level="limited")))
+    with pytest.raises(InvalidInput, match="replacement.level"):
+        log.record(event("EventCorrected", "2020", target=a.ref, reason="r",
+                         replacement=event("ProgressAssessed", "2019", commitment_id="c", level="bogus")))
+    with pytest.raises(RuleViolation, match="must stay a ProgressAssessed"):
+        log.record(event("EventCorrected", "2020", target=a.ref, reason="r",
+                         replacement=event("EventRetracted", "2020", target=a.ref, reason="sneaky")))

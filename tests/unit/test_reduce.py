@@ -358,14 +358,6 @@ def test_correcting_creation_changes_descriptive_fields() -> None:
     assert status.due_version == 1  # a corrected original date is not a deadline change
 
 
-def test_retraction_wins_over_a_later_correction() -> None:
-    s = commitment(undertaken())
-    target = s.add(assessed("limited", "2019-01-01"))
-    s.retract(target)
-    s.correct(target, assessed("complete", "2019-01-01"))
-    assert cstatus(s, as_of=FAR).level == "no_evidence"
-
-
 def test_correction_naming_another_entity_is_not_applied_and_reviewed() -> None:
     s = commitment(undertaken())
     target = s.add(assessed("limited", "2019-01-01"))
