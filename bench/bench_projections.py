@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 import orjson  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from projections.views import COMMITMENT, CommitmentRow  # noqa: E402
+from projections.views import COMMITMENT, CommitmentViewRow  # noqa: E402
 from tests.builders import SCO_2018, event, sco_world  # noqa: E402
 from tracker.app import Tracker  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
@@ -160,7 +160,7 @@ def bench_latency(tracker: Tracker, do_profile: bool) -> None:
 
     def current_row() -> Any:
         with tracker.engine.connect() as conn:
-            doc = conn.execute(select(CommitmentRow.doc).where(CommitmentRow.commitment_id == cid)).scalar_one()
+            doc = conn.execute(select(CommitmentViewRow.doc).where(CommitmentViewRow.commitment_id == cid)).scalar_one()
         return COMMITMENT.validate_python(doc)
 
     def current_query() -> Any:

@@ -22,6 +22,7 @@ from events.base import (
 )
 from events.dates import PartialDate, Precision, WorldDate, parse_partial_date
 from events.states import StateCode, normalize_state, state_name
+from events.upcasting import REPLACEMENT_VERSION, upcast
 from events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
 from events.vocabulary import __all__ as _vocabulary
 
@@ -46,7 +47,9 @@ __all__ = [
     "parse_event",
     "parse_event_ref",
     "parse_partial_date",
+    "parse_replacement",
     "state_name",
+    "upcast",
     "validation_problems",
 ]
 __all__ += _vocabulary  # noqa: PLE0605 - the vocabulary module's own list, extended once
@@ -90,3 +93,14 @@ def parse_event(data: dict[str, Any]) -> Development:
         return cls.model_validate(body)
     except ValidationError as exc:
         raise InvalidEvent(validation_problems(exc)) from None
+
+
+def parse_replacement(replacement: dict[str, Any]) -> Development:
+    """A correction's replacement as its event (already upcast by EventCorrected); InvalidEvent if it is not one."""
+    body = dict(replacement)
+    version = body.pop(REPLACEMENT_VERSION, None)
+    name = body.get("type")
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is not None and version is not None and version != cls.class_version:
+        raise InvalidEvent([(REPLACEMENT_VERSION, version, f"is not a version of {name} this tracker can read")])
+    return parse_event(body)

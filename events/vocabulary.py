@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from events.base import Development, EventRef, Slug, parse_event_ref
 from events.dates import WorldDate
 from events.states import StateCode
+from events.upcasting import REPLACEMENT_VERSION, upcast_replacement
 
 __all__ = [
     "ActionKind",
@@ -384,8 +385,24 @@ class ProposalSupported(Development):
     stream_field = "proposal_id"
 
     proposal_id: Slug
-    states: tuple[StateCode, ...] = Field(min_length=1)
+    states: tuple[StateCode, ...] = Field(default=(), description="the supporting states")
+    # One supporting state, named `state` as in the other events; stored in `states`.
+    state: StateCode | None = Field(default=None, exclude=True, description="one supporting state")
     meeting_id: Slug | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_joins_states(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("state") is not None:
+            data = dict(data)
+            data["states"] = (*data.get("states", ()), data.pop("state"))
+        return data
+
+    @model_validator(mode="after")
+    def _someone_supports(self) -> ProposalSupported:
+        if not self.states:
+            raise ValueError("states: name the supporting state (state=...) or states (states=[...])")
+        return self
 
 
 class ProposalAdopted(Development):
@@ -628,6 +645,9 @@ class EventRetracted(Development):
 class EventCorrected(Development):
     """An earlier event is replaced by a corrected version of itself; it stays in the log."""
 
+    # v2: the replacement carries the class version its fields follow ("v"), so that it is
+    # upcast exactly as a stored event is when its type's schema changes.
+    class_version = 2
     stream_kind = "*"
     stream_field = "target"
 
@@ -636,6 +656,20 @@ class EventCorrected(Development):
     replacement: dict[str, Any] = Field(
         description="the whole corrected event, in the JSON Lines form with its 'type'"
     )
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Replacements stored under v1 were written when every event class was at version 1."""
+        replacement = state.get("replacement")
+        if isinstance(replacement, dict):
+            replacement.setdefault(REPLACEMENT_VERSION, 1)
+
+    @field_validator("replacement", mode="before")
+    @classmethod
+    def _current_schema(cls, value: Any) -> Any:
+        from events import EVENT_TYPES  # the registry is built after this module
+
+        return upcast_replacement(value, EVENT_TYPES)
 
     @property
     def stream(self) -> str:

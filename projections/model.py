@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
-from events import PartialDate, Source
+from events import PartialDate, RotationRule, Source
+from events.vocabulary import FormerName
 
 __all__ = [
     "Attendance",
+    "AttestationEntry",
+    "BodyStatus",
     "ChairTerm",
     "CommitmentState",
     "CommitmentStatus",
     "DevelopmentSummary",
     "DocumentStatus",
     "EntityNames",
+    "EntityStatus",
+    "HandoverEntry",
     "MeetingState",
     "MeetingStatus",
+    "MembershipEntry",
+    "OrganizationStatus",
+    "OverrideEntry",
     "PartyDocumentStatus",
     "PresidencyStatus",
     "ProposalState",
     "ProposalStatus",
     "ReadModel",
     "ReviewItem",
+    "RuleEntry",
     "StatusChange",
 ]
 
@@ -224,6 +233,119 @@ class ReviewItem:
     entity: str
     message: str
     refs: tuple[str, ...] = field(default_factory=tuple)
+
+
+class MembershipEntry(NamedTuple):
+    """One change of a state's standing in an organization."""
+
+    state: str
+    status: str
+    on: PartialDate
+    ref: str
+
+
+class RuleEntry(NamedTuple):
+    """A presidency rule of a body and when it took effect."""
+
+    on: PartialDate
+    rule: RotationRule
+    ref: str
+
+
+class OverrideEntry(NamedTuple):
+    """A one-off departure from a body's rotation."""
+
+    on: PartialDate
+    kind: str
+    states: tuple[str, ...]
+    reason: str
+    ref: str
+    term: PartialDate | None = None  # the one term it changes, when the event names it
+
+
+class AttestationEntry(NamedTuple):
+    """A source's word that a state chaired a body on a date."""
+
+    on: PartialDate
+    state: str
+    meeting_id: str | None
+    ref: str
+
+
+class HandoverEntry(NamedTuple):
+    """A recorded passing of a body's chair."""
+
+    on: PartialDate
+    from_state: str | None
+    to_state: str
+    meeting_id: str | None
+    ref: str
+
+
+@dataclass(frozen=True)
+class OrganizationStatus:
+    """An organization as of a world date: its names and membership timeline (world order)."""
+
+    organization_id: str
+    names: dict[str, str]
+    abbreviations: dict[str, str]
+    former_names: tuple[FormerName, ...]
+    identifiers: dict[str, str]
+    registered_on: PartialDate
+    memberships: tuple[MembershipEntry, ...]
+    last_development: DevelopmentSummary
+
+    def status_on(self, state: str, day: date) -> str | None:
+        """A state's standing on a day (latest change counted from its earliest day), or None."""
+        standing: str | None = None
+        for entry in self.memberships:
+            if entry.on.earliest > day:
+                break
+            if entry.state == state:
+                standing = entry.status
+        return standing
+
+    def members_on(self, day: date) -> tuple[str, ...]:
+        """The states that were full members on a day, sorted."""
+        standing: dict[str, str] = {}
+        for entry in self.memberships:
+            if entry.on.earliest > day:
+                break  # memberships are in world order
+            standing[entry.state] = entry.status
+        return tuple(sorted(s for s, status in standing.items() if status == "member"))
+
+
+@dataclass(frozen=True)
+class BodyStatus:
+    """A body as of a world date: what the rotation engine needs, every list in world order."""
+
+    body_id: str
+    organization_id: str
+    names: dict[str, str]
+    established_on: PartialDate
+    rules: tuple[RuleEntry, ...]
+    overrides: tuple[OverrideEntry, ...]
+    handovers: tuple[HandoverEntry, ...]
+    last_development: DevelopmentSummary
+    seats: tuple[MembershipEntry, ...] = ()  # the body's own seats; the organization's members when empty
+    attestations: tuple[AttestationEntry, ...] = ()
+
+    def rule_on(self, day: date) -> RotationRule:
+        """The rule in effect on a day (the first rule before the body existed)."""
+        current = self.rules[0].rule
+        for entry in self.rules:
+            if entry.on.earliest > day:
+                break
+            current = entry.rule
+        return current
+
+
+
+
+EntityStatus = (
+    CommitmentStatus | ProposalStatus | DocumentStatus | MeetingStatus | PresidencyStatus | OrganizationStatus
+)
+"""What `status()` answers for one entity, by its kind (a body's status is its presidency)."""
 
 
 class ReadModel(Protocol):

@@ -1,19 +1,33 @@
-"""The ReadModel: answers from the views for "now", and from the entity's own events for any other time."""
+"""The ReadModel: every question answered once, from the views when they hold the answer, else from events.
+
+Two modes give the same answers (a contract test runs every query in both): with `use_views`,
+an entity whose events all fall on or before the asked `as_of` is read from its view row (the
+views hold facts as of the end of time, as known now); an entity with later-dated events, or
+any question asked as known before the views' last event, is reduced from its own events.
+What depends on the asked date (overdue, stale, presidencies, their gaps and deviations) is
+judged here, per query, for that date; "today" and "now" come from the injected clock.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine, Text, cast, literal, select
 
+from events import Recorded
+from projections.changes import status_changes
+from projections.clock import SYSTEM_CLOCK, Clock
 from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
     EntityNames,
+    EntityStatus,
     MeetingStatus,
     PresidencyStatus,
     ProposalStatus,
@@ -22,37 +36,45 @@ from projections.model import (
 )
 from projections.presidency import compute_body_presidency, presidency_review_items
 from projections.reduce import (
+    judge_commitment,
     reduce_body,
     reduce_commitment,
     reduce_document,
     reduce_meeting,
     reduce_organization,
     reduce_proposal,
-    review_items,
-    status_changes,
 )
-from projections.review import ReviewEntry, decisions_of, review_entry, review_item_id, review_stream
+from projections.review import review_items
+from projections.review_queue import ReviewEntry, decisions_of, review_entry, review_item_id, review_stream
 from projections.rotation import DEFAULT_HORIZON
 from projections.timeline import timeline
 from projections.views import (
     COMMITMENT,
     DEVELOPMENT,
     DOCUMENT,
+    KIND_ORDER,
     MEETING,
     PROPOSAL,
-    CommitmentRow,
-    DevelopmentRow,
-    DocumentRow,
-    EntityRow,
-    EventSource,
-    MeetingRow,
-    ProposalRow,
-    ReviewItemRow,
+    CommitmentViewRow,
+    DevelopmentViewRow,
+    DocumentViewRow,
+    EntityIndexRow,
+    MeetingViewRow,
+    ProposalViewRow,
+    ReviewItemViewRow,
 )
 
-__all__ = ["Queries"]
+__all__ = ["EventSource", "Queries"]
 
 _T = TypeVar("_T")
+
+
+class EventSource(Protocol):
+    """Reads entity streams from the event log."""
+
+    def load(self, stream: str) -> list[Recorded]:
+        """All events of one stream, in version order."""
+        ...
 
 
 def _raw(column: Any) -> Any:
@@ -61,8 +83,35 @@ def _raw(column: Any) -> Any:
     return cast(column, Text)
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+@dataclass(frozen=True)
+class _Ask:
+    """One question's times and scope, and whether the views may answer it."""
+
+    day: date
+    known: datetime | None  # None: everything recorded
+    views: bool
+    organization_id: str | None
+    body_id: str | None
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one entity kind is read from its view table."""
+
+    name: str
+    table: Any
+    key: Any
+    adapter: TypeAdapter[Any]
+
+
+_COMMITMENTS = _Kind("commitment", CommitmentViewRow, CommitmentViewRow.commitment_id, COMMITMENT)
+_PROPOSALS = _Kind("proposal", ProposalViewRow, ProposalViewRow.proposal_id, PROPOSAL)
+_DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DOCUMENT)
+_MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MEETING)
+
+
+def _development_key(d: DevelopmentSummary) -> tuple[date, date, datetime, str]:
+    return (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref)
 
 
 class Queries:
@@ -74,94 +123,63 @@ class Queries:
         source: EventSource,
         *,
         stale_days: int = 365,
-        today: Callable[[], date] = _today,
+        clock: Clock = SYSTEM_CLOCK,
         views_known_at: datetime | None = None,
+        use_views: bool = True,
     ) -> None:
         self.engine = engine
         self.source = source
         self.stale_days = stale_days
-        self.today = today
+        self.clock = clock
         # The record time of the last event the views hold, when they hold the whole log:
         # asked "as known at" that time or later, the views' answer is the answer.
         self.views_known_at = views_known_at
+        self.use_views = use_views
 
     # --- scope and time -----------------------------------------------------------------
 
-    def _streams(self, kind: str, organization_id: str | None, body_id: str | None) -> list[str]:
-        query = select(EntityRow.stream).where(EntityRow.kind == kind)
-        if organization_id is not None:
-            query = query.where(EntityRow.organization_id == organization_id)
-        if body_id is not None:
-            query = query.where(EntityRow.body_id == body_id)
-        with self.engine.connect() as conn:
-            return list(conn.execute(query.order_by(EntityRow.stream)).scalars())
-
-    def _times(self, as_of: date | None, known_at: datetime | None) -> tuple[date, datetime, bool]:
-        """The effective times, and whether the views (current as known now) can answer."""
-        today = self.today()
+    def _ask(
+        self, as_of: date | None, known_at: datetime | None,
+        organization_id: str | None = None, body_id: str | None = None,
+    ) -> _Ask:
         known_now = known_at is None or (self.views_known_at is not None and known_at >= self.views_known_at)
-        current = (as_of is None or as_of >= today) and known_now
-        return as_of or today, known_at or datetime.now(UTC), current
+        return _Ask(as_of or self.clock.today(), known_at, self.use_views and known_now, organization_id, body_id)
 
-    def _fast(
-        self,
-        kind: str,
-        table: Any,
-        key: Any,
-        adapter: Any,
-        *,
-        organization_id: str | None,
-        body_id: str | None,
-        as_of: date,
-        fallback: Callable[[str], _T | None],
-    ) -> list[_T]:
+    def _streams(self, kind: str, ask: _Ask) -> list[str]:
+        query = select(EntityIndexRow.stream).where(EntityIndexRow.kind == kind)
+        if ask.organization_id is not None:
+            query = query.where(EntityIndexRow.organization_id == ask.organization_id)
+        if ask.body_id is not None:
+            query = query.where(EntityIndexRow.body_id == ask.body_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query.order_by(EntityIndexRow.stream)).scalars())
+
+    def _entities(self, kind: _Kind, ask: _Ask, reduce: Callable[[str], _T | None]) -> list[_T]:
+        """Entities of one kind in scope: from their view rows when dated by the asked day, else reduced."""
+        if not ask.views:
+            found = (reduce(stream) for stream in self._streams(kind.name, ask))
+            return [item for item in found if item is not None]
         # Joined on the entity index's primary key, so a scope filter on the view table
         # (body_id, organization_id) drives the query rather than a walk over every entity.
-        query = select(_raw(table.doc), EntityRow.latest_world, EntityRow.stream).join(
-            EntityRow, EntityRow.stream == literal(f"{kind}:") + key
+        query = select(_raw(kind.table.doc), EntityIndexRow.latest_world, EntityIndexRow.stream).join(
+            EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
         )
-        if organization_id is not None:
-            query = query.where(table.organization_id == organization_id)
-        if body_id is not None:
-            query = query.where(table.body_id == body_id)
-        results: list[_T] = []
+        if ask.organization_id is not None:
+            query = query.where(kind.table.organization_id == ask.organization_id)
+        if ask.body_id is not None:
+            query = query.where(kind.table.body_id == ask.body_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(key)).all()
+            rows = conn.execute(query.order_by(kind.key)).all()
+        results: list[_T] = []
         for doc, latest_world, stream in rows:
-            if latest_world > as_of:
-                # The entity has events dated after today (announced ahead): the stored
-                # row holds them already, so answer this one from its own events.
-                item = fallback(stream)
-                if item is not None:
-                    results.append(item)
-            else:
-                results.append(adapter.validate_json(doc))
+            # Events dated after the asked day: the row (as of the end of time) holds them, so
+            # this entity is answered from its own events.
+            item = reduce(stream) if latest_world > ask.day else kind.adapter.validate_json(doc)
+            if item is not None:
+                results.append(item)
         return results
 
     # --- ReadModel ------------------------------------------------------------------------
-
-    def _entities(
-        self,
-        kind: str,
-        table: Any,
-        key: Any,
-        adapter: Any,
-        *,
-        organization_id: str | None,
-        body_id: str | None,
-        as_of: date | None,
-        known_at: datetime | None,
-        reduce: Callable[[str, date, datetime], _T | None],
-    ) -> list[_T]:
-        """Entities of one kind in scope: from the views when they can answer, else from their events."""
-        day, known, current = self._times(as_of, known_at)
-        if not current:
-            found = (reduce(stream, day, known) for stream in self._streams(kind, organization_id, body_id))
-            return [item for item in found if item is not None]
-        return self._fast(
-            kind, table, key, adapter, organization_id=organization_id, body_id=body_id, as_of=day,
-            fallback=lambda stream: reduce(stream, day, known),
-        )
 
     def commitments(
         self,
@@ -172,25 +190,10 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[CommitmentStatus]:
         """Every commitment in scope, with overdue and stale judged on `as_of`."""
-        found = self._entities(
-            "commitment", CommitmentRow, CommitmentRow.commitment_id, COMMITMENT,
-            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
-            reduce=lambda stream, day, known: reduce_commitment(
-                self.source.load(stream), as_of=day, known_at=known, stale_days=self.stale_days),
-        )
-        day = self._times(as_of, known_at)[0]
-        return [self._flags(c, day) for c in found]
-
-    def _flags(self, status: CommitmentStatus, day: date) -> CommitmentStatus:
-        # Same judgement as reduce_commitment, on the day asked about: views hold each
-        # commitment as of the end of time, so their flags are recomputed here.
-        open_ = status.status == "undertaken"
-        quiet = (day - status.last_development.occurred_on.latest).days
-        return dataclasses.replace(
-            status,
-            overdue=open_ and status.due_on is not None and status.due_on.latest < day,
-            stale=open_ and quiet > self.stale_days,
-        )
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        found = self._entities(_COMMITMENTS, ask, lambda stream: reduce_commitment(
+            self.source.load(stream), as_of=ask.day, known_at=ask.known, stale_days=self.stale_days))
+        return [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in found]
 
     def proposals(
         self,
@@ -201,13 +204,10 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[ProposalStatus]:
         """Every proposal in scope, with stale judged on `as_of` as for commitments."""
-        found = self._entities(
-            "proposal", ProposalRow, ProposalRow.proposal_id, PROPOSAL,
-            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
-            reduce=lambda stream, day, known: reduce_proposal(self.source.load(stream), as_of=day, known_at=known),
-        )
-        day = self._times(as_of, known_at)[0]
-        return [self._proposal_flags(p, day) for p in found]
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        found = self._entities(_PROPOSALS, ask, lambda stream: reduce_proposal(
+            self.source.load(stream), as_of=ask.day, known_at=ask.known))
+        return [self._proposal_flags(p, ask.day) for p in found]
 
     def _proposal_flags(self, status: ProposalStatus, day: date) -> ProposalStatus:
         # A proposal still waiting for a decision goes stale on the same clock as a commitment.
@@ -224,18 +224,18 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[EntityNames]:
         """The recorded names of the bodies in scope and of their organizations (the scoped one included)."""
-        day, known, _ = self._times(as_of, known_at)
+        ask = self._ask(as_of, known_at, organization_id, body_id)
         found: list[EntityNames] = []
         organizations: set[str] = set() if organization_id is None else {organization_id}
-        for stream in self._streams("body", organization_id, body_id):
-            body = reduce_body(self.source.load(stream), as_of=day, known_at=known)
+        for stream in self._streams("body", ask):
+            body = reduce_body(self.source.load(stream), as_of=ask.day, known_at=ask.known)
             if body is not None:
                 found.append(EntityNames(stream, dict(body.names), {}, body.organization_id))
                 organizations.add(body.organization_id)
         if organization_id is None and body_id is None:
-            organizations.update(s.partition(":")[2] for s in self._streams("organization", None, None))
+            organizations.update(s.partition(":")[2] for s in self._streams("organization", ask))
         for org in sorted(organizations):
-            status = reduce_organization(self.source.load(f"organization:{org}"), as_of=day, known_at=known)
+            status = reduce_organization(self.source.load(f"organization:{org}"), as_of=ask.day, known_at=ask.known)
             if status is not None:
                 found.append(EntityNames(f"organization:{org}", dict(status.names), dict(status.abbreviations)))
         return found
@@ -249,11 +249,9 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[DocumentStatus]:
         """Every document in scope, with each party's standing."""
-        return self._entities(
-            "document", DocumentRow, DocumentRow.document_id, DOCUMENT,
-            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
-            reduce=lambda stream, day, known: reduce_document(self.source.load(stream), as_of=day, known_at=known),
-        )
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        return self._entities(_DOCUMENTS, ask, lambda stream: reduce_document(
+            self.source.load(stream), as_of=ask.day, known_at=ask.known))
 
     def meetings(
         self,
@@ -264,25 +262,19 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[MeetingStatus]:
         """Every meeting in scope."""
+        ask = self._ask(as_of, known_at, organization_id, body_id)
         organizations: dict[str, str] = {}  # a body's organization, reduced once per body
-        return self._entities(
-            "meeting", MeetingRow, MeetingRow.meeting_id, MEETING,
-            organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at,
-            reduce=lambda stream, day, known: self._meeting(stream, day, known, organizations),
-        )
+        return self._entities(_MEETINGS, ask, lambda stream: self._meeting(stream, ask, organizations))
 
-    def _meeting(
-        self, stream: str, day: date, known: datetime, organizations: dict[str, str] | None = None
-    ) -> MeetingStatus | None:
+    def _meeting(self, stream: str, ask: _Ask, organizations: dict[str, str]) -> MeetingStatus | None:
         records = self.source.load(stream)
         if not records:
             return None
         body_id = str(getattr(records[0].event, "body_id", ""))
-        organizations = {} if organizations is None else organizations
         if body_id not in organizations:
-            body = reduce_body(self.source.load(f"body:{body_id}"), as_of=day, known_at=known)
+            body = reduce_body(self.source.load(f"body:{body_id}"), as_of=ask.day, known_at=ask.known)
             organizations[body_id] = body.organization_id if body else ""
-        return reduce_meeting(records, as_of=day, known_at=known, organization_id=organizations[body_id])
+        return reduce_meeting(records, as_of=ask.day, known_at=ask.known, organization_id=organizations[body_id])
 
     def presidencies(
         self,
@@ -292,27 +284,25 @@ class Queries:
         as_of: date | None = None,
         known_at: datetime | None = None,
     ) -> list[PresidencyStatus]:
-        """The presidency of every body in scope, computed for `as_of`."""
-        return [p for p, _ in self._presidencies(organization_id, body_id, as_of, known_at)]
+        """The presidency of every body in scope, judged for `as_of`."""
+        return [p for p, _ in self._presidencies(self._ask(as_of, known_at, organization_id, body_id), known_at)]
 
     def _presidencies(
-        self, organization_id: str | None, body_id: str | None, as_of: date | None, known_at: datetime | None,
-        horizon: int = DEFAULT_HORIZON,
+        self, ask: _Ask, known_at: datetime | None, horizon: int = DEFAULT_HORIZON,
     ) -> list[tuple[PresidencyStatus, Any]]:
-        day, known, _ = self._times(as_of, known_at)
         answers = []
-        for stream in self._streams("body", organization_id, body_id):
-            body = reduce_body(self.source.load(stream), as_of=day, known_at=known)
+        for stream in self._streams("body", ask):
+            body = reduce_body(self.source.load(stream), as_of=ask.day, known_at=ask.known)
             if body is None:
                 continue
             organization = reduce_organization(
-                self.source.load(f"organization:{body.organization_id}"), as_of=day, known_at=known
+                self.source.load(f"organization:{body.organization_id}"), as_of=ask.day, known_at=ask.known
             )
             if organization is None:
                 continue
             # From the views when they can answer, else reduced (the body once, not per meeting).
-            meetings = self.meetings(body_id=body.body_id, as_of=as_of, known_at=known_at)
-            answers.append(compute_body_presidency(body, organization, meetings, as_of=day, horizon=horizon))
+            meetings = self.meetings(body_id=body.body_id, as_of=ask.day, known_at=known_at)
+            answers.append(compute_body_presidency(body, organization, meetings, as_of=ask.day, horizon=horizon))
         return answers
 
     def presidency(
@@ -320,7 +310,7 @@ class Queries:
         horizon: int = DEFAULT_HORIZON,
     ) -> PresidencyStatus | None:
         """One body's presidency, with `horizon` upcoming terms."""
-        found = self._presidencies(None, body_id, as_of, known_at, horizon)
+        found = self._presidencies(self._ask(as_of, known_at, None, body_id), known_at, horizon)
         return next((p for p, _ in found if p.body_id == body_id), None)
 
     def review_items(
@@ -331,22 +321,16 @@ class Queries:
         as_of: date | None = None,
         known_at: datetime | None = None,
     ) -> list[ReviewItem]:
-        """What needs a person's review, from the entities and the presidencies."""
-        day, known, current = self._times(as_of, known_at)
-        if current:
-            query = select(ReviewItemRow.kind, ReviewItemRow.stream, ReviewItemRow.message, ReviewItemRow.refs)
-            if organization_id is not None:
-                query = query.where(ReviewItemRow.organization_id == organization_id)
-            if body_id is not None:
-                query = query.where(ReviewItemRow.body_id == body_id)
-            with self.engine.connect() as conn:
-                rows = conn.execute(query.order_by(ReviewItemRow.stream, ReviewItemRow.id)).all()
-            return [ReviewItem(kind, stream, message, tuple(refs)) for kind, stream, message, refs in rows]
-        items: list[ReviewItem] = []
-        for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):
-            for stream in self._streams(kind, organization_id, body_id):
-                items.extend(review_items(stream, self.source.load(stream), as_of=day, known_at=known))
-        for presidency, result in self._presidencies(organization_id, body_id, as_of, known_at):
+        """What needs a person's review: each entity's items (by kind, then id), then each presidency's."""
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        by_stream = self._entity_items_from_views(ask) if ask.views else {}
+        for kind in KIND_ORDER:
+            for stream in self._streams(kind, ask):
+                if stream not in by_stream:
+                    records = self.source.load(stream)
+                    by_stream[stream] = review_items(stream, records, as_of=ask.day, known_at=ask.known)
+        items = [item for stream in sorted(by_stream, key=_stream_order) for item in by_stream[stream]]
+        for presidency, result in self._presidencies(ask, known_at):
             items.extend(presidency_review_items(f"body:{presidency.body_id}", result))
         return items
 
@@ -360,22 +344,41 @@ class Queries:
         entity: str | None = None,
     ) -> list[ReviewEntry]:
         """The review items in scope (optionally about one entity), each with its stable id, decisions and state."""
-        day, known, _ = self._times(as_of, known_at)
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        known = ask.known if ask.known is not None else self.clock.now()
         items = self.review_items(organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at)
         entries = []
         for item in items:
             if entity is not None and item.entity != entity:
                 continue
             records = self.source.load(review_stream(review_item_id(item)))
-            entries.append(review_entry(item, decisions_of(records, as_of=day, known_at=known)))
+            entries.append(review_entry(item, decisions_of(records, as_of=ask.day, known_at=known)))
         return entries
 
-    def _all_streams(self, organization_id: str | None, body_id: str | None) -> Iterable[str]:
-        for kind in ("organization", "body", "meeting", "proposal", "commitment", "document"):
-            if organization_id is not None and body_id is None and kind == "organization":
-                yield f"organization:{organization_id}"
+    def _entity_items_from_views(self, ask: _Ask) -> dict[str, list[ReviewItem]]:
+        """Items of the entities whose events all fall by the asked day (the others are left out)."""
+        query = select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day)
+        items = select(ReviewItemViewRow.stream, ReviewItemViewRow.kind, ReviewItemViewRow.message,
+                       ReviewItemViewRow.refs).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
+        items = items.where(EntityIndexRow.latest_world <= ask.day)
+        if ask.organization_id is not None:
+            query = query.where(EntityIndexRow.organization_id == ask.organization_id)
+            items = items.where(ReviewItemViewRow.organization_id == ask.organization_id)
+        if ask.body_id is not None:
+            query = query.where(EntityIndexRow.body_id == ask.body_id)
+            items = items.where(ReviewItemViewRow.body_id == ask.body_id)
+        with self.engine.connect() as conn:
+            found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
+            for stream, kind, message, refs in conn.execute(items.order_by(ReviewItemViewRow.id)):
+                found[stream].append(ReviewItem(kind, stream, message, tuple(refs)))
+        return found
+
+    def _all_streams(self, ask: _Ask) -> Iterable[str]:
+        for kind in KIND_ORDER:
+            if ask.organization_id is not None and ask.body_id is None and kind == "organization":
+                yield f"organization:{ask.organization_id}"
                 continue
-            yield from self._streams(kind, organization_id, body_id)
+            yield from self._streams(kind, ask)
 
     def developments(
         self,
@@ -388,34 +391,29 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[DevelopmentSummary]:
         """Developments in scope, in world order (then record time, then reference)."""
-        day, known, current = self._times(as_of, known_at)
-        found: list[DevelopmentSummary] = []
-        if current:
-            query = select(_raw(DevelopmentRow.doc)).where(DevelopmentRow.occurred_earliest <= day)
-            if organization_id is not None:
-                query = query.where(DevelopmentRow.organization_id == organization_id)
-            if body_id is not None:
-                query = query.where(DevelopmentRow.body_id == body_id)
-            with self.engine.connect() as conn:
-                docs = conn.execute(query).scalars().all()
-            for doc in docs:
-                item = DEVELOPMENT.validate_json(doc)
-                if recorded_after is not None and item.recorded_at <= recorded_after:
-                    continue
-                if occurred_after is not None and item.occurred_on.earliest <= occurred_after:
-                    continue
-                found.append(item)
-            found.sort(key=lambda d: (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref))
-            return found
-        for stream in self._all_streams(organization_id, body_id):
-            for item in timeline(self.source.load(stream), as_of=day, known_at=known):
-                if recorded_after is not None and item.recorded_at <= recorded_after:
-                    continue
-                if occurred_after is not None and item.occurred_on.earliest <= occurred_after:
-                    continue
-                found.append(item)
-        found.sort(key=lambda d: (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref))
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        found = [
+            item for item in (self._developments_from_views(ask) if ask.views else self._developments_from_events(ask))
+            if (recorded_after is None or item.recorded_at > recorded_after)
+            and (occurred_after is None or item.occurred_on.earliest > occurred_after)
+        ]
+        found.sort(key=_development_key)
         return found
+
+    def _developments_from_views(self, ask: _Ask) -> list[DevelopmentSummary]:
+        query = select(_raw(DevelopmentViewRow.doc)).where(DevelopmentViewRow.occurred_earliest <= ask.day)
+        if ask.organization_id is not None:
+            query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
+        if ask.body_id is not None:
+            query = query.where(DevelopmentViewRow.body_id == ask.body_id)
+        with self.engine.connect() as conn:
+            return [DEVELOPMENT.validate_json(doc) for doc in conn.execute(query).scalars()]
+
+    def _developments_from_events(self, ask: _Ask) -> list[DevelopmentSummary]:
+        return [
+            item for stream in self._all_streams(ask)
+            for item in timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
+        ]
 
     def status_changes(
         self,
@@ -428,45 +426,44 @@ class Queries:
         known_at: datetime | None = None,
     ) -> list[StatusChange]:
         """Status changes that developments in the window caused."""
-        day, known, _ = self._times(as_of, known_at)
-        changes: list[StatusChange] = []
-        for stream in self._all_streams(organization_id, body_id):
-            changes.extend(
-                status_changes(
-                    self.source.load(stream),
-                    as_of=day,
-                    known_at=known,
-                    known_since=recorded_after,
-                    occurred_after=occurred_after,
-                )
-            )
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        changes = [
+            change for stream in self._all_streams(ask)
+            for change in status_changes(self.source.load(stream), as_of=ask.day, known_at=ask.known,
+                                         known_since=recorded_after, occurred_after=occurred_after)
+        ]
         changes.sort(key=lambda c: (c.occurred_on.earliest, c.recorded_at, c.entity, c.ref, c.field))
         return changes
 
     # --- one entity -------------------------------------------------------------------------
 
-    def status(self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None) -> Any:
-        """The status of one commitment, proposal, document or meeting (None if it did not exist then)."""
-        day, known, _ = self._times(as_of, known_at)
-        kind = stream.partition(":")[0]
-        records = self.source.load(stream)
-        if kind == "commitment":
-            return reduce_commitment(records, as_of=day, known_at=known, stale_days=self.stale_days)
-        if kind == "proposal":
-            return reduce_proposal(records, as_of=day, known_at=known)
-        if kind == "document":
-            return reduce_document(records, as_of=day, known_at=known)
-        if kind == "meeting":
-            return self._meeting(stream, day, known)
-        if kind == "body":
-            return self.presidency(stream.partition(":")[2], as_of=as_of, known_at=known_at)
-        if kind == "organization":
-            return reduce_organization(records, as_of=day, known_at=known)
-        raise ValueError(f"id: no status for {stream!r}")
+    def status(
+        self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None,
+    ) -> EntityStatus | None:
+        """The status of one entity (a body's is its presidency); None if it did not exist then."""
+        ask = self._ask(as_of, known_at)
+        kind, _, entity_id = stream.partition(":")
+        answer: Callable[[], EntityStatus | None] | None = {
+            "commitment": lambda: reduce_commitment(
+                self.source.load(stream), as_of=ask.day, known_at=ask.known, stale_days=self.stale_days),
+            "proposal": lambda: reduce_proposal(self.source.load(stream), as_of=ask.day, known_at=ask.known),
+            "document": lambda: reduce_document(self.source.load(stream), as_of=ask.day, known_at=ask.known),
+            "meeting": lambda: self._meeting(stream, ask, {}),
+            "body": lambda: self.presidency(entity_id, as_of=ask.day, known_at=known_at),
+            "organization": lambda: reduce_organization(self.source.load(stream), as_of=ask.day, known_at=ask.known),
+        }.get(kind)
+        if answer is None:
+            raise ValueError(f"id: no status for {stream!r}")
+        return answer()
 
     def timeline(
         self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[DevelopmentSummary]:
         """Every event of one entity in world order, retracted and corrected ones marked."""
-        day, known, _ = self._times(as_of, known_at)
-        return timeline(self.source.load(stream), as_of=day, known_at=known)
+        ask = self._ask(as_of, known_at)
+        return timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
+
+
+def _stream_order(stream: str) -> tuple[int, str]:
+    kind, _, entity_id = stream.partition(":")
+    return (KIND_ORDER.get(kind, len(KIND_ORDER)), entity_id)

@@ -8,12 +8,13 @@ from datetime import date, datetime
 
 from events import Recorded
 from projections.model import DevelopmentSummary
-from projections.reduce import _resolve, summarize, world_key
+from projections.resolution import Resolution, resolve, world_key
+from projections.summaries import summarize
 
-__all__ = ["timeline"]
+__all__ = ["timeline", "timeline_of"]
 
 
-def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime) -> list[DevelopmentSummary]:
+def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime | None) -> list[DevelopmentSummary]:
     """Every development of an entity known at `known_at` and dated by `as_of`, in world order.
 
     Unlike the reductions, nothing is dropped: retracted developments carry `retracted=True`,
@@ -21,9 +22,12 @@ def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime) ->
     the retractions and corrections themselves appear at their own world dates (so only when
     dated by `as_of`). The marks depend on `known_at` alone, as amendments act in record time.
     """
-    # Reuse the reductions' record-time resolution so the marks agree with what they count.
-    resolution = _resolve(records, known_at)
-    shown = sorted((r for r in resolution.visible if r.event.occurred_on.earliest <= as_of), key=world_key)
+    return timeline_of(resolve(records, known_at), as_of=as_of)
+
+
+def timeline_of(resolution: Resolution, *, as_of: date) -> list[DevelopmentSummary]:
+    """The timeline of an already resolved stream (the marks agree with what the reductions count)."""
+    shown = sorted((r for r in resolution.known if r.event.occurred_on.earliest <= as_of), key=world_key)
     return [
         replace(
             summarize(record),

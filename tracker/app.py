@@ -13,10 +13,10 @@ from typing import IO, Any
 
 import orjson
 from eventsourcing.persistence import IntegrityError
-from pydantic import ValidationError
 
 import events as ev
 from events import Development, InvalidEvent, Recorded
+from projections.clock import SYSTEM_CLOCK, Clock
 from projections.queries import Queries
 from tracker.db import make_engine
 from tracker.domain import StreamReader, check
@@ -28,6 +28,7 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.projector import Projector
+from tracker.recording import RecordingMethods
 from tracker.settings import Settings
 from tracker.store import BulkWriter, EventLog, body_and_digest, decode, decode_row
 from tracker.streams import StreamIndex
@@ -75,15 +76,16 @@ def _as_event(data: Development | dict[str, Any]) -> Development:
         raise InvalidInput(exc.problems) from None
 
 
-class Tracker:
+class Tracker(RecordingMethods):
     """Records developments, enforces the rules, and answers queries about them.
 
     It has an event store rather than being an eventsourcing Application: every write goes
     through `record()` or `import_events()`, so nothing can store an event past the rules.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, clock: Clock | None = None) -> None:
         self.settings = settings or Settings()
+        self.clock: Clock = clock or SYSTEM_CLOCK  # "today" and "now" for every answer
         self.event_log = EventLog(self.settings.database_url, lock_timeout=self.settings.lock_timeout)
         self._states: OrderedDict[str, StreamIndex] = OrderedDict()
         self._states_lock = threading.Lock()
@@ -94,12 +96,16 @@ class Tracker:
         )
         self.projector.ensure_schema()
 
-    def read_model(self, *, catch_up: bool = True) -> Queries:
-        """The views, first brought up to date with everything recorded (read-your-writes)."""
+    def read_model(self, *, catch_up: bool = True, use_views: bool = True) -> Queries:
+        """The queries, the views first brought up to date with everything recorded (read-your-writes).
+
+        `use_views=False` answers everything from the events (the contract tests compare both).
+        """
         if catch_up:
             self.projector.catch_up()
         return Queries(
-            self.engine, self.event_log, stale_days=self.settings.stale_days, views_known_at=self._views_known_at()
+            self.engine, self.event_log, stale_days=self.settings.stale_days, clock=self.clock,
+            views_known_at=self._views_known_at(), use_views=use_views,
         )
 
     def _views_known_at(self) -> datetime | None:
@@ -162,134 +168,7 @@ class Tracker:
                 self._states.popitem(last=False)
         return state
 
-    # --- one method per development: keyword arguments are the event's fields --------------
-
-    def _record_as(self, cls: type[Development], fields: dict[str, Any]) -> RecordResult:
-        try:
-            event = cls.model_validate(fields)
-        except ValidationError as exc:
-            raise InvalidInput.from_validation(exc) from None
-        return self.record(event)
-
-    def register_organization(self, **fields: Any) -> RecordResult:
-        """Register an intergovernmental organization. Returns what recording it did."""
-        return self._record_as(ev.OrganizationRegistered, fields)
-
-    def change_membership(self, **fields: Any) -> RecordResult:
-        """Record a state's new standing in an organization. Returns what recording it did."""
-        return self._record_as(ev.MembershipChanged, fields)
-
-    def establish_body(self, **fields: Any) -> RecordResult:
-        """Record a forum of an organization and its presidency rule. Returns what recording it did."""
-        return self._record_as(ev.BodyEstablished, fields)
-
-    def change_rotation_rule(self, **fields: Any) -> RecordResult:
-        """Record a body's new presidency rule. Returns what recording it did."""
-        return self._record_as(ev.RotationRuleChanged, fields)
-
-    def override_rotation(self, **fields: Any) -> RecordResult:
-        """Record a swap, skip or deferral of the rotation, with its reason. Returns what recording it did."""
-        return self._record_as(ev.RotationOverridden, fields)
-
-    def schedule_meeting(self, **fields: Any) -> RecordResult:
-        """Record that a meeting was announced. Returns what recording it did."""
-        return self._record_as(ev.MeetingScheduled, fields)
-
-    def reschedule_meeting(self, **fields: Any) -> RecordResult:
-        """Record that a meeting moved to other dates. Returns what recording it did."""
-        return self._record_as(ev.MeetingRescheduled, fields)
-
-    def relocate_meeting(self, **fields: Any) -> RecordResult:
-        """Record that a meeting moved to another place or format. Returns what recording it did."""
-        return self._record_as(ev.MeetingRelocated, fields)
-
-    def cancel_meeting(self, **fields: Any) -> RecordResult:
-        """Record that a meeting will not take place. Returns what recording it did."""
-        return self._record_as(ev.MeetingCancelled, fields)
-
-    def hold_meeting(self, **fields: Any) -> RecordResult:
-        """Record that a meeting took place, and who attended. Returns what recording it did."""
-        return self._record_as(ev.MeetingHeld, fields)
-
-    def table_proposal(self, **fields: Any) -> RecordResult:
-        """Record that a state put forward a proposal. Returns what recording it did."""
-        return self._record_as(ev.ProposalTabled, fields)
-
-    def support_proposal(self, **fields: Any) -> RecordResult:
-        """Record states declaring support for a proposal. Returns what recording it did."""
-        return self._record_as(ev.ProposalSupported, fields)
-
-    def adopt_proposal(self, **fields: Any) -> RecordResult:
-        """Record that a proposal was adopted. Returns what recording it did."""
-        return self._record_as(ev.ProposalAdopted, fields)
-
-    def reject_proposal(self, **fields: Any) -> RecordResult:
-        """Record that a proposal was turned down. Returns what recording it did."""
-        return self._record_as(ev.ProposalRejected, fields)
-
-    def withdraw_proposal(self, **fields: Any) -> RecordResult:
-        """Record that a proposal was withdrawn. Returns what recording it did."""
-        return self._record_as(ev.ProposalWithdrawn, fields)
-
-    def defer_proposal(self, **fields: Any) -> RecordResult:
-        """Record that a proposal was deferred. Returns what recording it did."""
-        return self._record_as(ev.ProposalDeferred, fields)
-
-    def undertake_commitment(self, **fields: Any) -> RecordResult:
-        """Record that states undertook a commitment. Returns what recording it did."""
-        return self._record_as(ev.CommitmentUndertaken, fields)
-
-    def assess_progress(self, **fields: Any) -> RecordResult:
-        """Record an assessment of a commitment's implementation. Returns what recording it did."""
-        return self._record_as(ev.ProgressAssessed, fields)
-
-    def change_deadline(self, **fields: Any) -> RecordResult:
-        """Record a commitment's new due date. Returns what recording it did."""
-        return self._record_as(ev.DeadlineChanged, fields)
-
-    def fulfil_commitment(self, **fields: Any) -> RecordResult:
-        """Record that a commitment was carried out. Returns what recording it did."""
-        return self._record_as(ev.CommitmentFulfilled, fields)
-
-    def lapse_commitment(self, **fields: Any) -> RecordResult:
-        """Record that a commitment lapsed. Returns what recording it did."""
-        return self._record_as(ev.CommitmentLapsed, fields)
-
-    def withdraw_commitment(self, **fields: Any) -> RecordResult:
-        """Record that a commitment was withdrawn. Returns what recording it did."""
-        return self._record_as(ev.CommitmentWithdrawn, fields)
-
-    def supersede_commitment(self, **fields: Any) -> RecordResult:
-        """Record that a commitment was replaced by another. Returns what recording it did."""
-        return self._record_as(ev.CommitmentSuperseded, fields)
-
-    def draft_document(self, **fields: Any) -> RecordResult:
-        """Record a document's draft. Returns what recording it did."""
-        return self._record_as(ev.DocumentDrafted, fields)
-
-    def sign_document(self, **fields: Any) -> RecordResult:
-        """Record signatures of a document. Returns what recording it did."""
-        return self._record_as(ev.DocumentSigned, fields)
-
-    def take_party_action(self, **fields: Any) -> RecordResult:
-        """Record a treaty action (ratification, accession, ...) by a state. Returns what recording it did."""
-        return self._record_as(ev.PartyActionTaken, fields)
-
-    def enter_into_force(self, **fields: Any) -> RecordResult:
-        """Record that a document entered into force. Returns what recording it did."""
-        return self._record_as(ev.DocumentEnteredIntoForce, fields)
-
-    def hand_over_chairmanship(self, **fields: Any) -> RecordResult:
-        """Record that a body's chair passed to another state. Returns what recording it did."""
-        return self._record_as(ev.ChairmanshipHandedOver, fields)
-
-    def retract_event(self, **fields: Any) -> RecordResult:
-        """Retract an earlier event (it stays in the log). Returns what recording it did."""
-        return self._record_as(ev.EventRetracted, fields)
-
-    def correct_event(self, **fields: Any) -> RecordResult:
-        """Correct an earlier event with a replacement (it stays in the log). Returns what recording it did."""
-        return self._record_as(ev.EventCorrected, fields)
+    # --- the typed recording methods (tracker/recording.py) call this ---------------------
 
     def history(self, entity: str) -> list[Recorded]:
         """Every recorded event of an entity ('commitment:x' or a bare id), in version order."""

@@ -10,23 +10,27 @@ from tracker.errors import ConfigurationError, StoreUnavailable
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
+    from projections.clock import Clock
     from tracker.app import Tracker
 
 __all__ = ["check_database", "open_tracker"]
 
 
-def open_tracker(settings: Settings | None = None, *, create: bool = True) -> Tracker:
+def open_tracker(
+    settings: Settings | None = None, *, create: bool = True, clock: Clock | None = None
+) -> Tracker:
     """Open the tracker on the configured database, creating its tables if needed.
 
     With `create=False` a missing SQLite file is an error naming it (nothing is created), so
     a read command run in the wrong folder says so instead of answering from an empty store.
+    `clock` decides "today" and "now" for every answer (tests and reproducible reports freeze it).
     """
     settings = settings or Settings()
     check_database(settings, create=create)
     from tracker.app import Tracker  # the store and the views: only once a database is wanted
 
     try:
-        return Tracker(settings)
+        return Tracker(settings, clock=clock)
     except ConfigurationError:
         raise
     except Exception as exc:  # the driver's own errors say little to a user: name the database

@@ -11,7 +11,8 @@ from functools import cache
 from typing import Protocol
 
 import events as ev
-from events import Development, InvalidEvent, Recorded, parse_event, parse_event_ref
+from events import Development, InvalidEvent, Recorded, parse_event_ref, parse_replacement
+from projections.resolution import resolve
 from tracker.errors import (
     AlreadyExists,
     InvalidInput,
@@ -58,26 +59,8 @@ class StreamReader(Protocol):
 
 
 def effective_history(history: Sequence[Recorded]) -> list[Recorded]:
-    """The stream's events as known now: retracted ones dropped, corrected ones replaced."""
-    retracted: set[int] = set()
-    corrected: dict[int, Development] = {}
-    # Walk backwards: a correction can itself be retracted later, and targets always
-    # precede the event naming them, so one reverse pass settles everything.
-    for record in reversed(history):
-        if record.version in retracted:
-            continue
-        event = record.event
-        if isinstance(event, ev.EventRetracted):
-            retracted.add(parse_event_ref(event.target)[1])
-        elif isinstance(event, ev.EventCorrected):
-            target = parse_event_ref(event.target)[1]
-            if target not in corrected:
-                corrected[target] = parse_event(event.replacement)
-    return [
-        record.model_copy(update={"event": corrected[record.version]}) if record.version in corrected else record
-        for record in history
-        if record.version not in retracted and not isinstance(record.event, _CORRECTIONS)
-    ]
+    """The stream's events as known now: the one resolution the answers use too."""
+    return resolve(history).live()
 
 
 _REFERENCE_FIELDS = (
@@ -161,39 +144,26 @@ def _check_correction(event: ev.EventRetracted | ev.EventCorrected, history: Seq
     target = next((r for r in history if r.version == version), None)
     if target is None:
         raise UnknownEvent(event.target)
-    live = {r.version for r in effective_history(history)} | {r.version for r in _live_corrections(history)}
-    if version not in live:
+    if not resolve(history).is_live(target.ref):
         raise RuleViolation("target", event.target, "is already retracted")
-    if isinstance(event, ev.EventCorrected):
-        try:
-            replacement = parse_event(event.replacement)
-        except InvalidEvent as exc:
-            raise InvalidInput([(f"replacement.{f}", v, m) for f, v, m in exc.problems]) from None
-        if type(replacement) is not type(target.event):
-            raise RuleViolation(
-                "replacement.type", replacement.type_name(),
-                f"must stay a {target.event.type_name()} (retract the event and record a new one instead)",
-            )
-        if replacement.stream != target.event.stream:
-            raise RuleViolation(
-                "replacement", replacement.stream,
-                f"must stay on {target.event.stream} (retract the event and record a new one instead)",
-            )
-        if isinstance(target.event, _CORRECTIONS):
-            raise RuleViolation("target", event.target, "a correction cannot be corrected: retract it instead")
-
-
-def _live_corrections(history: Sequence[Recorded]) -> list[Recorded]:
-    retracted: set[int] = set()
-    live: list[Recorded] = []
-    for record in reversed(history):
-        if record.version in retracted:
-            continue
-        if isinstance(record.event, ev.EventRetracted):
-            retracted.add(parse_event_ref(record.event.target)[1])
-        if isinstance(record.event, _CORRECTIONS):
-            live.append(record)
-    return live
+    if not isinstance(event, ev.EventCorrected):
+        return
+    if isinstance(target.event, _CORRECTIONS):
+        raise RuleViolation("target", event.target, "a correction cannot be corrected: retract it instead")
+    try:
+        replacement = parse_replacement(event.replacement)
+    except InvalidEvent as exc:
+        raise InvalidInput([(f"replacement.{f}", v, m) for f, v, m in exc.problems]) from None
+    if type(replacement) is not type(target.event):
+        raise RuleViolation(
+            "replacement.type", replacement.type_name(),
+            f"must stay a {target.event.type_name()} (retract the event and record a new one instead)",
+        )
+    if replacement.stream != target.event.stream:
+        raise RuleViolation(
+            "replacement", replacement.stream,
+            f"must stay on {target.event.stream} (retract the event and record a new one instead)",
+        )
 
 
 def _check_commitment(event: Development, created: ev.CommitmentUndertaken, current: list[Recorded]) -> None:

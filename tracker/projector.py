@@ -8,34 +8,32 @@ BEGIN IMMEDIATE), so two workers never apply the same batch and never skip one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, delete, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 
-from events import Recorded
-from projections.views import (
-    KIND_ORDER,
-    EntityRow,
-    RowBatch,
-    TrackingRow,
-    ViewBase,
-    derive_entity,
-    refresh_presidency,
-)
+from events import EVENT_TYPES, Recorded
+from projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
 from tracker.db import write_transaction
 from tracker.store import EventLog, decode, schema_lock
 
 __all__ = ["VIEWS", "Projector"]
 
 VIEWS = "views"  # one tracking row for the set of views, written with them
+EVENT_SCHEMA = "event-schema"  # a fingerprint of the event classes' versions the rows were derived under
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+def _event_schema() -> int:
+    """A fingerprint of every event class's version: it changes when an upcaster is added."""
+    versions = ",".join(f"{name}:{cls.class_version}" for name, cls in sorted(EVENT_TYPES.items()))
+    return zlib.crc32(versions.encode()) & 0x7FFFFFFF  # fits the tracking column on every backend
+
+# Tables earlier releases kept and no query reads any more: dropped when found.
+_RETIRED_TABLES = ("view_presidency_terms", "view_document_parties")
 
 
 class Projector:
@@ -48,22 +46,46 @@ class Projector:
         database_url: str,
         *,
         batch_size: int = 500,
-        today: Callable[[], date] = _today,
     ) -> None:
         self.engine = engine
         self.log = log
         self.database_url = database_url
         self.batch_size = batch_size
-        self.today = today
         self.is_postgres = engine.dialect.name == "postgresql"
 
     def ensure_schema(self) -> None:
-        """Create the view tables and the tracking row if missing (safe with several processes)."""
+        """Create the view tables and the tracking row if missing (safe with several processes).
+
+        Views are disposable: tables of an older layout are dropped, and the views are rebuilt
+        from the log by the next catch-up (their tracking row starts again at 0).
+        """
         with schema_lock(self.database_url):
+            if not self._schema_is_current():
+                with self.engine.begin() as conn:
+                    for name in _RETIRED_TABLES:
+                        conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+                ViewBase.metadata.drop_all(self.engine)
             ViewBase.metadata.create_all(self.engine)
             with self.engine.begin() as conn:
-                if conn.execute(select(TrackingRow.name).where(TrackingRow.name == VIEWS)).first() is None:
+                rows = conn.execute(select(TrackingRow.name, TrackingRow.position))
+                held = {name: position for name, position in rows}
+                if VIEWS not in held:
                     conn.execute(insert(TrackingRow).values(name=VIEWS, position=0))
+                if held.get(EVENT_SCHEMA) != _event_schema():
+                    conn.execute(delete(TrackingRow).where(TrackingRow.name == EVENT_SCHEMA))
+                    conn.execute(insert(TrackingRow).values(name=EVENT_SCHEMA, position=_event_schema()))
+
+    def _schema_is_current(self) -> bool:
+        found = inspect(self.engine)
+        names = set(found.get_table_names())
+        if names & set(_RETIRED_TABLES):
+            return False
+        if TrackingRow.__tablename__ in names and self.position_of(EVENT_SCHEMA) not in (None, _event_schema()):
+            return False  # rows derived before an event class changed (an upcaster may read them otherwise)
+        return all(
+            table.name not in names or {c["name"] for c in found.get_columns(table.name)} == set(table.columns.keys())
+            for table in ViewBase.metadata.sorted_tables
+        )
 
     @contextmanager
     def _locked(self) -> Iterator[tuple[Connection, int]]:
@@ -74,6 +96,11 @@ class Projector:
                 query = query.with_for_update()
             position = conn.execute(query).scalar_one()
             yield conn, position
+
+    def position_of(self, name: str) -> int | None:
+        """A tracking row's value, None when it is missing."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(TrackingRow.position).where(TrackingRow.name == name)).scalar_one_or_none()
 
     def position(self) -> int:
         """The last log position the views have applied."""
@@ -103,32 +130,12 @@ class Projector:
 
     def _apply(self, conn: Connection, batch: Sequence[Recorded]) -> None:
         # Only entity streams have views; review decisions (stream kind "review") are read per item.
-        entity_streams = {r.stream for r in batch if r.stream.partition(":")[0] in KIND_ORDER}
-        streams = sorted(entity_streams, key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
-        bodies: set[str] = set()
+        streams = sorted({r.stream for r in batch if r.stream.partition(":")[0] in KIND_ORDER},
+                         key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
         rows = RowBatch()
-        loaded: list[tuple[str, Sequence[Recorded]]] = []
         for stream in streams:
-            history = self.log.load(stream)
-            derive_entity(conn, rows, stream, history)
-            loaded.append((stream, history))
+            derive_entity(rows, stream, self.log.load(stream), lambda body: organization_of_body(conn, rows, body))
         rows.write(conn)
-        for stream, records in loaded:
-            kind, _, entity_id = stream.partition(":")
-            if kind == "body":
-                bodies.add(entity_id)
-            elif kind == "meeting" and records:
-                bodies.add(str(getattr(records[0].event, "body_id", "")))
-            elif kind == "organization":
-                bodies.update(
-                    conn.execute(
-                        select(EntityRow.entity_id).where(
-                            EntityRow.kind == "body", EntityRow.organization_id == entity_id
-                        )
-                    ).scalars()
-                )
-        for body_id in sorted(bodies):
-            refresh_presidency(conn, body_id, self.log.load, as_of=self.today())
 
     def rebuild(self) -> int:
         """Drop every view and rebuild it from the log, one stream at a time, in batches."""
@@ -137,7 +144,6 @@ class Projector:
         self.ensure_schema()
         snapshot = self.log.max_position()
         entities = 0
-        bodies: list[str] = []
         pending: list[tuple[str, list[Recorded]]] = []
         pending_events = 0
         for stream, records in self._streams_in_order():
@@ -145,15 +151,11 @@ class Projector:
                 continue  # not an entity (review decisions): no view rows
             pending.append((stream, records))
             pending_events += len(records)
-            if stream.startswith("body:"):
-                bodies.append(stream.partition(":")[2])
             if pending_events >= self.batch_size:
                 entities += self._write_rebuilt(pending)
                 pending, pending_events = [], 0
         entities += self._write_rebuilt(pending)
         with self._locked() as (conn, _):
-            for body_id in bodies:
-                refresh_presidency(conn, body_id, self.log.load, as_of=self.today())
             conn.execute(update(TrackingRow).where(TrackingRow.name == VIEWS).values(position=snapshot))
         # Whatever was recorded while rebuilding is applied now (re-applying is harmless).
         self.catch_up()
@@ -167,7 +169,7 @@ class Projector:
         with self._locked() as (conn, _):
             rows = RowBatch()
             for stream, records in pending:
-                derive_entity(conn, rows, stream, records)
+                derive_entity(rows, stream, records, lambda body: organization_of_body(conn, rows, body))
             # The views were emptied before the rebuild and each stream comes once: no deletes.
             rows.write(conn, replace=False)
         return len(pending)

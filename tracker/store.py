@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 from sqlalchemy.engine import make_url
 
-from events import EVENT_TYPES, Development, Recorded
+from events import EVENT_TYPES, Development, Recorded, upcast
 from tracker import store_sql as sql
 from tracker.errors import ConfigurationError, StoreBusy
 from tracker.store_sql import StoredRow
@@ -149,11 +149,7 @@ def recorded_at_of(state: bytes) -> datetime:
 def _decode(stream: str, version: int, topic: str, blob: bytes, position: int | None) -> tuple[Recorded, str]:
     cls = EVENT_TYPES[topic]
     state = orjson.loads(blob)
-    payload: dict[str, Any] = state["event"]
-    schema = state.get("v", 1)
-    while schema < cls.class_version:
-        getattr(cls, f"upcast_v{schema}_v{schema + 1}")(payload)
-        schema += 1
+    payload = upcast(cls, state["event"], state.get("v", 1))  # the same upcast as a correction's replacement
     # The envelope's fields come from our own store, already typed: skip re-validating them
     # (the event itself is validated above, which is what upcasting and dates need).
     record = Recorded.model_construct(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from projections.model import DevelopmentSummary, DocumentStatus, MeetingStatus, PresidencyStatus, ProposalStatus
 from projections.queries import Queries
 from projections.reduce import BodyStatus, OrganizationStatus, reduce_body, reduce_organization
-from projections.views import EntityRow
+from projections.views import EntityIndexRow
 
 __all__ = ["InterchangeReader", "QueriesReader", "Snapshot", "snapshot"]
 
@@ -60,7 +60,7 @@ class QueriesReader:
 
     def _ids(self, kind: str) -> list[str]:
         with self.queries.engine.connect() as conn:
-            query = select(EntityRow.stream).where(EntityRow.kind == kind).order_by(EntityRow.stream)
+            query = select(EntityIndexRow.stream).where(EntityIndexRow.kind == kind).order_by(EntityIndexRow.stream)
             return list(conn.execute(query).scalars())
 
     def organizations(self, *, as_of: date, known_at: datetime) -> list[OrganizationStatus]:

@@ -11,7 +11,7 @@ import pytest
 from events import Recorded, parse_event
 from tests.builders import event, sco_world
 from tracker.domain import check, effective_history
-from tracker.errors import AlreadyExists, NotAParty, RuleViolation, UnknownEntity, UnknownEvent
+from tracker.errors import AlreadyExists, InvalidInput, NotAParty, RuleViolation, UnknownEntity, UnknownEvent
 
 
 class MemoryLog:
@@ -138,3 +138,40 @@ def test_retraction_and_correction(log: MemoryLog) -> None:
     with pytest.raises(RuleViolation, match="already retracted"):
         log.record(event("EventRetracted", "2020", target=assessed.ref, reason="again"))
     assert [r.event.type_name() for r in effective_history(log.streams["commitment:c"])] == ["CommitmentUndertaken"]
+
+
+def test_the_write_side_refuses_correcting_an_amendment_or_a_retracted_event(log: MemoryLog) -> None:
+    a = log.record(event("ProgressAssessed", "2019", commitment_id="c", level="limited"))
+    b = log.record(event("ProgressAssessed", "2020", commitment_id="c", level="complete"))
+    retraction = log.record(event("EventRetracted", "2021", target=b.ref, reason="wrong one"))
+    # Correcting a retraction (to retarget it) is refused: retract it and record a new one.
+    with pytest.raises(RuleViolation, match="cannot be corrected"):
+        log.record(event("EventCorrected", "2021", target=retraction.ref, reason="the other one",
+                         replacement=event("EventRetracted", "2021", target=a.ref, reason="the other one")))
+    # A retracted event can be neither corrected nor retracted again.
+    with pytest.raises(RuleViolation, match="already retracted"):
+        log.record(event("EventCorrected", "2021", target=b.ref, reason="r",
+                         replacement=event("ProgressAssessed", "2020", commitment_id="c", level="limited")))
+    with pytest.raises(RuleViolation, match="already retracted"):
+        log.record(event("EventRetracted", "2021", target=b.ref, reason="again"))
+    # Retracting the retraction restores b; retracting it twice is refused.
+    undo = log.record(event("EventRetracted", "2021", target=retraction.ref, reason="b was right"))
+    assert [r.ref for r in effective_history(log.streams["commitment:c"])][-1] == b.ref
+    with pytest.raises(RuleViolation, match="already retracted"):
+        log.record(event("EventRetracted", "2021", target=retraction.ref, reason="again"))
+    assert undo.version == 5
+
+
+def test_the_write_side_refuses_replacements_the_answers_would_only_flag(log: MemoryLog) -> None:
+    # The answers flag these as review items when they meet them in stored history
+    # (projections.resolution); the rules never let them in.
+    a = log.record(event("ProgressAssessed", "2019", commitment_id="c", level="limited"))
+    with pytest.raises(RuleViolation, match="must stay on commitment:c"):
+        log.record(event("EventCorrected", "2020", target=a.ref, reason="r",
+                         replacement=event("ProgressAssessed", "2019", commitment_id="other", level="limited")))
+    with pytest.raises(InvalidInput, match="replacement.level"):
+        log.record(event("EventCorrected", "2020", target=a.ref, reason="r",
+                         replacement=event("ProgressAssessed", "2019", commitment_id="c", level="bogus")))
+    with pytest.raises(RuleViolation, match="must stay a ProgressAssessed"):
+        log.record(event("EventCorrected", "2020", target=a.ref, reason="r",
+                         replacement=event("EventRetracted", "2020", target=a.ref, reason="sneaky")))

@@ -48,19 +48,18 @@ from events import (
     Signatory,
     parse_partial_date,
 )
+from projections.changes import status_changes, status_fields
 from projections.reduce import (
-    effective_events,
     reduce_body,
     reduce_commitment,
     reduce_document,
     reduce_meeting,
     reduce_organization,
     reduce_proposal,
-    review_items,
-    status_changes,
-    status_fields,
-    summarize,
 )
+from projections.resolution import effective_events
+from projections.review import review_items
+from projections.summaries import summarize
 from projections.timeline import timeline
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -141,11 +140,11 @@ def test_effective_events_are_in_world_order_not_recording_order() -> None:
     assert refs == [f"commitment:{CID}#1", f"commitment:{CID}#3", f"commitment:{CID}#2"]
 
 
-def test_world_ties_break_on_latest_then_record_time() -> None:
+def test_world_ties_break_on_latest_then_version() -> None:
     s = commitment(undertaken(), assessed("limited", "2019-01"), assessed("complete", "2019-01-01"),
                    assessed("substantial", "2019-01-01"))
     refs = [r.version for r in effective_events(s.records, as_of=FAR, known_at=LATER)]
-    # 2019-01-01 (latest 01-01) sorts before 2019-01 (latest 01-31); equal dates by record time.
+    # 2019-01-01 (latest 01-01) sorts before 2019-01 (latest 01-31); equal dates by version.
     assert refs == [1, 3, 4, 2]
 
 
@@ -359,14 +358,6 @@ def test_correcting_creation_changes_descriptive_fields() -> None:
     assert status.due_version == 1  # a corrected original date is not a deadline change
 
 
-def test_retraction_wins_over_a_later_correction() -> None:
-    s = commitment(undertaken())
-    target = s.add(assessed("limited", "2019-01-01"))
-    s.retract(target)
-    s.correct(target, assessed("complete", "2019-01-01"))
-    assert cstatus(s, as_of=FAR).level == "no_evidence"
-
-
 def test_correction_naming_another_entity_is_not_applied_and_reviewed() -> None:
     s = commitment(undertaken())
     target = s.add(assessed("limited", "2019-01-01"))
@@ -394,17 +385,6 @@ def test_replacing_an_event_by_an_amendment_is_refused() -> None:
     assert [i.kind for i in review_items(s.stream, s.records, as_of=FAR, known_at=LATER)] == ["invalid_correction"]
 
 
-def test_correcting_a_retraction_retargets_it() -> None:
-    s = commitment(undertaken())
-    a = s.add(assessed("limited", "2019-01-01"))
-    b = s.add(assessed("complete", "2020-01-01"))
-    retraction = s.retract(b)
-    assert cstatus(s, as_of=FAR).level == "limited"
-    s.correct(retraction, ev(EventRetracted, occurred_on="2025-01-01", target=a.ref, reason="the other one"))
-    assert cstatus(s, as_of=FAR).level == "complete"
-    assert cstatus(s, as_of=date(2019, 6, 1)).level == "no_evidence"
-
-
 def test_dangling_amendment_is_reviewed_and_harmless() -> None:
     s = commitment(undertaken())
     s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#9", reason="?"))
@@ -412,17 +392,30 @@ def test_dangling_amendment_is_reviewed_and_harmless() -> None:
     assert [i.kind for i in review_items(s.stream, s.records, as_of=FAR, known_at=LATER)] == ["dangling_reference"]
 
 
-def test_amendment_of_itself_or_of_a_later_record_is_dangling() -> None:
+def test_amendment_of_itself_or_of_a_later_version_is_dangling() -> None:
+    s = commitment(undertaken())
+    s.add(assessed("limited", "2019-01-01"))
+    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#3", reason="itself"))
+    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#5", reason="later"))
+    s.add(assessed("complete", "2019-02-01"))
+    assert cstatus(s, as_of=FAR).level == "complete"
+    items = review_items(s.stream, s.records, as_of=FAR, known_at=LATER)
+    assert sorted(i.refs for i in items) == [(f"commitment:{CID}#3", f"commitment:{CID}#3"),
+                                             (f"commitment:{CID}#4", f"commitment:{CID}#5")]
+    assert {i.kind for i in items} == {"dangling_reference"}
+
+
+def test_versions_not_record_times_order_a_stream_when_the_clock_steps_back() -> None:
     s = commitment(undertaken())
     target = s.add(assessed("limited", "2019-01-01"), at=T0 + timedelta(days=10))
-    # Recorded before its target (clock skew, bad import): it cannot retract what was not yet known.
-    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=target.ref, reason="early"), at=T0 + timedelta(days=5))
-    s.add(ev(EventRetracted, occurred_on="2025-01-01", target=f"commitment:{CID}#4", reason="itself"))
-    assert cstatus(s, as_of=FAR).level == "limited"
-    items = review_items(s.stream, s.records, as_of=FAR, known_at=LATER)
-    assert sorted(i.refs for i in items) == [(f"commitment:{CID}#3", target.ref),
-                                             (f"commitment:{CID}#4", f"commitment:{CID}#4")]
-    assert {i.kind for i in items} == {"dangling_reference"}
+    # The clock stepped back: the retraction (version 3) carries an earlier record time than
+    # its target. It still retracts it, and from its record time on both count as known.
+    retraction = s.add(ev(EventRetracted, occurred_on="2025-01-01", target=target.ref, reason="wrong"),
+                       at=T0 + timedelta(days=5))
+    assert cstatus(s, as_of=FAR).level == "no_evidence"
+    assert cstatus(s, as_of=FAR, known_at=retraction.recorded_at).level == "no_evidence"
+    assert cstatus(s, as_of=FAR, known_at=retraction.recorded_at - timedelta(seconds=1)).developments == 1
+    assert review_items(s.stream, s.records, as_of=FAR, known_at=LATER) == []
 
 
 def test_amendments_are_not_developments() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from projections.review import review_item_id
+from projections.review_queue import review_item_id
 from tests.web.conftest import CONFLICT
 from tracker.app import Tracker
 from tracker.demo import demo_lines

@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
+from projections.clock import SYSTEM_CLOCK, Clock
 from projections.model import CommitmentStatus, MeetingStatus, PresidencyStatus, ReadModel
 from projections.reminders import (
     RecipientGroup,
@@ -133,10 +134,10 @@ def due_digests(engine: Engine, read_model: ReadModel, config: RemindersConfig, 
 
 def scan(
     engine: Engine, read_model: ReadModel, config: RemindersConfig, *, now: datetime | None = None,
-    digests: bool = True,
+    digests: bool = True, clock: Clock = SYSTEM_CLOCK,
 ) -> ScanReport:
-    """Issue every reminder due at `now` and not yet issued, all in one transaction; safe to run concurrently."""
-    now = datetime.now(UTC) if now is None else now
+    """Issue every reminder due at `now` (default: the clock's) and not yet issued, in one transaction."""
+    now = clock.now() if now is None else now
     create_outbox(engine)
     today = now.astimezone(UTC).date()
     rules = config.core_rules()
@@ -161,9 +162,10 @@ def scan(
 
 def issue_digests(
     engine: Engine, read_model: ReadModel, config: RemindersConfig, *, now: datetime | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> ScanReport:
     """Issue the digests whose slot has come (the scheduler's weekly digest job); idempotent per slot."""
-    now = datetime.now(UTC) if now is None else now
+    now = clock.now() if now is None else now
     create_outbox(engine)
     due = due_digests(engine, read_model, config, now=now)
     with write_transaction(engine) as conn:

@@ -25,7 +25,7 @@ from projections.model import (
     ProposalStatus,
 )
 from projections.reduce import OrganizationStatus
-from projections.review import REVIEW_STATES, ReviewEntry
+from projections.review_queue import REVIEW_STATES, ReviewEntry
 from tracker.errors import InvalidInput, NotFound
 from tracker.web.auth import Account
 from tracker.web.common import (

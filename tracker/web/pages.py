@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from events import PartialDate, state_name
 from projections.model import CommitmentStatus
 from projections.reports import FORMATS, Format, build_report, render
-from projections.review import REVIEW_STATES, ReviewEntry
+from projections.review_queue import REVIEW_STATES, ReviewEntry
 from projections.views import KIND_ORDER
 from tracker.errors import NotFound, TrackerError
 from tracker.reminders.calendar import calendar_from_read_model

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from events import ReviewDecided
-from projections.review import ReviewEntry
+from projections.review_queue import ReviewEntry
 from tracker.app import Tracker
 from tracker.errors import InvalidInput, NotFound
 from tracker.web.auth import Account

@@ -1,0 +1,126 @@
+"""A meeting's fold: dates, place, and whether it was held."""
+
+from __future__ import annotations
+
+from typing_extensions import override
+
+from events import (
+    MeetingCancelled,
+    MeetingHeld,
+    MeetingRelocated,
+    MeetingRescheduled,
+    MeetingScheduled,
+    PartialDate,
+    Recorded,
+)
+from projections.folds.base import EntityFold, Fields, partial_text
+from projections.model import (
+    Attendance,
+    MeetingState,
+)
+from projections.summaries import date_span
+
+__all__ = ["MeetingFold"]
+
+
+class MeetingFold(EntityFold):
+    """Folds a meeting's effective events in world order."""
+
+    creator = MeetingScheduled
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status: MeetingState = "scheduled"
+        self.starts_on: PartialDate | None = None
+        self.ends_on: PartialDate | None = None
+        self.city: str | None = None
+        self.venue: str | None = None
+        self.host_state: str | None = None
+        self.format = "in_person"
+        self.held: Recorded | None = None
+        self.cancelled: Recorded | None = None
+        self.reschedules = 0
+        self.previous_starts: list[PartialDate] = []
+
+    @override
+    def apply(self, record: Recorded) -> None:
+        event = record.event
+        if self._take(record):
+            assert isinstance(event, MeetingScheduled)
+            self.created = record
+            if self.reschedules == 0:
+                self.starts_on, self.ends_on = event.starts_on, event.ends_on
+            elif event.starts_on != self.starts_on:
+                # Rescheduled before the announcement in world order (a month-precision announcement
+                # sorts after a day in that month): the announced date is still the earlier one.
+                self.previous_starts.insert(0, event.starts_on)
+            self.city = self.city or event.city
+            self.venue = self.venue or event.venue
+            self.host_state = self.host_state or event.host_state
+            self.format = event.format
+            return
+        match event:
+            case MeetingRescheduled():
+                if self.starts_on is not None and self.starts_on != event.starts_on:
+                    self.previous_starts.append(self.starts_on)
+                self.starts_on, self.ends_on = event.starts_on, event.ends_on
+                self.reschedules += 1
+                self._set_status("rescheduled")
+            case MeetingRelocated():
+                self.city = event.city or self.city
+                self.venue = event.venue or self.venue
+                self.host_state = event.host_state or self.host_state
+                self.format = event.format or self.format
+                self._set_status("relocated")
+            case MeetingCancelled():
+                self.cancelled = record
+                if self.held is not None:
+                    self._review("status_conflict", record,
+                                 f"{record.ref} cancels a meeting already held ({self.held.ref})", self.held.ref)
+                self._set_status("cancelled")
+            case MeetingHeld():
+                self._check_held(record)
+                if self.held is not None:
+                    self._review("duplicate_action", record,
+                                 f"{record.ref} records the meeting held again after {self.held.ref}",
+                                 self.held.ref)
+                self.held = record
+                self.status = "held"
+
+    def _set_status(self, status: MeetingState) -> None:
+        # Held beats everything: later news about a meeting that took place changes no status.
+        if self.held is None:
+            self.status = status
+
+    def _check_held(self, record: Recorded) -> None:
+        on = record.event.occurred_on
+        if self.cancelled is not None:
+            self._review("status_conflict", record,
+                         f"{record.ref} records as held a meeting cancelled by {self.cancelled.ref}",
+                         self.cancelled.ref)
+        if self.starts_on is None:
+            return
+        last = (self.ends_on or self.starts_on).latest
+        if on.latest < self.starts_on.earliest or on.earliest > last:
+            self._review("date_conflict", record,
+                         f"{record.ref} says the meeting was held on {on}, outside its dates "
+                         f"{date_span(self.starts_on, self.ends_on)}")
+
+    def attendees(self) -> tuple[Attendance, ...]:
+        """Who attended, from the latest MeetingHeld."""
+        if self.held is None:
+            return ()
+        event = self.held.event
+        assert isinstance(event, MeetingHeld)
+        return tuple(Attendance(a.state, a.person, a.office, a.level) for a in event.attendees)
+
+    @override
+    def fields(self) -> Fields:
+        if self.created is None:
+            return {}
+        return {
+            "status": self.status, "starts_on": partial_text(self.starts_on), "ends_on": partial_text(self.ends_on),
+            "city": self.city, "venue": self.venue, "host_state": self.host_state, "format": self.format,
+            "held_on": partial_text(self.held.event.occurred_on) if self.held else None,
+        }
+

@@ -1,0 +1,167 @@
+"""Row derivation: one entity's stream -> its view rows, resolved and folded once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from events import Recorded
+from projections.folds import FOLDS, EntityFold, fold, kind_of
+from projections.model import ReviewItem
+from projections.reduce import (
+    body_status,
+    commitment_status,
+    document_status,
+    meeting_status,
+    organization_status,
+    proposal_status,
+)
+from projections.resolution import Resolution, counted, resolve
+from projections.timeline import timeline_of
+from projections.views.batch import RowBatch
+from projections.views.schema import (
+    COMMITMENT,
+    DEVELOPMENT,
+    DOCUMENT,
+    MEETING,
+    PROPOSAL,
+    CommitmentViewRow,
+    DevelopmentViewRow,
+    DocumentViewRow,
+    EntityIndexRow,
+    MeetingViewRow,
+    ProposalViewRow,
+    ReviewItemViewRow,
+)
+
+__all__ = ["END_OF_TIME", "derive_entity"]
+
+# Views hold each entity as of the end of time, as known now; the asked date is judged per query.
+END_OF_TIME = date(9999, 12, 31)
+
+
+@dataclass
+class _Entity:
+    """One entity being derived: its stream, scope, and its fold as of the end of time."""
+
+    stream: str
+    state: EntityFold
+    organization_id: str | None = None
+    body_id: str | None = None
+
+
+def _organization(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
+    status = organization_status(entity.state)  # type: ignore[arg-type]
+    if status is None:
+        return False
+    entity.organization_id = status.organization_id
+    return True
+
+
+def _body(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
+    status = body_status(entity.state)  # type: ignore[arg-type]
+    if status is None:
+        return False
+    entity.organization_id, entity.body_id = status.organization_id, status.body_id
+    batch.bodies[status.body_id] = status.organization_id
+    return True
+
+
+def _meeting(entity: _Entity, batch: RowBatch, organization_of: Callable[[str], str | None]) -> bool:
+    created = entity.state.created
+    organization_id = organization_of(str(getattr(created.event, "body_id", ""))) if created else None
+    status = meeting_status(entity.state, organization_id=organization_id or "")  # type: ignore[arg-type]
+    if status is None:
+        return False
+    entity.organization_id, entity.body_id = organization_id, status.body_id
+    batch.add(MeetingViewRow.__table__, {
+        "meeting_id": status.meeting_id, "organization_id": organization_id or "", "body_id": status.body_id,
+        "doc": MEETING.dump_python(status, mode="json"),
+    })
+    return True
+
+
+def _proposal(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
+    status = proposal_status(entity.state)  # type: ignore[arg-type]
+    if status is None:
+        return False
+    entity.organization_id, entity.body_id = status.organization_id, status.body_id
+    batch.add(ProposalViewRow.__table__, {
+        "proposal_id": status.proposal_id, "organization_id": status.organization_id, "body_id": status.body_id,
+        "doc": PROPOSAL.dump_python(status, mode="json"),
+    })
+    return True
+
+
+def _commitment(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
+    status = commitment_status(entity.state)  # type: ignore[arg-type]  # facts only: not judged for a date
+    if status is None:
+        return False
+    entity.organization_id, entity.body_id = status.organization_id, status.body_id
+    batch.add(CommitmentViewRow.__table__, {
+        "commitment_id": status.commitment_id, "organization_id": status.organization_id,
+        "body_id": status.body_id, "doc": COMMITMENT.dump_python(status, mode="json"),
+    })
+    return True
+
+
+def _document(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
+    status = document_status(entity.state)  # type: ignore[arg-type]
+    if status is None:
+        return False
+    entity.organization_id, entity.body_id = status.organization_id, status.body_id
+    batch.add(DocumentViewRow.__table__, {
+        "document_id": status.document_id, "organization_id": status.organization_id, "body_id": status.body_id,
+        "doc": DOCUMENT.dump_python(status, mode="json"),
+    })
+    return True
+
+
+_DERIVE: dict[str, Callable[[_Entity, RowBatch, Callable[[str], str | None]], bool]] = {
+    "organization": _organization,
+    "body": _body,
+    "meeting": _meeting,
+    "proposal": _proposal,
+    "commitment": _commitment,
+    "document": _document,
+}
+
+
+def _latest_world(resolution: Resolution) -> date:
+    """The last world date the entity's known events name, corrected content included (as_of bound)."""
+    return max(r.event.occurred_on.earliest for r in resolution.known)
+
+
+def derive_entity(
+    batch: RowBatch, stream: str, records: Sequence[Recorded], organization_of: Callable[[str], str | None],
+) -> None:
+    """Add the rows derived from one entity's stream to `batch` (nothing when it no longer exists).
+
+    The stream is resolved once and folded once; the entity's status, its developments and its
+    review items all come from that one resolution.
+    """
+    batch.streams.append(stream)
+    kind = kind_of(stream)
+    if kind not in _DERIVE:
+        raise ValueError(f"stream: unknown entity kind in {stream!r}")
+    resolution = resolve(records)
+    entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)))
+    if not resolution.known or not _DERIVE[kind](entity, batch, organization_of):
+        return
+    scope = {"organization_id": entity.organization_id, "body_id": entity.body_id}
+    batch.add(EntityIndexRow.__table__, {
+        "stream": stream, "kind": kind, **scope, "latest_world": _latest_world(resolution),
+    })
+    for development in timeline_of(resolution, as_of=END_OF_TIME):
+        batch.add(DevelopmentViewRow.__table__, {
+            "stream": stream, **scope, "occurred_earliest": development.occurred_on.earliest,
+            "doc": DEVELOPMENT.dump_python(development, mode="json"),
+        })
+    for item in [*resolution.problems, *entity.state.problems]:
+        batch.add(ReviewItemViewRow.__table__, _review_row(stream, scope, item))
+
+
+def _review_row(stream: str, scope: dict[str, str | None], item: ReviewItem) -> dict[str, Any]:
+    return {"stream": stream, **scope, "kind": item.kind, "message": item.message, "refs": list(item.refs)}

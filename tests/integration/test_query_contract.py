@@ -1,0 +1,113 @@
+"""Contract: every query answers the same from the views as from the events.
+
+Random histories (backfills, retractions, corrections, handovers, meetings; catch-ups at random
+points) are recorded through the real store on SQLite and PostgreSQL, with the clock frozen.
+Every ReadModel query is then asked in both modes -- `use_views=True` (view rows wherever they
+hold the answer) and `use_views=False` (everything reduced from the events) -- for past, current
+and future dates, as known now and as known half-way, in every scope; the answers must be equal.
+Presidencies and their review items (gaps, deviations, chain conflicts) are judged per query in
+both modes, so they are compared too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from projections.clock import FixedClock
+from projections.queries import Queries
+from tests.integration.test_rebuild_property import BODIES, STEP, History, _base
+from tests.pg import require_postgres, throwaway_database
+from tracker.app import Tracker
+from tracker.settings import Settings
+
+TODAY = datetime(2024, 6, 15, 9, tzinfo=UTC)  # histories run 2018-2027: some events lie ahead of it
+DAYS = (None, date(2020, 12, 31), date(2030, 1, 1))
+SCOPES: tuple[dict[str, str], ...] = ({}, {"organization_id": "sco"}, {"body_id": BODIES[0]})
+
+
+def every_answer(model: Queries, streams: list[str], *, as_of: date | None, known_at: datetime | None,
+                 since: datetime | None) -> dict[str, Any]:
+    """Every query's answer for one (as_of, known_at), in every scope, and for every entity."""
+    times = {"as_of": as_of, "known_at": known_at}
+    found: dict[str, Any] = {}
+    for scope in SCOPES:
+        tag = repr(sorted(scope.items()))
+        for name in ("commitments", "proposals", "documents", "meetings", "presidencies", "review_items"):
+            found[f"{name} {tag}"] = getattr(model, name)(**scope, **times)
+        found[f"developments {tag}"] = model.developments(**scope, **times)
+        found[f"developments since {tag}"] = model.developments(**scope, **times, recorded_after=since)
+        found[f"status_changes since {tag}"] = model.status_changes(**scope, **times, recorded_after=since)
+    for stream in streams:
+        found[f"status {stream}"] = model.status(stream, **times)
+        found[f"timeline {stream}"] = model.timeline(stream, **times)
+    return found
+
+
+def assert_modes_agree(tracker: Tracker) -> int:
+    """Compare both modes on every question; returns how many answers were compared."""
+    views, events = tracker.read_model(), tracker.read_model(use_views=False)
+    assert views.use_views and not events.use_views
+    log = list(tracker.iter_log())
+    halfway = log[len(log) // 2].recorded_at
+    compared = 0
+    for as_of in DAYS:
+        for known_at in (None, halfway):
+            expected = every_answer(events, tracker.streams(), as_of=as_of, known_at=known_at, since=halfway)
+            found = every_answer(views, tracker.streams(), as_of=as_of, known_at=known_at, since=halfway)
+            assert found.keys() == expected.keys()
+            for key, answer in expected.items():
+                assert found[key] == answer, (key, as_of, known_at)
+            compared += len(expected)
+    return compared
+
+
+def _check(database_url: str, steps: list[tuple[str, int, str, int]]) -> None:
+    tracker = Tracker(Settings(database_url=database_url, batch_size=4), clock=FixedClock(TODAY))
+    try:
+        for data in _base():
+            tracker.record(data)
+        history = History(tracker)
+        for step in steps:
+            history.step(*step)
+        assert assert_modes_agree(tracker) > 0
+    finally:
+        tracker.close()
+
+
+@contextmanager
+def _sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{Path(directory) / 'tracker.sqlite'}"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(STEP, min_size=1, max_size=20))
+def test_views_and_events_answer_alike_sqlite(steps: list[tuple[str, int, str, int]]) -> None:
+    with _sqlite_url() as url:
+        _check(url, steps)
+
+
+@pytest.mark.postgres
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(STEP, min_size=1, max_size=15))
+def test_views_and_events_answer_alike_postgres(steps: list[tuple[str, int, str, int]]) -> None:
+    require_postgres()
+    with throwaway_database() as url:
+        _check(url, steps)
+
+
+def test_the_demo_answers_alike_in_both_modes(tracker: Tracker) -> None:
+    from tracker.demo import demo_lines
+
+    tracker.clock = FixedClock(TODAY)
+    assert tracker.import_events(demo_lines()).stored == 38
+    assert assert_modes_agree(tracker) > 100
