@@ -58,6 +58,13 @@ _WHOLE: dict[str, Any] = {
     "rotation": {"kind": "alphabetical", "language": "ru", "term": "per_meeting"},
     "override": "skip",
 }
+# Values an example of a type must name: one of its optional fields that the type requires
+# (ProposalSupported), or text with a pattern of its own (ReviewDecided).
+_ONE_OF: dict[str, dict[str, Any]] = {
+    "ProposalSupported": {"state": "KAZ"},
+    "ReviewDecided": {"item_id": "0123456789abcdef", "entity": "commitment:sco-joint-action-extremism-2018",
+                      "decision": "explained", "reason": "the later source corrects the earlier date"},
+}
 _SOURCE = {"publisher": "BNews.kz", "url": "https://bnews.kz/en/news/example", "published_on": "2024-07-26"}
 
 
@@ -148,7 +155,7 @@ def _required_values(model: type[BaseModel]) -> dict[str, Any]:
 
 def example(cls: type[Development]) -> dict[str, Any]:
     """A valid example of `cls` in its JSON Lines form: the required fields and one source."""
-    body = {"occurred_on": "2024-07-25", "sources": [_SOURCE], **_required_values(cls)}
+    body = {"occurred_on": "2024-07-25", "sources": [_SOURCE], **_required_values(cls), **_ONE_OF.get(cls.__name__, {})}
     if cls.__name__ == "EventCorrected":
         body["replacement"] = {"type": "DeadlineChanged", **_required_values(_vocabulary("DeadlineChanged"))}
         body["replacement"].update(occurred_on="2024-07-25", unsourced=True)
