@@ -5,11 +5,13 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 import events as ev
 import tracker
+from tracker.app import RecordResult
 from tracker.gen_recording import METHODS, TARGET, render
 from tracker.recording import RecordingMethods
 
@@ -61,9 +63,10 @@ class _Capture(RecordingMethods):
     def __init__(self) -> None:
         self.events: list[ev.Development] = []
 
-    def _record_event(self, event: ev.Development) -> str:
+    def record(self, event: ev.Development | dict[str, Any]) -> RecordResult:
+        assert isinstance(event, ev.Development)
         self.events.append(event)
-        return f"{event.stream}#{len(self.events)}"
+        return RecordResult(f"{event.stream}#{len(self.events)}", True)
 
 
 def test_support_proposal_takes_state_like_the_other_events_and_stores_states() -> None:

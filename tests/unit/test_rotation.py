@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from events import PartialDate, RotationRule, parse_partial_date
 from events.vocabulary import ScheduledTerm
-from projections.reduce import Handover, MembershipEntry, Override, RuleEntry
+from projections.model import HandoverEntry as Handover
+from projections.model import MembershipEntry, RuleEntry
+from projections.model import OverrideEntry as Override
 from projections.rotation import (
     ChainConflict,
     NamesTable,
