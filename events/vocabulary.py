@@ -345,7 +345,7 @@ class MeetingCancelled(Development):
 
 
 class MeetingHeld(Development):
-    """A meeting took place (occurred_on: when), with who attended."""
+    """A meeting took place (occurred_on: when), with who attended; a second report of it is kept beside the first."""
 
     stream_kind = "meeting"
     stream_field = "meeting_id"
@@ -353,6 +353,17 @@ class MeetingHeld(Development):
     meeting_id: Slug
     attendees: tuple[Attendee, ...] = ()
     chaired_by: StateCode | None = None
+    attendance_count: int | None = Field(
+        default=None, ge=1, description="delegations present, when a source gives a number rather than names"
+    )
+
+    @model_validator(mode="after")
+    def _count_covers_names(self) -> MeetingHeld:
+        if self.attendance_count is not None and self.attendance_count < len(self.attendees):
+            raise ValueError(
+                f"attendance_count: {self.attendance_count} is fewer than the {len(self.attendees)} attendees named"
+            )
+        return self
 
 
 # --- Proposals ---------------------------------------------------------------------------

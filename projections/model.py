@@ -171,6 +171,7 @@ class MeetingStatus:
     reschedule_count: int  # bumps whenever dates change: calendar SEQUENCE and reminders key on it
     last_development: DevelopmentSummary
     chaired_by: str | None = None  # as the record of the meeting held says
+    attendance_count: int | None = None  # delegations present: a source's number, else the names listed
 
 
 @dataclass(frozen=True)

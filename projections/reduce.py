@@ -712,11 +712,29 @@ class _MeetingFold(_Base):
             case MeetingHeld():
                 self._check_held(record)
                 if self.held is not None:
-                    self._review("duplicate_action", record,
-                                 f"{record.ref} records the meeting held again after {self.held.ref}",
-                                 self.held.ref)
+                    self._compare_reports(self.held, record)
                 self.held = record
                 self.status = "held"
+
+    def _compare_reports(self, first: Recorded, second: Recorded) -> None:
+        """Two reports of one meeting held: a review item naming what they disagree on, if anything."""
+        a, b = first.event, second.event
+        assert isinstance(a, MeetingHeld) and isinstance(b, MeetingHeld)
+        differences = [
+            f"{name}: {x} vs {y}"
+            for name, x, y in (
+                ("date", a.occurred_on.text, b.occurred_on.text),
+                ("chaired by", a.chaired_by, b.chaired_by),
+                ("delegations", _attendance(a), _attendance(b)),
+                ("attendees", _join(sorted({x.state for x in a.attendees})) or None,
+                 _join(sorted({x.state for x in b.attendees})) or None),
+            )
+            if x is not None and y is not None and x != y
+        ]
+        if differences:
+            self._review("report_conflict", second,
+                         f"{second.ref} and {first.ref} report the meeting differently ({'; '.join(differences)})",
+                         first.ref)
 
     def _set_status(self, status: MeetingState) -> None:
         # Held beats everything: later news about a meeting that took place changes no status.
@@ -753,6 +771,11 @@ class _MeetingFold(_Base):
             "city": self.city, "venue": self.venue, "host_state": self.host_state, "format": self.format,
             "held_on": _pd(self.held.event.occurred_on) if self.held else None,
         }
+
+
+def _attendance(event: MeetingHeld) -> int | None:
+    """Delegations present: the count a source gives, else the names it lists (None: neither)."""
+    return event.attendance_count or (len({a.state for a in event.attendees}) or None)
 
 
 class MembershipEntry(NamedTuple):
@@ -1050,6 +1073,8 @@ def reduce_meeting(
         status=fold.status, held_on=fold.held.event.occurred_on if fold.held else None,
         attendees=fold.attendees(), reschedule_count=fold.reschedules, last_development=_last(fold),
         chaired_by=fold.held.event.chaired_by if fold.held and isinstance(fold.held.event, MeetingHeld) else None,
+        attendance_count=_attendance(fold.held.event) if fold.held and isinstance(fold.held.event, MeetingHeld)
+        else None,
     )
 
 

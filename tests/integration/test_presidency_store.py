@@ -545,3 +545,60 @@ def test_cycle_rules_are_refused_without_an_order_or_with_a_stray_term_length(tr
         with pytest.raises(InvalidInput):
             tracker.record(body("nordic-com", "nordic", rotation, "1971-07-01", NORDIC_SOURCE))
     assert tracker.streams("body") == []
+
+
+# --- Meetings as sources report them (issue 14 point 6) -------------------------------------
+
+OTS_PG_SOURCES = [
+    {"publisher": "Kabar", "title": "Prosecutors General of the Turkic States met in Bishkek", "language": "en"},
+    {"publisher": "AKIpress", "title": "OTS Council of Prosecutors General: nine delegations", "language": "en"},
+]
+
+
+def test_a_second_report_of_a_meeting_is_stored_and_its_disagreement_reviewed(tracker: Tracker) -> None:
+    record_all(tracker, [
+        *org("ots", ["AZE", "KAZ", "KGZ", "TUR", "UZB"], "2009-10-03"),
+        body("ots-pg", "ots", {"kind": "host_of_next_meeting"}, "2012"),
+        ev("MeetingScheduled", "2024-06", meeting_id="ots-pg/3", body_id="ots-pg", number=3, starts_on="2024-07-25",
+           host_state="KGZ"),
+    ])
+    first = tracker.record(ev("MeetingHeld", "2024-07-25", OTS_PG_SOURCES[0], meeting_id="ots-pg/3",
+                              attendance_count=10, chaired_by="KGZ"))
+    second = tracker.record(ev("MeetingHeld", "2024-07-25", OTS_PG_SOURCES[1], meeting_id="ots-pg/3",
+                               attendance_count=9, chaired_by="KGZ"))
+    assert second.stored and first.ref != second.ref
+    model = tracker.read_model()
+    (item,) = [i for i in model.review_items(body_id="ots-pg") if i.kind == "report_conflict"]
+    assert set(item.refs) == {first.ref, second.ref} and "delegations: 10 vs 9" in item.message
+    meeting = model.status("meeting:ots-pg/3")
+    assert meeting is not None and meeting.status == "held" and meeting.attendance_count == 9
+
+
+def test_a_count_may_not_be_fewer_than_the_names_listed(tracker: Tracker) -> None:
+    from tracker.errors import InvalidInput
+
+    record_all(tracker, [
+        *org("ots", ["AZE", "KAZ", "KGZ", "TUR", "UZB"], "2009-10-03"),
+        body("ots-pg", "ots", {"kind": "host_of_next_meeting"}, "2012"),
+        ev("MeetingScheduled", "2024-06", meeting_id="ots-pg/3", body_id="ots-pg", starts_on="2024-07-25"),
+    ])
+    with pytest.raises(InvalidInput) as caught:
+        tracker.record(ev("MeetingHeld", "2024-07-25", meeting_id="ots-pg/3", attendance_count=1,
+                          attendees=[{"state": "KAZ"}, {"state": "KGZ"}]))
+    assert any("attendance_count: 1 is fewer than the 2 attendees" in message
+               for _, _, message in caught.value.problems)
+
+
+def test_unrecorded_numbers_and_meetings_that_passed_unconfirmed_are_listed(tracker: Tracker) -> None:
+    meetings = [(14, "2016-06-08", "held"), (16, "2018-09-20", "held"), (17, "2019-08-22", "held"),
+                (18, "2021-10-27", "scheduled")]
+    events = [*org("sco", SCO_MEMBERS, "2001-06-15"), body("sco-pg", "sco", ALPHA_RU, "2002")]
+    for number, day, status in meetings:
+        events.append(ev("MeetingScheduled", day[:4], meeting_id=f"sco-pg/{number}", body_id="sco-pg",
+                         number=number, starts_on=day))
+        if status == "held":
+            events.append(ev("MeetingHeld", day, meeting_id=f"sco-pg/{number}"))
+    record_all(tracker, events)
+    items = {i.kind: i for i in tracker.read_model().review_items(body_id="sco-pg", as_of=date(2022, 1, 1))}
+    assert "numbered 15 have no record " in items["meeting_unrecorded"].message
+    assert items["meeting_unconfirmed"].refs == ("meeting:sco-pg/18",)
