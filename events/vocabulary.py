@@ -15,6 +15,7 @@ __all__ = [
     "ActionKind",
     "Attendee",
     "BodyEstablished",
+    "BodyRenamed",
     "ChairmanshipAttested",
     "ChairmanshipHandedOver",
     "CommitmentFulfilled",
@@ -40,6 +41,7 @@ __all__ = [
     "MembershipChanged",
     "MembershipStatus",
     "OrganizationRegistered",
+    "OrganizationRenamed",
     "Origin",
     "PartyActionTaken",
     "ProgressAssessed",
@@ -683,3 +685,31 @@ class SeatAssigned(Development):
         if self.until is not None and self.until.latest < self.occurred_on.earliest:
             raise ValueError(f"until: {self.until} is before occurred_on {self.occurred_on}")
         return self
+
+
+# --- Renaming ----------------------------------------------------------------------------
+
+
+class OrganizationRenamed(Development):
+    """An organization took new names from occurred_on (the Turkic Council became the OTS on 2021-11-12)."""
+
+    stream_kind = "organization"
+    stream_field = "organization_id"
+
+    organization_id: Slug
+    names: _LanguageNames
+    abbreviations: _LanguageNames = Field(default_factory=dict)
+
+    _names = field_validator("names")(_check_languages)
+
+
+class BodyRenamed(Development):
+    """A body took new names from occurred_on."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    names: _LanguageNames
+
+    _names = field_validator("names")(_check_languages)

@@ -43,6 +43,7 @@ from typing import NamedTuple, TypeVar
 
 from events import (
     BodyEstablished,
+    BodyRenamed,
     ChairmanshipAttested,
     ChairmanshipHandedOver,
     CommitmentFulfilled,
@@ -64,6 +65,7 @@ from events import (
     MeetingScheduled,
     MembershipChanged,
     OrganizationRegistered,
+    OrganizationRenamed,
     PartialDate,
     PartyActionTaken,
     ProgressAssessed,
@@ -300,6 +302,8 @@ def _describe(event: Development) -> str:
             return _with_reason(f"Rotation rule changed to {describe_rule(event.rotation)}", event.reason)
         case RotationOverridden():
             return f"Rotation overridden ({event.override} {_join(event.states)}): {event.reason}"
+        case OrganizationRenamed() | BodyRenamed():
+            return f"Renamed: {_name(event.names)}"
         case ChairmanshipAttested():
             at = f" at {event.meeting_id}" if event.meeting_id else ""
             return f"Chair held by {event.state}{at}"
@@ -890,11 +894,23 @@ class _OrganizationFold(_Base):
         super().__init__()
         self.memberships: list[MembershipEntry] = []
         self.standing: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.abbreviations: dict[str, str] = {}
+        self.former: list[FormerName] = []
 
     def apply(self, record: Recorded) -> None:
         event = record.event
         if self._take(record):
+            assert isinstance(event, OrganizationRegistered)
             self.created = record
+            self.names, self.abbreviations = dict(event.names), dict(event.abbreviations)
+            self.former = list(event.former_names)
+        elif isinstance(event, OrganizationRenamed):
+            # The names in use until the day before: they become former names then.
+            until = event.occurred_on
+            self.former += [FormerName(name=n, language=lang, until=until) for lang, n in self.names.items()]
+            self.names = dict(event.names)
+            self.abbreviations = dict(event.abbreviations) or self.abbreviations
         elif isinstance(event, MembershipChanged):
             self.memberships.append(MembershipEntry(event.state, event.status, event.occurred_on, record.ref))
             self.standing[event.state] = event.status
@@ -916,6 +932,7 @@ class _BodyFold(_Base):
         self.by_day: dict[date, Handover] = {}
         self.seats: list[MembershipEntry] = []
         self.attestations: list[Attestation] = []
+        self.names: dict[str, str] = {}
 
     def apply(self, record: Recorded) -> None:
         event = record.event
@@ -923,6 +940,7 @@ class _BodyFold(_Base):
         if self._take(record):
             assert isinstance(event, BodyEstablished)
             self.created = record
+            self.names = dict(event.names)
             self.rules.append(RuleEntry(on, event.rotation, record.ref))
             return
         match event:
@@ -935,6 +953,8 @@ class _BodyFold(_Base):
                 if event.until is not None:
                     left = parse_partial_date(event.until.latest + timedelta(days=1))
                     self.seats.append(MembershipEntry(event.state, "withdrawn", left, record.ref))
+            case BodyRenamed():
+                self.names = dict(event.names)
             case ChairmanshipAttested():
                 self.attestations.append(Attestation(on, event.state, event.meeting_id, record.ref))
             case ChairmanshipHandedOver():
@@ -1088,8 +1108,8 @@ def reduce_organization(
     event = _creation(fold)
     assert isinstance(event, OrganizationRegistered)
     return OrganizationStatus(
-        organization_id=event.organization_id, names=dict(event.names),
-        abbreviations=dict(event.abbreviations), former_names=event.former_names,
+        organization_id=event.organization_id, names=fold.names,
+        abbreviations=fold.abbreviations, former_names=tuple(fold.former),
         identifiers=dict(event.identifiers), registered_on=event.occurred_on,
         memberships=tuple(fold.memberships), last_development=_last(fold),
     )
@@ -1103,7 +1123,7 @@ def reduce_body(records: Iterable[Recorded], *, as_of: date, known_at: datetime)
     event = _creation(fold)
     assert isinstance(event, BodyEstablished)
     return BodyStatus(
-        body_id=event.body_id, organization_id=event.organization_id, names=dict(event.names),
+        body_id=event.body_id, organization_id=event.organization_id, names=fold.names,
         established_on=event.occurred_on, rules=tuple(fold.rules), overrides=tuple(fold.overrides),
         handovers=tuple(fold.handovers), last_development=_last(fold),
         seats=tuple(sorted(fold.seats, key=lambda e: e.on.earliest)), attestations=tuple(fold.attestations),

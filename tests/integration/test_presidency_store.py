@@ -602,3 +602,38 @@ def test_unrecorded_numbers_and_meetings_that_passed_unconfirmed_are_listed(trac
     items = {i.kind: i for i in tracker.read_model().review_items(body_id="sco-pg", as_of=date(2022, 1, 1))}
     assert "numbered 15 have no record " in items["meeting_unrecorded"].message
     assert items["meeting_unconfirmed"].refs == ("meeting:sco-pg/18",)
+
+
+# --- Renaming (issue 14 point 8) ----------------------------------------------------------
+
+OTS_RENAMED = {"publisher": "Organization of Turkic States", "title": "Istanbul Declaration of the 8th Summit "
+               "(2021-11-12): the Turkic Council renamed the Organization of Turkic States",
+               "url": "https://www.turkicstates.org/en/haberler/", "language": "en"}
+
+
+def test_names_asked_as_of_a_date_are_the_names_in_use_then(tracker: Tracker) -> None:
+    record_all(tracker, [
+        ev("OrganizationRegistered", "2009-10-03", OTS_RENAMED, organization_id="ots",
+           names={"en": "Cooperation Council of Turkic Speaking States"}, abbreviations={"en": "Turkic Council"}),
+        ev("OrganizationRenamed", "2021-11-12", OTS_RENAMED, organization_id="ots",
+           names={"en": "Organization of Turkic States"}, abbreviations={"en": "OTS"}),
+        body("ots-pg", "ots", {"kind": "host_of_next_meeting"}, "2012", OTS_RENAMED),
+        ev("BodyRenamed", "2021-11-12", OTS_RENAMED, body_id="ots-pg",
+           names={"en": "Council of Prosecutors General of the OTS"}),
+    ])
+    model = tracker.read_model()
+    then = model.status("organization:ots", as_of=date(2020, 1, 1))
+    now = model.status("organization:ots")
+    assert then.names == {"en": "Cooperation Council of Turkic Speaking States"}
+    assert then.abbreviations == {"en": "Turkic Council"} and then.former_names == ()
+    assert now.names == {"en": "Organization of Turkic States"} and now.abbreviations == {"en": "OTS"}
+    assert [(f.name, f.until.text) for f in now.former_names] == [
+        ("Cooperation Council of Turkic Speaking States", "2021-11-12")]
+    timeline = [d.summary for d in model.timeline("organization:ots")]
+    assert "Renamed: Organization of Turkic States" in timeline
+    from projections.reduce import reduce_body
+
+    records = tracker.history("body:ots-pg")
+    old = reduce_body(records, as_of=date(2020, 1, 1), known_at=datetime.now().astimezone())
+    new = reduce_body(records, as_of=date(2022, 1, 1), known_at=datetime.now().astimezone())
+    assert old is not None and new is not None and old.names != new.names
