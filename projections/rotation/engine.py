@@ -62,13 +62,15 @@ __all__ = ["DEFAULT_HORIZON", "chair_on", "compute_presidency"]
 DEFAULT_HORIZON = 6
 
 
-def _expect_for(ctx: RotationContext, plan: Plan, outgoing: str | None, claim: Claim) -> Expectation | None:
+def _expect_for(
+    ctx: RotationContext, plan: Plan, outgoing: str | None, claim: Claim, sitting: str | None
+) -> Expectation | None:
     """What the rule in effect on the evidence's earliest day expected of it."""
     version = ctx.version_at(claim.when.earliest)
     if version is None:
         return None
     if version.rule.kind in IN_TURN:
-        return expect_in_turn(ctx, version, plan, outgoing, claim.when.earliest)
+        return expect_in_turn(ctx, version, plan, outgoing, claim.when.earliest, sitting=sitting)
     if version.rule.kind == "fixed_schedule":
         term = version.rule.schedule[nearest_term(version.rule, midpoint(claim.when))]
         basis = f"{rule_basis(version.rule)}: {term.state} from {term.start.text}"
@@ -199,7 +201,7 @@ class _Sweep:
     def judge(self, claim: Claim, keeps: bool) -> str | None:
         """Compare a new chair with the rule's expectation; returns whom the rule expected."""
         outgoing = self.cursor if self.cursor is not None else claim.from_state
-        expectation = None if claim.by_rule else _expect_for(self.ctx, self.plan, outgoing, claim)
+        expectation = None if claim.by_rule else _expect_for(self.ctx, self.plan, outgoing, claim, self.chair)
         if expectation is None:
             self.cursor = claim.to_state
             return claim.to_state if claim.by_rule else None
@@ -298,7 +300,7 @@ def _propose_in_turn(
     # A term whose start cannot be computed is judged as if it began the day after as_of
     # (the earliest it could): membership and overrides dated later are not known to apply.
     on = start if start is not None else as_of + timedelta(days=1)
-    expectation = expect_in_turn(ctx, version, at.plan, at.cursor, on)
+    expectation = expect_in_turn(ctx, version, at.plan, at.cursor, on, sitting=at.state)
     if expectation is None:
         return None
     term = ExpectedTerm(expectation.state, start, expectation.basis, expectation.notes)
