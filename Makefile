@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_projections.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_reminders.py
+	$(BIN)/python bench/bench_dates.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
