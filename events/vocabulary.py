@@ -51,6 +51,7 @@ __all__ = [
     "ProposalSupported",
     "ProposalTabled",
     "ProposalWithdrawn",
+    "RotationGroup",
     "RotationOverridden",
     "RotationRule",
     "RotationRuleChanged",
@@ -139,10 +140,17 @@ class ScheduledTerm(_Part):
     end: WorldDate | None = None
 
 
+class RotationGroup(_Part):
+    """A group of states (a region) that holds the chair in its turn; the group picks the state."""
+
+    name: str = Field(min_length=1, max_length=100)
+    states: tuple[StateCode, ...] = Field(min_length=1)
+
+
 class RotationRule(_Part):
     """How a body's presidency passes from state to state."""
 
-    kind: Literal["alphabetical", "cycle", "fixed_schedule", "host_of_next_meeting"]
+    kind: Literal["alphabetical", "cycle", "regional", "fixed_schedule", "host_of_next_meeting"]
     language: str | None = Field(default=None, description="collation language for alphabetical")
     term: Literal["annual", "monthly", "months", "per_meeting"] | None = None
     term_months: int | None = Field(
@@ -156,6 +164,9 @@ class RotationRule(_Part):
     schedule: tuple[ScheduledTerm, ...] = ()
     order: tuple[StateCode, ...] = Field(
         default=(), description="for kind 'cycle': the order the body fixed, repeated (e.g. an acronym's)"
+    )
+    groups: tuple[RotationGroup, ...] = Field(
+        default=(), description="for kind 'regional': the groups in the order they take turns"
     )
     names: dict[StateCode, str] = Field(
         default_factory=dict,
@@ -189,6 +200,11 @@ class RotationRule(_Part):
             raise ValueError("order: a cycle rule needs a term and two or more different states in order")
         if self.kind != "cycle" and self.order:
             raise ValueError(f"order: only a cycle rule has one, not {self.kind!r}")
+        members = [s for g in self.groups for s in g.states]
+        if self.kind == "regional" and (len(self.groups) < 2 or not self.term or len(set(members)) != len(members)):
+            raise ValueError("groups: a regional rule needs a term and two or more groups, no state in two")
+        if self.kind != "regional" and self.groups:
+            raise ValueError(f"groups: only a regional rule has them, not {self.kind!r}")
         if (self.term == "months") != (self.term_months is not None):
             raise ValueError("term_months: give it exactly when term is 'months' (e.g. 6 or 24)")
         if self.kind == "fixed_schedule" and not self.schedule:

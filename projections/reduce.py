@@ -279,6 +279,8 @@ def describe_rule(rule: RotationRule) -> str:
         text += f", every {rule.term_months} months" if rule.term_months else f", {rule.term}"
     if rule.order:
         text += f", order {'-'.join(rule.order)}"
+    if rule.groups:
+        text += f", groups {' > '.join(g.name for g in rule.groups)}"
     if rule.schedule:
         text += f", {len(rule.schedule)} scheduled terms"
     return text

@@ -108,13 +108,29 @@ class _Walk:
         return other if other in self.eligible and other != sitting else None
 
 
-IN_TURN = ("alphabetical", "cycle")  # the rule kinds that pass the chair round an order
+IN_TURN = ("alphabetical", "cycle", "regional")  # the rule kinds that pass the chair round an order
+
+
+def group_of(version: RuleVersion, state: str) -> str:
+    """Under a regional rule, the turn a state's chair fulfils: 'group:<name>'; otherwise the state itself."""
+    for group in version.rule.groups:
+        if state in group.states or state == f"group:{group.name}":
+            return f"group:{group.name}"
+    return state
+
+
+def fulfils(version: RuleVersion | None, state: str, expected: str) -> bool:
+    """Whether a state chairing fulfils an expectation (a regional turn is any state of the group)."""
+    return state == expected or (version is not None and group_of(version, state) == expected)
 
 
 def _order(version: RuleVersion, eligible: frozenset[str], outgoing: str) -> tuple[str, ...] | None:
-    """The order turns go round: the body's own (cycle), or its states' names (alphabetical)."""
+    """The order turns go round: the body's own (cycle), its groups (regional), or its states' names."""
     if version.rule.kind == "cycle":
         return version.rule.order if outgoing in version.rule.order else None
+    if version.rule.kind == "regional":
+        labels = tuple(f"group:{g.name}" for g in version.rule.groups)
+        return labels if group_of(version, outgoing) in labels else None
     if version.names is None:
         return None
     # The outgoing chair is placed by its name even if it is no longer eligible, so the
@@ -131,6 +147,10 @@ def expect_in_turn(
     order = _order(version, eligible, outgoing) if outgoing is not None else None
     if order is None or outgoing is None:
         return None
+    if version.rule.kind == "regional":
+        # A group's turn is open when one of its states can take it; the group picks which.
+        eligible = frozenset(group_of(version, s) for s in eligible)
+        outgoing, sitting = group_of(version, outgoing), group_of(version, sitting) if sitting else None
     at = order.index(outgoing)
     candidates = [s for s in order[at + 1 :] + order[: at + 1] if s in eligible]
     walk = _Walk(ctx, f"{rule_basis(version.rule)} after {outgoing}", eligible, on,

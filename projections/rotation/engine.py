@@ -29,7 +29,7 @@ from projections.rotation.context import (
     attestation_claims,
     build_context,
 )
-from projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn
+from projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn, fulfils
 from projections.rotation.names import NamesTable
 from projections.rotation.records import (
     AttestationRecord,
@@ -187,7 +187,7 @@ class _Sweep:
             Deviation(claim.ref, claim.when, outgoing, expectation.state, claim.to_state, basis, kind)
         )
         version = self.ctx.version_at(claim.when.earliest)
-        exchangeable = version is not None and version.rule.kind in IN_TURN and not keeps
+        exchangeable = version is not None and version.rule.kind in ("alphabetical", "cycle") and not keeps
         if exchangeable and claim.to_state in self.ctx.eligible(claim.when.earliest):
             # Read as an exchange until shown otherwise: the expected state is owed the
             # actual one's turn, and counting goes on from the expected state's place.
@@ -209,10 +209,11 @@ class _Sweep:
         if self.settle_owed(claim, expectation):
             self.cursor = expectation.cursor_if_fulfilled if claim.to_state == expectation.state else self.resumed_at
             return claim.to_state
-        if claim.to_state == expectation.state and not keeps:
+        version = self.ctx.version_at(claim.when.earliest)
+        if fulfils(version, claim.to_state, expectation.state) and not keeps:
             self.cursor = expectation.cursor_if_fulfilled
-        else:
-            self.deviate(claim, outgoing, expectation, keeps)
+            return claim.to_state
+        self.deviate(claim, outgoing, expectation, keeps)
         return expectation.state
 
     def attest(self, claim: Claim) -> None:

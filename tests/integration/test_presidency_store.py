@@ -637,3 +637,40 @@ def test_names_asked_as_of_a_date_are_the_names_in_use_then(tracker: Tracker) ->
     old = reduce_body(records, as_of=date(2020, 1, 1), known_at=datetime.now().astimezone())
     new = reduce_body(records, as_of=date(2022, 1, 1), known_at=datetime.now().astimezone())
     assert old is not None and new is not None and old.names != new.names
+
+
+UNGA_SOURCE = {"publisher": "United Nations General Assembly", "title": "Presidents of the General Assembly "
+               "(72nd-80th sessions); resolution 33/138 on the regional rotation",
+               "url": "https://www.un.org/pga/", "language": "en"}
+UNGA_GROUPS = [
+    {"name": "Eastern European", "states": ["SVK", "HUN", "POL"]},
+    {"name": "Latin American and Caribbean", "states": ["ECU", "TTO", "BRA"]},
+    {"name": "African", "states": ["NGA", "CMR", "ZAF"]},
+    {"name": "Western European and others", "states": ["TUR", "DEU", "FRA"]},
+    {"name": "Asia-Pacific", "states": ["MDV", "IND", "JPN"]},
+]
+# Sessions open in September: Slovakia 2017, Ecuador 2018, Nigeria 2019, Turkey 2020,
+# Maldives 2021, Hungary 2022, Trinidad and Tobago 2023, Cameroon 2024, Germany 2025.
+UNGA_PRESIDENTS = [("2017-09-12", "SVK"), ("2018-09-18", "ECU"), ("2019-09-17", "NGA"), ("2020-09-15", "TUR"),
+                   ("2021-09-14", "MDV"), ("2022-09-13", "HUN"), ("2023-09-05", "TTO"), ("2024-09-10", "CMR"),
+                   ("2025-09-09", "DEU")]
+
+
+def test_rotation_among_regional_groups(tracker: Tracker) -> None:
+    states = [s for g in UNGA_GROUPS for s in g["states"]]
+    rule = {"kind": "regional", "groups": UNGA_GROUPS, "term": "annual", "anchor": "09-15"}
+    record_all(tracker, [
+        *org("un", states, "1945-10-24", UNGA_SOURCE),
+        body("unga", "un", rule, "1946-01-10", UNGA_SOURCE),
+        *[handover("unga", day, state, source=UNGA_SOURCE) for day, state in UNGA_PRESIDENTS],
+    ])
+    answer = tracker.read_model().presidency("unga", as_of=date(2025, 10, 1))
+    assert answer is not None and answer.current is not None and answer.current.state == "DEU"
+    assert answer.deviations == () and answer.gaps == ()
+    # The 81st session (2026) is Asia-Pacific's: the group picks the state.
+    assert answer.upcoming[:2] == (("group:Asia-Pacific", date(2026, 9, 15)), ("group:Eastern European",
+                                                                                date(2027, 9, 15)))
+    # A president from the wrong group is a deviation naming the group whose turn it was.
+    tracker.record(handover("unga", "2026-09-08", "FRA", "DEU", UNGA_SOURCE))
+    later = tracker.read_model().presidency("unga", as_of=date(2026, 10, 1))
+    assert later is not None and len(later.deviations) == 1 and "group:Asia-Pacific" in later.deviations[0]

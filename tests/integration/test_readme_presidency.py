@@ -16,6 +16,7 @@ MEMBERS = {
     "arctic-council": ["CAN", "USA", "FIN", "ISL", "RUS", "NOR", "DNK", "SWE"],
     "eu": ["BEL", "HUN", "POL", "DNK", "DEU", "FRA"],
     "ots": ["AZE", "KAZ", "KGZ", "TUR", "UZB"],
+    "un": ["SVK", "HUN", "ECU", "TTO", "NGA", "CMR", "TUR", "DEU", "MDV", "IND"],
 }
 
 
@@ -36,7 +37,7 @@ def _world(org_id: str) -> list[dict[str, Any]]:
 
 def test_the_readme_examples_answer_as_the_readme_says(tracker: Tracker) -> None:
     blocks = _blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     for block in blocks:
         org_id = block[0]["organization_id"]
         for event in [*_world(org_id), *block]:
@@ -52,3 +53,5 @@ def test_the_readme_examples_answer_as_the_readme_says(tracker: Tracker) -> None
     assert eu.upcoming == (("POL", date(2025, 1, 1)), ("DNK", date(2025, 7, 1)))
     ots = model.presidency("ots-prosecutors-general", as_of=date(2025, 9, 1))
     assert ots is not None and ots.expected_next == "AZE"
+    unga = model.presidency("unga", as_of=date(2025, 10, 1))
+    assert unga is not None and unga.upcoming[0] == ("group:Asia-Pacific", date(2026, 9, 15))
