@@ -14,9 +14,11 @@ __all__ = ["compute_body_presidency", "presidency_review_items"]
 
 
 def _term(t: rot.RecordedTerm) -> ChairTerm:
+    # A regional rule expects a group ('group:African'), not a state: the term's expected
+    # state is then unknown (the deviation line names the group), as ChairTerm holds codes.
+    expected = t.expected_state if t.expected_state and not t.expected_state.startswith("group:") else None
     return ChairTerm(
-        state=t.state, start=t.start, end=t.end, expected_state=t.expected_state, deviation=t.deviates,
-        refs=t.event_refs,
+        state=t.state, start=t.start, end=t.end, expected_state=expected, deviation=t.deviates, refs=t.event_refs,
     )
 
 
