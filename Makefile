@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_reminders.py
 	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_dates.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

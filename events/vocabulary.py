@@ -16,6 +16,7 @@ __all__ = [
     "ActionKind",
     "Attendee",
     "BodyEstablished",
+    "BodyRenamed",
     "ChairmanshipAttested",
     "ChairmanshipHandedOver",
     "CommitmentFulfilled",
@@ -41,6 +42,7 @@ __all__ = [
     "MembershipChanged",
     "MembershipStatus",
     "OrganizationRegistered",
+    "OrganizationRenamed",
     "Origin",
     "PartyActionTaken",
     "ProgressAssessed",
@@ -50,6 +52,7 @@ __all__ = [
     "ProposalSupported",
     "ProposalTabled",
     "ProposalWithdrawn",
+    "RotationGroup",
     "RotationOverridden",
     "RotationRule",
     "RotationRuleChanged",
@@ -138,10 +141,17 @@ class ScheduledTerm(_Part):
     end: WorldDate | None = None
 
 
+class RotationGroup(_Part):
+    """A group of states (a region) that holds the chair in its turn; the group picks the state."""
+
+    name: str = Field(min_length=1, max_length=100)
+    states: tuple[StateCode, ...] = Field(min_length=1)
+
+
 class RotationRule(_Part):
     """How a body's presidency passes from state to state."""
 
-    kind: Literal["alphabetical", "cycle", "fixed_schedule", "host_of_next_meeting"]
+    kind: Literal["alphabetical", "cycle", "regional", "fixed_schedule", "host_of_next_meeting"]
     language: str | None = Field(default=None, description="collation language for alphabetical")
     term: Literal["annual", "monthly", "months", "per_meeting"] | None = None
     term_months: int | None = Field(
@@ -155,6 +165,9 @@ class RotationRule(_Part):
     schedule: tuple[ScheduledTerm, ...] = ()
     order: tuple[StateCode, ...] = Field(
         default=(), description="for kind 'cycle': the order the body fixed, repeated (e.g. an acronym's)"
+    )
+    groups: tuple[RotationGroup, ...] = Field(
+        default=(), description="for kind 'regional': the groups in the order they take turns"
     )
     names: dict[StateCode, str] = Field(
         default_factory=dict,
@@ -188,6 +201,11 @@ class RotationRule(_Part):
             raise ValueError("order: a cycle rule needs a term and two or more different states in order")
         if self.kind != "cycle" and self.order:
             raise ValueError(f"order: only a cycle rule has one, not {self.kind!r}")
+        members = [s for g in self.groups for s in g.states]
+        if self.kind == "regional" and (len(self.groups) < 2 or not self.term or len(set(members)) != len(members)):
+            raise ValueError("groups: a regional rule needs a term and two or more groups, no state in two")
+        if self.kind != "regional" and self.groups:
+            raise ValueError(f"groups: only a regional rule has them, not {self.kind!r}")
         if (self.term == "months") != (self.term_months is not None):
             raise ValueError("term_months: give it exactly when term is 'months' (e.g. 6 or 24)")
         if self.kind == "fixed_schedule" and not self.schedule:
@@ -346,7 +364,7 @@ class MeetingCancelled(Development):
 
 
 class MeetingHeld(Development):
-    """A meeting took place (occurred_on: when), with who attended."""
+    """A meeting took place (occurred_on: when), with who attended; a second report of it is kept beside the first."""
 
     stream_kind = "meeting"
     stream_field = "meeting_id"
@@ -354,6 +372,17 @@ class MeetingHeld(Development):
     meeting_id: Slug
     attendees: tuple[Attendee, ...] = ()
     chaired_by: StateCode | None = None
+    attendance_count: int | None = Field(
+        default=None, ge=1, description="delegations present, when a source gives a number rather than names"
+    )
+
+    @model_validator(mode="after")
+    def _count_covers_names(self) -> MeetingHeld:
+        if self.attendance_count is not None and self.attendance_count < len(self.attendees):
+            raise ValueError(
+                f"attendance_count: {self.attendance_count} is fewer than the {len(self.attendees)} attendees named"
+            )
+        return self
 
 
 # --- Proposals ---------------------------------------------------------------------------
@@ -706,6 +735,34 @@ class SeatAssigned(Development):
         if self.until is not None and self.until.latest < self.occurred_on.earliest:
             raise ValueError(f"until: {self.until} is before occurred_on {self.occurred_on}")
         return self
+
+
+# --- Renaming ----------------------------------------------------------------------------
+
+
+class OrganizationRenamed(Development):
+    """An organization took new names from occurred_on (the Turkic Council became the OTS on 2021-11-12)."""
+
+    stream_kind = "organization"
+    stream_field = "organization_id"
+
+    organization_id: Slug
+    names: _LanguageNames
+    abbreviations: _LanguageNames = Field(default_factory=dict)
+
+    _names = field_validator("names")(_check_languages)
+
+
+class BodyRenamed(Development):
+    """A body took new names from occurred_on."""
+
+    stream_kind = "body"
+    stream_field = "body_id"
+
+    body_id: Slug
+    names: _LanguageNames
+
+    _names = field_validator("names")(_check_languages)
 
 
 # --- Review decisions --------------------------------------------------------------------

@@ -183,6 +183,7 @@ class MeetingStatus:
     last_development: DevelopmentSummary
     chaired_by: str | None = None  # as the report of the meeting names it
     previous_starts_on: tuple[PartialDate, ...] = ()  # start dates it was rescheduled away from, in order
+    attendance_count: int | None = None  # delegations present: a source's number, else the names listed
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from projections import rotation as rot
@@ -13,10 +14,35 @@ __all__ = ["compute_body_presidency", "presidency_review_items"]
 
 
 def _term(t: rot.RecordedTerm) -> ChairTerm:
+    # A regional rule expects a group ('group:African'), not a state: the term's expected
+    # state is then unknown (the deviation line names the group), as ChairTerm holds codes.
+    expected = t.expected_state if t.expected_state and not t.expected_state.startswith("group:") else None
     return ChairTerm(
-        state=t.state, start=t.start, end=t.end, expected_state=t.expected_state, deviation=t.deviates,
-        refs=t.event_refs,
+        state=t.state, start=t.start, end=t.end, expected_state=expected, deviation=t.deviates, refs=t.event_refs,
     )
+
+
+def _meeting_problems(meetings: Sequence[MeetingStatus], as_of: date) -> list[rot.Problem]:
+    """Numbered meetings with no record, and meetings whose dates passed with no word of them."""
+    problems: list[rot.Problem] = []
+    numbers = {m.number for m in meetings if m.number is not None}
+    if numbers:
+        missing = sorted(set(range(min(numbers), max(numbers))) - numbers)
+        if missing:
+            problems.append(rot.Problem(
+                "meeting_unrecorded",
+                f"meetings numbered {', '.join(map(str, missing))} have no record "
+                f"(recorded: {min(numbers)} to {max(numbers)}, with gaps)",
+            ))
+    for m in meetings:
+        last = (m.ends_on or m.starts_on).latest
+        if m.status not in ("held", "cancelled") and last < as_of:
+            problems.append(rot.Problem(
+                "meeting_unconfirmed",
+                f"meeting:{m.meeting_id} was to be held {m.starts_on.describe()}: neither held nor cancelled on record",
+                (f"meeting:{m.meeting_id}",),
+            ))
+    return problems
 
 
 def compute_body_presidency(
@@ -41,6 +67,7 @@ def compute_body_presidency(
         as_of=as_of,
         horizon=horizon,
     )
+    result = replace(result, problems=(*result.problems, *_meeting_problems(meetings, as_of)))
     status = PresidencyStatus(
         body_id=body.body_id,
         organization_id=body.organization_id,

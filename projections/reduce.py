@@ -53,6 +53,7 @@ from projections.folds import (
     ProposalFold,
     fold,
 )
+from projections.folds.meeting import attendance
 from projections.model import (
     BodyStatus,
     CommitmentStatus,
@@ -185,6 +186,8 @@ def meeting_status(state: MeetingFold, *, organization_id: str) -> MeetingStatus
         attendees=state.attendees(), reschedule_count=state.reschedules, last_development=_last(state),
         chaired_by=state.held.event.chaired_by if state.held and isinstance(state.held.event, MeetingHeld) else None,
         previous_starts_on=tuple(state.previous_starts),
+        attendance_count=attendance(state.held.event) if state.held and isinstance(state.held.event, MeetingHeld)
+        else None,
     )
 
 
@@ -203,8 +206,8 @@ def organization_status(state: OrganizationFold) -> OrganizationStatus | None:
     event = _creation(state)
     assert isinstance(event, OrganizationRegistered)
     return OrganizationStatus(
-        organization_id=event.organization_id, names=dict(event.names),
-        abbreviations=dict(event.abbreviations), former_names=event.former_names,
+        organization_id=event.organization_id, names=state.names,
+        abbreviations=state.abbreviations, former_names=tuple(state.former),
         identifiers=dict(event.identifiers), registered_on=event.occurred_on,
         memberships=tuple(state.memberships), last_development=_last(state),
     )
@@ -224,7 +227,7 @@ def body_status(state: BodyFold) -> BodyStatus | None:
     event = _creation(state)
     assert isinstance(event, BodyEstablished)
     return BodyStatus(
-        body_id=event.body_id, organization_id=event.organization_id, names=dict(event.names),
+        body_id=event.body_id, organization_id=event.organization_id, names=state.names,
         established_on=event.occurred_on, rules=tuple(state.rules), overrides=tuple(state.overrides),
         handovers=tuple(state.handovers), last_development=_last(state),
         seats=tuple(sorted(state.seats, key=lambda e: e.on.earliest)), attestations=tuple(state.attestations),

@@ -7,6 +7,7 @@ from typing import Any
 
 from events import (
     BodyEstablished,
+    BodyRenamed,
     ChairmanshipAttested,
     ChairmanshipHandedOver,
     CommitmentFulfilled,
@@ -28,6 +29,7 @@ from events import (
     MeetingScheduled,
     MembershipChanged,
     OrganizationRegistered,
+    OrganizationRenamed,
     PartialDate,
     PartyActionTaken,
     ProgressAssessed,
@@ -73,6 +75,8 @@ def describe_rule(rule: RotationRule) -> str:
         text += f", every {rule.term_months} months" if rule.term_months else f", {rule.term}"
     if rule.order:
         text += f", order {'-'.join(rule.order)}"
+    if rule.groups:
+        text += f", groups {' > '.join(g.name for g in rule.groups)}"
     if rule.schedule:
         text += f", {len(rule.schedule)} scheduled terms"
     return text
@@ -135,6 +139,8 @@ _DESCRIBE: dict[type[Development], Callable[[Any], str]] = {
     RotationRuleChanged: lambda e: _with_reason(f"Rotation rule changed to {describe_rule(e.rotation)}", e.reason),
     RotationOverridden: lambda e: f"Rotation overridden ({e.override} {join_states(e.states)}): {e.reason}",
     ChairmanshipHandedOver: _chair_passed,
+    OrganizationRenamed: lambda e: f"Renamed: {_name(e.names)}",
+    BodyRenamed: lambda e: f"Renamed: {_name(e.names)}",
     ChairmanshipAttested: lambda e: f"Chair held by {e.state}" + (f" at {e.meeting_id}" if e.meeting_id else ""),
     SeatAssigned: lambda e: f"Seat held by {e.state}" + (f" until {e.until}" if e.until else ""),
     MeetingScheduled: _scheduled,

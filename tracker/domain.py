@@ -133,8 +133,8 @@ def check(
         _check_commitment(event, created, current)
     elif isinstance(created, ev.DocumentDrafted):
         _check_document(event, current)
-    elif isinstance(created, ev.MeetingScheduled):
-        _check_meeting(event, current)
+    # Meetings have no rule here: a second report that a meeting was held is kept beside the
+    # first (sources disagree on who came, how many, when), and the review list settles it.
     elif isinstance(created, ev.ProposalTabled):
         _check_proposal(event, current)
 
@@ -207,13 +207,6 @@ def _check_document(event: Development, current: list[Recorded]) -> None:
                 f"has not signed {event.document_id} by {event.occurred_on.text}: "
                 f"{event.action} follows signature (a state that did not sign accedes)",
             )
-
-
-def _check_meeting(event: Development, current: list[Recorded]) -> None:
-    if isinstance(event, ev.MeetingHeld):
-        held = next((r for r in current if isinstance(r.event, ev.MeetingHeld)), None)
-        if held is not None:
-            raise RuleViolation("meeting_id", event.meeting_id, f"was already held ({held.ref})")
 
 
 def _check_proposal(event: Development, current: list[Recorded]) -> None:

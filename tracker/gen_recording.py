@@ -58,6 +58,8 @@ METHODS: dict[str, tuple[str, str]] = {
     "EventCorrected": ("correct_event", "Correct an earlier event with a replacement (it stays in the log)."),
     "ChairmanshipAttested": ("attest_chairmanship", "Record a source's word that a state chaired a body on a date."),
     "SeatAssigned": ("assign_seat", "Record that a state holds a seat on a body (e.g. an elected member)."),
+    "OrganizationRenamed": ("rename_organization", "Record an organization's new names from a date."),
+    "BodyRenamed": ("rename_body", "Record a body's new names from a date."),
     "ReviewDecided": ("decide_review_item", "Record a reviewer's decision on a review item (or its reopening)."),
 }
 

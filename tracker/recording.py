@@ -307,6 +307,7 @@ class RecordingMethods:
         meeting_id: str,
         attendees: Sequence[ev.Attendee | Mapping[str, Any]] = (),
         chaired_by: str | None = None,
+        attendance_count: int | None = None,
         occurred_on: str | PartialDate,
         sources: Sequence[ev.Source | Mapping[str, Any]] = (),
         unsourced: bool = False,
@@ -319,6 +320,7 @@ class RecordingMethods:
             "meeting_id": meeting_id,
             "attendees": attendees,
             "chaired_by": chaired_by,
+            "attendance_count": attendance_count,
             "occurred_on": occurred_on,
             "sources": sources,
             "unsourced": unsourced,
@@ -951,6 +953,56 @@ class RecordingMethods:
             "body_id": body_id,
             "state": state,
             "until": until,
+            "occurred_on": occurred_on,
+            "sources": sources,
+            "unsourced": unsourced,
+            "recorded_by": recorded_by,
+            "note": note,
+            "key": key,
+        })
+
+    def rename_organization(
+        self,
+        *,
+        organization_id: str,
+        names: Mapping[str, str],
+        abbreviations: Mapping[str, str] | None = None,
+        occurred_on: str | PartialDate,
+        sources: Sequence[ev.Source | Mapping[str, Any]] = (),
+        unsourced: bool = False,
+        recorded_by: str | None = None,
+        note: str | None = None,
+        key: str | None = None,
+    ) -> RecordResult:
+        """Record an organization's new names from a date. Returns what recording it did."""
+        return self._record_as(ev.OrganizationRenamed, {
+            "organization_id": organization_id,
+            "names": names,
+            "abbreviations": abbreviations,
+            "occurred_on": occurred_on,
+            "sources": sources,
+            "unsourced": unsourced,
+            "recorded_by": recorded_by,
+            "note": note,
+            "key": key,
+        }, defaulted=("abbreviations",))
+
+    def rename_body(
+        self,
+        *,
+        body_id: str,
+        names: Mapping[str, str],
+        occurred_on: str | PartialDate,
+        sources: Sequence[ev.Source | Mapping[str, Any]] = (),
+        unsourced: bool = False,
+        recorded_by: str | None = None,
+        note: str | None = None,
+        key: str | None = None,
+    ) -> RecordResult:
+        """Record a body's new names from a date. Returns what recording it did."""
+        return self._record_as(ev.BodyRenamed, {
+            "body_id": body_id,
+            "names": names,
             "occurred_on": occurred_on,
             "sources": sources,
             "unsourced": unsourced,

@@ -8,6 +8,7 @@ from typing_extensions import override
 
 from events import (
     BodyEstablished,
+    BodyRenamed,
     ChairmanshipAttested,
     ChairmanshipHandedOver,
     Recorded,
@@ -42,6 +43,7 @@ class BodyFold(EntityFold):
         self.by_day: dict[date, HandoverEntry] = {}
         self.seats: list[MembershipEntry] = []
         self.attestations: list[AttestationEntry] = []
+        self.names: dict[str, str] = {}
 
     @override
     def apply(self, record: Recorded) -> None:
@@ -50,6 +52,7 @@ class BodyFold(EntityFold):
         if self._take(record):
             assert isinstance(event, BodyEstablished)
             self.created = record
+            self.names = dict(event.names)
             self.rules.append(RuleEntry(on, event.rotation, record.ref))
             return
         match event:
@@ -63,6 +66,8 @@ class BodyFold(EntityFold):
                 if event.until is not None:
                     left = parse_partial_date(event.until.latest + timedelta(days=1))
                     self.seats.append(MembershipEntry(event.state, "withdrawn", left, record.ref))
+            case BodyRenamed():
+                self.names = dict(event.names)
             case ChairmanshipAttested():
                 self.attestations.append(AttestationEntry(on, event.state, event.meeting_id, record.ref))
             case ChairmanshipHandedOver():

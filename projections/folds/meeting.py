@@ -18,9 +18,14 @@ from projections.model import (
     Attendance,
     MeetingState,
 )
-from projections.summaries import date_span
+from projections.summaries import date_span, join_states
 
-__all__ = ["MeetingFold"]
+__all__ = ["MeetingFold", "attendance"]
+
+
+def attendance(event: MeetingHeld) -> int | None:
+    """Delegations present: the count a source gives, else the names it lists (None: neither)."""
+    return event.attendance_count or (len({a.state for a in event.attendees}) or None)
 
 
 class MeetingFold(EntityFold):
@@ -81,11 +86,29 @@ class MeetingFold(EntityFold):
             case MeetingHeld():
                 self._check_held(record)
                 if self.held is not None:
-                    self._review("duplicate_action", record,
-                                 f"{record.ref} records the meeting held again after {self.held.ref}",
-                                 self.held.ref)
+                    self._compare_reports(self.held, record)
                 self.held = record
                 self.status = "held"
+
+    def _compare_reports(self, first: Recorded, second: Recorded) -> None:
+        """Two reports of one meeting held: a review item naming what they disagree on, if anything."""
+        a, b = first.event, second.event
+        assert isinstance(a, MeetingHeld) and isinstance(b, MeetingHeld)
+        differences = [
+            f"{name}: {x} vs {y}"
+            for name, x, y in (
+                ("date", a.occurred_on.text, b.occurred_on.text),
+                ("chaired by", a.chaired_by, b.chaired_by),
+                ("delegations", attendance(a), attendance(b)),
+                ("attendees", join_states(sorted({x.state for x in a.attendees})) or None,
+                 join_states(sorted({x.state for x in b.attendees})) or None),
+            )
+            if x is not None and y is not None and x != y
+        ]
+        if differences:
+            self._review("report_conflict", second,
+                         f"{second.ref} and {first.ref} report the meeting differently ({'; '.join(differences)})",
+                         first.ref)
 
     def _set_status(self, status: MeetingState) -> None:
         # Held beats everything: later news about a meeting that took place changes no status.

@@ -7,8 +7,10 @@ from typing_extensions import override
 from events import (
     MembershipChanged,
     OrganizationRegistered,
+    OrganizationRenamed,
     Recorded,
 )
+from events.vocabulary import FormerName
 from projections.folds.base import EntityFold, Fields
 from projections.model import (
     MembershipEntry,
@@ -26,12 +28,24 @@ class OrganizationFold(EntityFold):
         super().__init__()
         self.memberships: list[MembershipEntry] = []
         self.standing: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.abbreviations: dict[str, str] = {}
+        self.former: list[FormerName] = []
 
     @override
     def apply(self, record: Recorded) -> None:
         event = record.event
         if self._take(record):
+            assert isinstance(event, OrganizationRegistered)
             self.created = record
+            self.names, self.abbreviations = dict(event.names), dict(event.abbreviations)
+            self.former = list(event.former_names)
+        elif isinstance(event, OrganizationRenamed):
+            # The names in use until the day before: they become former names then.
+            until = event.occurred_on
+            self.former += [FormerName(name=n, language=lang, until=until) for lang, n in self.names.items()]
+            self.names = dict(event.names)
+            self.abbreviations = dict(event.abbreviations) or self.abbreviations
         elif isinstance(event, MembershipChanged):
             self.memberships.append(MembershipEntry(event.state, event.status, event.occurred_on, record.ref))
             self.standing[event.state] = event.status

@@ -29,7 +29,7 @@ from projections.rotation.context import (
     attestation_claims,
     build_context,
 )
-from projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn
+from projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn, fulfils
 from projections.rotation.names import NamesTable
 from projections.rotation.records import (
     AttestationRecord,
@@ -62,13 +62,15 @@ __all__ = ["DEFAULT_HORIZON", "chair_on", "compute_presidency"]
 DEFAULT_HORIZON = 6
 
 
-def _expect_for(ctx: RotationContext, plan: Plan, outgoing: str | None, claim: Claim) -> Expectation | None:
+def _expect_for(
+    ctx: RotationContext, plan: Plan, outgoing: str | None, claim: Claim, sitting: str | None
+) -> Expectation | None:
     """What the rule in effect on the evidence's earliest day expected of it."""
     version = ctx.version_at(claim.when.earliest)
     if version is None:
         return None
     if version.rule.kind in IN_TURN:
-        return expect_in_turn(ctx, version, plan, outgoing, claim.when.earliest)
+        return expect_in_turn(ctx, version, plan, outgoing, claim.when.earliest, sitting=sitting)
     if version.rule.kind == "fixed_schedule":
         term = version.rule.schedule[nearest_term(version.rule, midpoint(claim.when))]
         basis = f"{rule_basis(version.rule)}: {term.state} from {term.start.text}"
@@ -185,7 +187,7 @@ class _Sweep:
             Deviation(claim.ref, claim.when, outgoing, expectation.state, claim.to_state, basis, kind)
         )
         version = self.ctx.version_at(claim.when.earliest)
-        exchangeable = version is not None and version.rule.kind in IN_TURN and not keeps
+        exchangeable = version is not None and version.rule.kind in ("alphabetical", "cycle") and not keeps
         if exchangeable and claim.to_state in self.ctx.eligible(claim.when.earliest):
             # Read as an exchange until shown otherwise: the expected state is owed the
             # actual one's turn, and counting goes on from the expected state's place.
@@ -199,7 +201,7 @@ class _Sweep:
     def judge(self, claim: Claim, keeps: bool) -> str | None:
         """Compare a new chair with the rule's expectation; returns whom the rule expected."""
         outgoing = self.cursor if self.cursor is not None else claim.from_state
-        expectation = None if claim.by_rule else _expect_for(self.ctx, self.plan, outgoing, claim)
+        expectation = None if claim.by_rule else _expect_for(self.ctx, self.plan, outgoing, claim, self.chair)
         if expectation is None:
             self.cursor = claim.to_state
             return claim.to_state if claim.by_rule else None
@@ -207,10 +209,11 @@ class _Sweep:
         if self.settle_owed(claim, expectation):
             self.cursor = expectation.cursor_if_fulfilled if claim.to_state == expectation.state else self.resumed_at
             return claim.to_state
-        if claim.to_state == expectation.state and not keeps:
+        version = self.ctx.version_at(claim.when.earliest)
+        if fulfils(version, claim.to_state, expectation.state) and not keeps:
             self.cursor = expectation.cursor_if_fulfilled
-        else:
-            self.deviate(claim, outgoing, expectation, keeps)
+            return claim.to_state
+        self.deviate(claim, outgoing, expectation, keeps)
         return expectation.state
 
     def attest(self, claim: Claim) -> None:
@@ -298,7 +301,7 @@ def _propose_in_turn(
     # A term whose start cannot be computed is judged as if it began the day after as_of
     # (the earliest it could): membership and overrides dated later are not known to apply.
     on = start if start is not None else as_of + timedelta(days=1)
-    expectation = expect_in_turn(ctx, version, at.plan, at.cursor, on)
+    expectation = expect_in_turn(ctx, version, at.plan, at.cursor, on, sitting=at.state)
     if expectation is None:
         return None
     term = ExpectedTerm(expectation.state, start, expectation.basis, expectation.notes)

@@ -38,6 +38,8 @@ def rule_basis(rule: RotationRule) -> str:
         return f"alphabetical ({rule.language}), {_term_words(rule)}"
     if rule.kind == "cycle":
         return f"cycle {'-'.join(rule.order)}, {_term_words(rule)}"
+    if rule.kind == "regional":
+        return f"regional groups {' > '.join(g.name for g in rule.groups)}, {_term_words(rule)}"
     if rule.kind == "fixed_schedule":
         return f"fixed schedule ({len(rule.schedule)} terms)"
     return "host of next meeting"

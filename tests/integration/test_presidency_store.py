@@ -545,3 +545,132 @@ def test_cycle_rules_are_refused_without_an_order_or_with_a_stray_term_length(tr
         with pytest.raises(InvalidInput):
             tracker.record(body("nordic-com", "nordic", rotation, "1971-07-01", NORDIC_SOURCE))
     assert tracker.streams("body") == []
+
+
+# --- Meetings as sources report them (issue 14 point 6) -------------------------------------
+
+OTS_PG_SOURCES = [
+    {"publisher": "Kabar", "title": "Prosecutors General of the Turkic States met in Bishkek", "language": "en"},
+    {"publisher": "AKIpress", "title": "OTS Council of Prosecutors General: nine delegations", "language": "en"},
+]
+
+
+def test_a_second_report_of_a_meeting_is_stored_and_its_disagreement_reviewed(tracker: Tracker) -> None:
+    record_all(tracker, [
+        *org("ots", ["AZE", "KAZ", "KGZ", "TUR", "UZB"], "2009-10-03"),
+        body("ots-pg", "ots", {"kind": "host_of_next_meeting"}, "2012"),
+        ev("MeetingScheduled", "2024-06", meeting_id="ots-pg/3", body_id="ots-pg", number=3, starts_on="2024-07-25",
+           host_state="KGZ"),
+    ])
+    first = tracker.record(ev("MeetingHeld", "2024-07-25", OTS_PG_SOURCES[0], meeting_id="ots-pg/3",
+                              attendance_count=10, chaired_by="KGZ"))
+    second = tracker.record(ev("MeetingHeld", "2024-07-25", OTS_PG_SOURCES[1], meeting_id="ots-pg/3",
+                               attendance_count=9, chaired_by="KGZ"))
+    assert second.stored and first.ref != second.ref
+    model = tracker.read_model()
+    (item,) = [i for i in model.review_items(body_id="ots-pg") if i.kind == "report_conflict"]
+    assert set(item.refs) == {first.ref, second.ref} and "delegations: 10 vs 9" in item.message
+    meeting = model.status("meeting:ots-pg/3")
+    assert meeting is not None and meeting.status == "held" and meeting.attendance_count == 9
+
+
+def test_a_count_may_not_be_fewer_than_the_names_listed(tracker: Tracker) -> None:
+    from tracker.errors import InvalidInput
+
+    record_all(tracker, [
+        *org("ots", ["AZE", "KAZ", "KGZ", "TUR", "UZB"], "2009-10-03"),
+        body("ots-pg", "ots", {"kind": "host_of_next_meeting"}, "2012"),
+        ev("MeetingScheduled", "2024-06", meeting_id="ots-pg/3", body_id="ots-pg", starts_on="2024-07-25"),
+    ])
+    with pytest.raises(InvalidInput) as caught:
+        tracker.record(ev("MeetingHeld", "2024-07-25", meeting_id="ots-pg/3", attendance_count=1,
+                          attendees=[{"state": "KAZ"}, {"state": "KGZ"}]))
+    assert any("attendance_count: 1 is fewer than the 2 attendees" in message
+               for _, _, message in caught.value.problems)
+
+
+def test_unrecorded_numbers_and_meetings_that_passed_unconfirmed_are_listed(tracker: Tracker) -> None:
+    meetings = [(14, "2016-06-08", "held"), (16, "2018-09-20", "held"), (17, "2019-08-22", "held"),
+                (18, "2021-10-27", "scheduled")]
+    events = [*org("sco", SCO_MEMBERS, "2001-06-15"), body("sco-pg", "sco", ALPHA_RU, "2002")]
+    for number, day, status in meetings:
+        events.append(ev("MeetingScheduled", day[:4], meeting_id=f"sco-pg/{number}", body_id="sco-pg",
+                         number=number, starts_on=day))
+        if status == "held":
+            events.append(ev("MeetingHeld", day, meeting_id=f"sco-pg/{number}"))
+    record_all(tracker, events)
+    items = {i.kind: i for i in tracker.read_model().review_items(body_id="sco-pg", as_of=date(2022, 1, 1))}
+    assert "numbered 15 have no record " in items["meeting_unrecorded"].message
+    assert items["meeting_unconfirmed"].refs == ("meeting:sco-pg/18",)
+
+
+# --- Renaming (issue 14 point 8) ----------------------------------------------------------
+
+OTS_RENAMED = {"publisher": "Organization of Turkic States", "title": "Istanbul Declaration of the 8th Summit "
+               "(2021-11-12): the Turkic Council renamed the Organization of Turkic States",
+               "url": "https://www.turkicstates.org/en/haberler/", "language": "en"}
+
+
+def test_names_asked_as_of_a_date_are_the_names_in_use_then(tracker: Tracker) -> None:
+    record_all(tracker, [
+        ev("OrganizationRegistered", "2009-10-03", OTS_RENAMED, organization_id="ots",
+           names={"en": "Cooperation Council of Turkic Speaking States"}, abbreviations={"en": "Turkic Council"}),
+        ev("OrganizationRenamed", "2021-11-12", OTS_RENAMED, organization_id="ots",
+           names={"en": "Organization of Turkic States"}, abbreviations={"en": "OTS"}),
+        body("ots-pg", "ots", {"kind": "host_of_next_meeting"}, "2012", OTS_RENAMED),
+        ev("BodyRenamed", "2021-11-12", OTS_RENAMED, body_id="ots-pg",
+           names={"en": "Council of Prosecutors General of the OTS"}),
+    ])
+    model = tracker.read_model()
+    then = model.status("organization:ots", as_of=date(2020, 1, 1))
+    now = model.status("organization:ots")
+    assert then.names == {"en": "Cooperation Council of Turkic Speaking States"}
+    assert then.abbreviations == {"en": "Turkic Council"} and then.former_names == ()
+    assert now.names == {"en": "Organization of Turkic States"} and now.abbreviations == {"en": "OTS"}
+    assert [(f.name, f.until.text) for f in now.former_names] == [
+        ("Cooperation Council of Turkic Speaking States", "2021-11-12")]
+    timeline = [d.summary for d in model.timeline("organization:ots")]
+    assert "Renamed: Organization of Turkic States" in timeline
+    from projections.reduce import reduce_body
+
+    records = tracker.history("body:ots-pg")
+    old = reduce_body(records, as_of=date(2020, 1, 1), known_at=datetime.now().astimezone())
+    new = reduce_body(records, as_of=date(2022, 1, 1), known_at=datetime.now().astimezone())
+    assert old is not None and new is not None and old.names != new.names
+
+
+UNGA_SOURCE = {"publisher": "United Nations General Assembly", "title": "Presidents of the General Assembly "
+               "(72nd-80th sessions); resolution 33/138 on the regional rotation",
+               "url": "https://www.un.org/pga/", "language": "en"}
+UNGA_GROUPS = [
+    {"name": "Eastern European", "states": ["SVK", "HUN", "POL"]},
+    {"name": "Latin American and Caribbean", "states": ["ECU", "TTO", "BRA"]},
+    {"name": "African", "states": ["NGA", "CMR", "ZAF"]},
+    {"name": "Western European and others", "states": ["TUR", "DEU", "FRA"]},
+    {"name": "Asia-Pacific", "states": ["MDV", "IND", "JPN"]},
+]
+# Sessions open in September: Slovakia 2017, Ecuador 2018, Nigeria 2019, Turkey 2020,
+# Maldives 2021, Hungary 2022, Trinidad and Tobago 2023, Cameroon 2024, Germany 2025.
+UNGA_PRESIDENTS = [("2017-09-12", "SVK"), ("2018-09-18", "ECU"), ("2019-09-17", "NGA"), ("2020-09-15", "TUR"),
+                   ("2021-09-14", "MDV"), ("2022-09-13", "HUN"), ("2023-09-05", "TTO"), ("2024-09-10", "CMR"),
+                   ("2025-09-09", "DEU")]
+
+
+def test_rotation_among_regional_groups(tracker: Tracker) -> None:
+    states = [s for g in UNGA_GROUPS for s in g["states"]]
+    rule = {"kind": "regional", "groups": UNGA_GROUPS, "term": "annual", "anchor": "09-15"}
+    record_all(tracker, [
+        *org("un", states, "1945-10-24", UNGA_SOURCE),
+        body("unga", "un", rule, "1946-01-10", UNGA_SOURCE),
+        *[handover("unga", day, state, source=UNGA_SOURCE) for day, state in UNGA_PRESIDENTS],
+    ])
+    answer = tracker.read_model().presidency("unga", as_of=date(2025, 10, 1))
+    assert answer is not None and answer.current is not None and answer.current.state == "DEU"
+    assert answer.deviations == () and answer.gaps == ()
+    # The 81st session (2026) is Asia-Pacific's: the group picks the state.
+    assert answer.upcoming[:2] == (("group:Asia-Pacific", date(2026, 9, 15)), ("group:Eastern European",
+                                                                                date(2027, 9, 15)))
+    # A president from the wrong group is a deviation naming the group whose turn it was.
+    tracker.record(handover("unga", "2026-09-08", "FRA", "DEU", UNGA_SOURCE))
+    later = tracker.read_model().presidency("unga", as_of=date(2026, 10, 1))
+    assert later is not None and len(later.deviations) == 1 and "group:Asia-Pacific" in later.deviations[0]
