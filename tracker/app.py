@@ -18,6 +18,7 @@ from pydantic import ValidationError
 import events as ev
 from events import Development, InvalidEvent, Recorded
 from projections.queries import Queries
+from tracker.chain import ChainReport
 from tracker.db import make_engine
 from tracker.domain import StreamReader, check
 from tracker.errors import (
@@ -313,6 +314,10 @@ class Tracker:
     def streams(self, kind: str | None = None) -> list[str]:
         """Every recorded entity as 'kind:id', optionally of one kind."""
         return self.event_log.streams(kind)
+
+    def verify(self) -> ChainReport:
+        """Check the tamper-evident chain over the whole log (streaming); the report names the first break."""
+        return self.event_log.verify()
 
     def is_empty(self) -> bool:
         """True when the log holds no event at all."""

@@ -57,6 +57,21 @@ def init(obj: CliContext) -> None:
     click.echo(f"Ready: {obj.settings.describe()} ({tracker.event_log.max_position()} events)")
 
 
+@cli.command()
+@click.pass_obj
+def verify(obj: CliContext) -> None:
+    """Check that no stored event was altered, removed, inserted or reordered (exit 1 naming the first)."""
+    report = obj.tracker().verify()
+    if not report.ok:
+        raise click.ClickException(
+            f"chain broken at log position {report.broken_at} ({report.broken_ref}): that event, or its place "
+            f"in the log, was altered, or an event before it was removed or inserted; "
+            f"{report.events - 1 - report.unchained} events before it verified"
+        )
+    legacy = f", {report.unchained} stored before the chain existed (not covered)" if report.unchained else ""
+    click.echo(f"Verified: {report.events} events{legacy}; chain head {report.head or '(empty)'}")
+
+
 def _read_json_argument(value: str) -> Any:
     if value == "-":
         text = sys.stdin.read()
