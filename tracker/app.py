@@ -319,6 +319,23 @@ class Tracker:
         """Check the tamper-evident chain over the whole log (streaming); the report names the first break."""
         return self.event_log.verify()
 
+    def migrate_to(self, database_url: str, *, on_event: Callable[[int], None] | None = None) -> ChainReport:
+        """Copy the whole store into an empty one (SQLite or PostgreSQL), keeping record times, order, keys and links.
+
+        All or nothing; ends by checking that both chain heads are equal.
+        """
+        try:
+            target_settings = Settings(database_url=database_url)
+        except ValidationError as exc:
+            raise InvalidInput([("to", database_url, e["msg"].removeprefix("Value error, ")) for e in exc.errors()
+                                ]) from None
+        target = EventLog(target_settings.database_url, lock_timeout=self.settings.lock_timeout)
+        try:
+            target.create_schema()
+            return self.event_log.copy_into(target, on_event=on_event)
+        finally:
+            target.close()
+
     def is_empty(self) -> bool:
         """True when the log holds no event at all."""
         return self.event_log.max_position() == 0

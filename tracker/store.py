@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from events import EVENT_TYPES, Development, Recorded
 from tracker import store_sql as sql
 from tracker.chain import GENESIS, ChainReport, seal, verify_rows
-from tracker.errors import ConfigurationError, StoreBusy
+from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
 from tracker.store_sql import StoredRow
 
 __all__ = [
@@ -258,15 +258,41 @@ class EventLog:
 
     def verify(self, page: int = 2000) -> ChainReport:
         """Check every link of the chain in one streaming pass; the report names the first break."""
+        return verify_rows(self._stored_rows(page))
 
-        def rows() -> Iterator[tuple[int, str, int, str, bytes]]:
-            position = 0
-            while batch := self.recorder.select_notifications(start=position, limit=page, inclusive_of_start=False):
-                for n in batch:
-                    yield n.id, str(n.originator_id), n.originator_version, n.topic, n.state
-                position = batch[-1].id
+    def _stored_rows(self, page: int) -> Iterator[tuple[int, str, int, str, bytes]]:
+        position = 0
+        while batch := self.recorder.select_notifications(start=position, limit=page, inclusive_of_start=False):
+            for n in batch:
+                yield n.id, str(n.originator_id), n.originator_version, n.topic, n.state
+            position = batch[-1].id
 
-        return verify_rows(rows())
+    def copy_into(
+        self, target: EventLog, *, on_event: Callable[[int], None] | None = None, page: int = 2000
+    ) -> ChainReport:
+        """Copy every event byte for byte (record times, keys, digests, links) into an empty store, all or nothing.
+
+        The source's chain is verified as it is read (a broken one stores nothing), and the
+        target's afterwards: both heads must be equal.
+        """
+        with target.bulk("migrate") as writer:
+            if not writer.empty:
+                raise InvalidInput([("to", target.describe(), "is not empty: migrate only into an empty store")])
+
+            def copied() -> Iterator[tuple[int, str, int, str, bytes]]:
+                for count, row in enumerate(self._stored_rows(page), start=1):
+                    writer.append_stored(*row[1:])
+                    if on_event is not None:
+                        on_event(count)
+                    yield row
+
+            source = verify_rows(copied())
+            if not source.ok:
+                raise ChainBroken(self.describe(), source.broken_at, source.broken_ref)
+        copy = target.verify()
+        if (copy.head, copy.events) != (source.head, source.events):
+            raise ChainBroken(target.describe(), copy.broken_at, copy.broken_ref)
+        return copy
 
     @contextmanager
     def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
@@ -332,6 +358,7 @@ class BulkWriter:
         now = datetime.now(UTC)
         self.head = GENESIS  # the chain's last link; a log from before the chain starts it afresh
         last = sql.last_row_state(cursor, log.table)
+        self.empty = last is None
         if last is not None:
             state = orjson.loads(last)
             now = max(now, datetime.fromisoformat(state["at"]) + _ONE_TICK)
@@ -364,6 +391,13 @@ class BulkWriter:
         return Recorded.model_construct(
             stream=stream, version=version, recorded_at=self.recorded_at, event=event, position=None
         )
+
+    def append_stored(self, stream: str, version: int, topic: str, state: bytes) -> None:
+        """Queue an event exactly as another store holds it (a migration); flushed every 500."""
+        self.pending.append((stream, version, topic, state))
+        self.pending_streams.add(stream)
+        if len(self.pending) >= 500:
+            self.flush()
 
     def flush(self, *, with_positions: bool = False) -> list[int]:
         """Write queued events without committing; their log positions when asked for."""
