@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import InfrastructureFactory, Notification, StoredEvent
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
@@ -329,6 +329,9 @@ class EventLog:
                 writer = BulkWriter(self, lite_curs)
                 yield writer
                 writer.flush()
+            except sqlite3.IntegrityError as exc:
+                lite.rollback()
+                raise IntegrityError(str(exc)) from exc  # as eventsourcing reports it on PostgreSQL
             except BaseException:
                 lite.rollback()
                 raise
