@@ -10,7 +10,10 @@ Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--rec
 3. import order: the same lines over 1,000 commitments imported grouped by commitment and
    interleaved (one event of each commitment per round, as `tracker export` writes histories
    recorded side by side); the interleaved/grouped time ratio (goal: within 2x);
-4. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
+4. the tamper-evident chain: what linking each event costs (the same events encoded with and
+   without their link), as a share of the time single recording and bulk import take per event
+   in this run (goal: under 10%);
+5. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
    SQLite, to show memory stays flat as the file grows.
 
 It prints figures and the goals next to them; it asserts nothing and always exits 0 on success.
@@ -52,7 +55,7 @@ import events as ev  # noqa: E402
 from tests.builders import SCO_2018, event, sco_world  # noqa: E402
 from tracker.app import Tracker  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
-from tracker.store import encode  # noqa: E402
+from tracker.store import body_and_digest, encode, encode_chained  # noqa: E402
 
 RECORD_GOAL = 0.4  # SQLite: Tracker.record() rate / raw single-row insert rate
 IMPORT_GOAL = 0.10  # SQLite: Tracker.import_events() rate / raw executemany rate
@@ -364,6 +367,34 @@ def bulk_import(backend: Backend, path: Path, lines: int, profiler: cProfile.Pro
                   IMPORT_GOAL if backend.admin_url is None else None)
 
 
+CHAIN_GOAL = 0.10  # extra time the chain adds / time per event
+
+
+def chain_cost(path: Path, limit: int = 20_000) -> float:
+    """Seconds per event that linking adds: encoding with the chain minus encoding without it."""
+    items: list[tuple[str, int, ev.Development, tuple[dict[str, Any], str]]] = []
+    versions: dict[str, int] = {}
+    with path.open("rb") as src:
+        for line in itertools.islice(src, limit):
+            development = ev.parse_event(orjson.loads(line))
+            versions[development.stream] = versions.get(development.stream, 0) + 1
+            items.append((development.stream, versions[development.stream], development, body_and_digest(development)))
+    at = datetime.now(UTC).isoformat()
+
+    def plain() -> None:
+        for stream, version, development, prepared in items:
+            encode(stream, version, at, development, prepared)
+
+    def chained() -> None:
+        head = ""
+        for stream, version, development, prepared in items:
+            _, head = encode_chained(head, stream, version, at, development, prepared=prepared)
+
+    best_plain = min(timed(plain)[0] for _ in range(3))
+    best_chained = min(timed(chained)[0] for _ in range(3))
+    return max(0.0, best_chained - best_plain) / len(items)
+
+
 def import_order(backend: Backend, workdir: Path, events_wanted: int) -> tuple[int, float, float]:
     """(lines, grouped seconds, interleaved seconds): the same lines imported in both orders."""
     seconds: list[float] = []
@@ -551,8 +582,15 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 orders.append((backend.name, *import_order(backend, workdir, args.order_events)))
                 print(f"  {backend.name}: import order measured ({time.perf_counter() - t0:.1f}s)", flush=True)
+        chain_s = chain_cost(path)
         print()
         print_table(figures)
+        print(f"\ntamper-evident chain: linking adds {chain_s * 1e6:.1f} us per event "
+              f"(goal: under {CHAIN_GOAL:.0%} of the time per event)")
+        for f in figures:
+            share = chain_s / (f.tracker_s / f.events)
+            print(f"  {f.backend:<10} {f.what:<22} {share:6.2%} of {f.tracker_s / f.events * 1e3:.3f} ms/event "
+                  f"{'met' if share < CHAIN_GOAL else 'MISSED'}")
         if orders:
             print(f"\nimport order ({ORDER_COMMITMENTS:,} commitments; ratio = interleaved time / grouped time, "
                   f"goal <= {ORDER_GOAL:.1f})")

@@ -15,6 +15,7 @@ The hierarchy::
     │   └── KeyConflict              an idempotency key reused for different content
     ├── ConcurrencyConflict          another writer kept winning the race for the same entity
     ├── StoreBusy                    another writer (an import) held the store's lock past the timeout; names the holder
+    ├── ChainBroken                  the log's hash chain does not hold: an event altered, removed or moved
     ├── ConfigurationError           settings that cannot work (bad URL, bad settings)
     │   ├── StoreUnavailable         the database cannot be reached or does not exist; names it and why
     │   └── ReminderConfigError      reminders.toml unreadable or invalid (tracker.reminders.config)
@@ -39,6 +40,7 @@ from events.base import EXCERPT_CHARS, Problem, describe_problems, excerpt, vali
 __all__ = [
     "EXCERPT_CHARS",
     "AlreadyExists",
+    "ChainBroken",
     "ConcurrencyConflict",
     "ConfigurationError",
     "ImportFailed",
@@ -170,6 +172,17 @@ class StoreBusy(TrackerError):
         super().__init__(
             f"store busy: waited {waited:g} s for the write lock on {store}, {who}; nothing was stored, "
             "try again when it finishes (or raise TRACKER_LOCK_TIMEOUT)"
+        )
+
+
+class ChainBroken(TrackerError):
+    """The log's hash chain does not hold at a position: the store was altered behind the tracker's back."""
+
+    def __init__(self, store: str, position: int | None, ref: str | None) -> None:
+        self.store, self.position, self.ref = store, position, ref
+        super().__init__(
+            f"chain broken at log position {position} ({ref}) of {store}: that event, or its place in the log, "
+            "was altered, or an event before it was removed or inserted"
         )
 
 

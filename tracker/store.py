@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import InfrastructureFactory, Notification, StoredEvent
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
@@ -23,11 +23,13 @@ from sqlalchemy.engine import make_url
 
 from events import EVENT_TYPES, Development, Recorded, upcast
 from tracker import store_sql as sql
-from tracker.errors import ConfigurationError, StoreBusy
+from tracker.chain import GENESIS, ChainReport, seal, verify_rows
+from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
 from tracker.store_sql import StoredRow
 
 __all__ = [
-    "BulkWriter", "EventLog", "StoredRow", "body_and_digest", "decode_row", "eventsourcing_env", "schema_lock",
+    "BulkWriter", "EventLog", "StoredRow", "body_and_digest", "decode_row", "encode", "encode_chained",
+    "eventsourcing_env", "schema_lock",
 ]
 
 # eventsourcing names the application's table after the environment's name on PostgreSQL.
@@ -114,7 +116,25 @@ def encode(
     stream: str, version: int, recorded_at: datetime | str, event: Development,
     prepared: tuple[dict[str, Any], str] | None = None,
 ) -> StoredEvent:
-    """One event as eventsourcing stores it: the topic is the type name, not a module path."""
+    """One event as eventsourcing stores it, unchained: the topic is the type name, not a module path."""
+    state = _state(recorded_at, event, prepared)
+    return StoredEvent(originator_id=stream, originator_version=version, topic=event.type_name(),
+                       state=orjson.dumps(state))
+
+
+def encode_chained(
+    previous: str, stream: str, version: int, recorded_at: datetime | str, event: Development,
+    *, prepared: tuple[dict[str, Any], str] | None = None,
+) -> tuple[StoredEvent, str]:
+    """One event as stored, carrying its link to `previous` (tracker.chain), and that link."""
+    topic = event.type_name()
+    blob, head = seal(previous, stream, version, topic, _state(recorded_at, event, prepared))
+    return StoredEvent(originator_id=stream, originator_version=version, topic=topic, state=blob), head
+
+
+def _state(
+    recorded_at: datetime | str, event: Development, prepared: tuple[dict[str, Any], str] | None
+) -> dict[str, Any]:
     body, digest = prepared or body_and_digest(event)
     state: dict[str, Any] = {
         "at": recorded_at if isinstance(recorded_at, str) else recorded_at.isoformat(),
@@ -125,9 +145,7 @@ def encode(
         state["v"] = type(event).class_version
     # The topic is the event's type name rather than a module path, so that moving a
     # class between modules never strands stored events.
-    return StoredEvent(
-        originator_id=stream, originator_version=version, topic=event.type_name(), state=orjson.dumps(state)
-    )
+    return state
 
 
 def decode(stored: StoredEvent) -> tuple[Recorded, str]:
@@ -139,11 +157,6 @@ def decode(stored: StoredEvent) -> tuple[Recorded, str]:
 def decode_row(row: StoredRow) -> tuple[Recorded, str]:
     """A row read inside a transaction back as a Recorded, and its digest."""
     return _decode(row.stream, row.version, row.topic, row.state, row.position)
-
-
-def recorded_at_of(state: bytes) -> datetime:
-    """The record time kept in a stored event's state."""
-    return datetime.fromisoformat(orjson.loads(state)["at"])
 
 
 def _decode(stream: str, version: int, topic: str, blob: bytes, position: int | None) -> tuple[Recorded, str]:
@@ -239,6 +252,44 @@ class EventLog:
         """The position of the last event in the global log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
+    def verify(self, page: int = 2000) -> ChainReport:
+        """Check every link of the chain in one streaming pass; the report names the first break."""
+        return verify_rows(self._stored_rows(page))
+
+    def _stored_rows(self, page: int) -> Iterator[tuple[int, str, int, str, bytes]]:
+        position = 0
+        while batch := self.recorder.select_notifications(start=position, limit=page, inclusive_of_start=False):
+            for n in batch:
+                yield n.id, str(n.originator_id), n.originator_version, n.topic, n.state
+            position = batch[-1].id
+
+    def copy_into(
+        self, target: EventLog, *, on_event: Callable[[int], None] | None = None, page: int = 2000
+    ) -> ChainReport:
+        """Copy every event byte for byte (record times, keys, digests, links) into an empty store, all or nothing.
+
+        The source's chain is verified as it is read (a broken one stores nothing), and the
+        target's afterwards: both heads must be equal.
+        """
+        with target.bulk("migrate") as writer:
+            if not writer.empty:
+                raise InvalidInput([("to", target.describe(), "is not empty: migrate only into an empty store")])
+
+            def copied() -> Iterator[tuple[int, str, int, str, bytes]]:
+                for count, row in enumerate(self._stored_rows(page), start=1):
+                    writer.append_stored(*row[1:])
+                    if on_event is not None:
+                        on_event(count)
+                    yield row
+
+            source = verify_rows(copied())
+            if not source.ok:
+                raise ChainBroken(self.describe(), source.broken_at, source.broken_ref)
+        copy = target.verify()
+        if (copy.head, copy.events) != (source.head, source.events):
+            raise ChainBroken(target.describe(), copy.broken_at, copy.broken_ref)
+        return copy
+
     @contextmanager
     def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
         """One transaction holding the write lock for many appends: all of them are stored, or none."""
@@ -274,6 +325,9 @@ class EventLog:
                 writer = BulkWriter(self, lite_curs)
                 yield writer
                 writer.flush()
+            except sqlite3.IntegrityError as exc:
+                lite.rollback()
+                raise IntegrityError(str(exc)) from exc  # as eventsourcing reports it on PostgreSQL
             except BaseException:
                 lite.rollback()
                 raise
@@ -301,9 +355,13 @@ class BulkWriter:
         # Record times are monotonic per store: a clock stepping back (or another host's
         # clock behind ours) never puts an event before one already in the log.
         now = datetime.now(UTC)
+        self.head = GENESIS  # the chain's last link; a log from before the chain starts it afresh
         last = sql.last_row_state(cursor, log.table)
+        self.empty = last is None
         if last is not None:
-            now = max(now, recorded_at_of(last) + _ONE_TICK)
+            state = orjson.loads(last)
+            now = max(now, datetime.fromisoformat(state["at"]) + _ONE_TICK)
+            self.head = str(state.get("h", GENESIS))
         self.recorded_at = now
         self._recorded_at_text = now.isoformat()
 
@@ -325,12 +383,20 @@ class BulkWriter:
         self, stream: str, version: int, event: Development, prepared: tuple[dict[str, Any], str] | None = None
     ) -> Recorded:
         """Queue an event; it is written with the next flush, inside the transaction."""
-        stored = encode(stream, version, self._recorded_at_text, event, prepared)
+        stored, self.head = encode_chained(
+            self.head, stream, version, self._recorded_at_text, event, prepared=prepared)
         self.pending.append((stream, version, stored.topic, stored.state))
         self.pending_streams.add(stream)
         return Recorded.model_construct(
             stream=stream, version=version, recorded_at=self.recorded_at, event=event, position=None
         )
+
+    def append_stored(self, stream: str, version: int, topic: str, state: bytes) -> None:
+        """Queue an event exactly as another store holds it (a migration); flushed every 500."""
+        self.pending.append((stream, version, topic, state))
+        self.pending_streams.add(stream)
+        if len(self.pending) >= 500:
+            self.flush()
 
     def flush(self, *, with_positions: bool = False) -> list[int]:
         """Write queued events without committing; their log positions when asked for."""

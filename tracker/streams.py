@@ -23,7 +23,7 @@ from tracker.store import StoredRow, decode_row
 __all__ = ["AMENDMENT_TOPICS", "DECODED_COST", "StreamIndex"]
 
 AMENDMENT_TOPICS = frozenset({"EventRetracted", "EventCorrected"})
-# A decoded event weighs about as much as this many digests (measured: ~3 KiB against ~200 B).
+# A decoded event weighs about as much as this many digests (measured: ~3 KiB against ~200-300 B).
 DECODED_COST = 15
 
 
@@ -31,9 +31,15 @@ DECODED_COST = 15
 class Seen:
     """An event already in the stream, as a repeat of it is answered."""
 
-    ref: str
+    stream: str  # shared with the index: no copy per event
+    version: int
     digest: str
     position: int | None
+
+    @property
+    def ref(self) -> str:
+        """The event's reference, `kind:id#version`."""
+        return f"{self.stream}#{self.version}"
 
 
 class StreamIndex:
@@ -93,7 +99,7 @@ class StreamIndex:
                 self._effective.append(record)
 
     def _note(self, version: int, key: str | None, digest: str, position: int | None) -> None:
-        seen = Seen(f"{self.stream}#{version}", digest, position)
+        seen = Seen(self.stream, version, digest, position)
         if key is not None:
             self._by_key.setdefault(key, seen)
         self._by_digest.setdefault(digest, seen)

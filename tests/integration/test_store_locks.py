@@ -19,6 +19,7 @@ import orjson
 import pytest
 
 from tests.builders import event, sco_world
+from tests.pg import require_postgres, throwaway_database
 from tracker.app import Tracker
 from tracker.errors import StoreBusy
 from tracker.settings import Settings
@@ -84,9 +85,13 @@ def test_a_write_during_an_import_fails_fast_with_a_clear_error(tracker: Tracker
 
 
 @pytest.mark.postgres
-def test_postgres_start_up_and_reads_take_no_lock_an_import_holds(database_url: str) -> None:
-    if not database_url.startswith("postgres"):
-        pytest.skip("start-up creates the PostgreSQL schema; SQLite is covered by the test above")
+def test_postgres_start_up_and_reads_take_no_lock_an_import_holds() -> None:
+    require_postgres()
+    with throwaway_database() as database_url:
+        _start_up_during_an_import(database_url)
+
+
+def _start_up_during_an_import(database_url: str) -> None:
     tracker = Tracker(Settings(database_url=database_url))
     try:
         for data in sco_world():

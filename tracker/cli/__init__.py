@@ -122,6 +122,43 @@ def init(obj: CliContext) -> None:
     click.echo(f"Ready: {obj.settings.describe()} ({tracker.event_log.max_position()} events)")
 
 
+@cli.command()
+@click.pass_obj
+def verify(obj: CliContext) -> None:
+    """Check that no stored event was altered, removed, inserted or reordered (exit 1 naming the first)."""
+    report = obj.tracker().verify()
+    if not report.ok:
+        raise click.ClickException(
+            f"chain broken at log position {report.broken_at} ({report.broken_ref}): that event, or its place "
+            f"in the log, was altered, or an event before it was removed or inserted; "
+            f"{report.events - 1 - report.unchained} events before it verified"
+        )
+    legacy = f", {report.unchained} stored before the chain existed (not covered)" if report.unchained else ""
+    click.echo(f"Verified: {report.events} events{legacy}; chain head {report.head or '(empty)'}")
+
+
+@cli.command()
+@click.option("--to", "target", required=True, metavar="URL", help="An empty store: sqlite:///FILE or postgresql://...")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+@click.pass_obj
+def migrate(obj: CliContext, target: str, progress: bool | None) -> None:
+    """Copy the whole store into an empty one, keeping record times, order, keys, digests and the chain."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    tracker = obj.tracker()
+    console = Console(stderr=True)
+    show = console.is_terminal if progress is None else progress
+    if show:
+        with Progress(TextColumn("migrating"), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task("migrating", total=tracker.event_log.max_position())
+            report = tracker.migrate_to(target, on_event=lambda n: bar.update(task, completed=n))
+    else:
+        report = tracker.migrate_to(target)
+    click.echo(f"Migrated {report.events} events; both chain heads are {report.head or '(empty)'}")
+
+
 def _read_json_argument(value: str) -> Any:
     import orjson
 
