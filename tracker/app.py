@@ -209,7 +209,8 @@ class Tracker(RecordingMethods):
             target_settings = Settings(database_url=database_url)
         except ValidationError as exc:
             # The user named the URL with --to: the problem is the URL as given, not a settings field.
-            raise InvalidInput([("to", database_url, message) for _, _, message in ev.validation_problems(exc)]) from None
+            problems = [("to", database_url, message) for _, _, message in ev.validation_problems(exc)]
+            raise InvalidInput(problems) from None
         target = EventLog(target_settings.database_url, lock_timeout=self.settings.lock_timeout)
         try:
             target.create_schema()
