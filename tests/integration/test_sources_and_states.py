@@ -42,7 +42,7 @@ def test_sources_may_cite_a_doi_an_archive_a_local_file_or_print(tracker: Tracke
          "issue": "No. 3 (2018)", "pages": "12-14"},
     ]
     ref = tracker.register_organization(organization_id="sco", names={"en": "SCO"}, occurred_on="2001-06-15",
-                                        sources=sources)
+                                        sources=sources).ref
     stored = tracker.history("sco")[0].event.sources
     assert tracker.history("sco")[0].ref == ref
     assert stored[0].doi == "10.1093/ejil/chy012"

@@ -40,12 +40,13 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                   "others wait as standby."),
     "schema": ("tracker.cli.schema:schema",
                "Reference of every development type: fields, types, required, an example."),
-    "serve": ("tracker.cli.serve:serve", "Serve the web site and the HTTP API (/api/v1) on uvicorn."),
+    "serve": ("tracker.cli.serve:serve",
+              "Serve the site and the HTTP API (uvicorn): pages at /, the API and its OpenAPI document under /api/v1."),
     "status": ("tracker.cli.views:status",
                "Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."),
     "timeline": ("tracker.cli.views:timeline",
                  "Every development of one entity in world order, retracted and corrected ones marked."),
-    "users": ("tracker.cli.serve:users", "Accounts and API tokens of the web site: add, list, token, revoke."),
+    "users": ("tracker.cli.serve:users", "Accounts (reader, editor, reviewer, admin) and API tokens of the web face."),
 }
 """Commands imported on first use: name -> ("module:attribute", the one-line help `tracker --help` shows)."""
 
