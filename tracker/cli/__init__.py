@@ -41,6 +41,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("tracker.cli.schema:schema",
                "Reference of every development type: fields, types, required, an example."),
     "serve": ("tracker.cli.serve:serve", "Serve the web site and the HTTP API (/api/v1) on uvicorn."),
+    "sources": ("tracker.cli.sources:sources",
+                "Keep local copies of sources in the database by content; check that cited web pages still answer."),
     "status": ("tracker.cli.views:status",
                "Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."),
     "timeline": ("tracker.cli.views:timeline",
