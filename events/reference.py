@@ -57,6 +57,9 @@ _STATES = {"from_state": "KGZ", "to_state": "PAK", "states": ("KAZ",)}
 _WHOLE: dict[str, Any] = {
     "rotation": {"kind": "alphabetical", "language": "ru", "term": "per_meeting"},
     "override": "skip",
+    "item_id": "0123456789abcdef",
+    "entity": "commitment:sco-joint-action-extremism-2018",
+    "decision": "explained",
 }
 _SOURCE = {"publisher": "BNews.kz", "url": "https://bnews.kz/en/news/example", "published_on": "2024-07-26"}
 
