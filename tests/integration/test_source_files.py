@@ -35,6 +35,9 @@ class Site:
     base: str
     pages: dict[str, bytes] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
+    in_flight: int = 0
+    most_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -61,6 +64,18 @@ def site() -> Iterator[Site]:
                         self.wfile.flush()
                     except OSError:
                         return
+                return
+            if self.path.startswith("/slow/"):
+                with state.lock:
+                    state.in_flight += 1
+                    state.most_in_flight = max(state.most_in_flight, state.in_flight)
+                time.sleep(0.3)
+                with state.lock:
+                    state.in_flight -= 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
                 return
             if self.path == "/broken":
                 self.send_error(500)
@@ -246,6 +261,14 @@ def test_check_ends_by_its_deadline_and_says_what_it_did_not_reach(tracker: Trac
     assert bad.value.problems[0][:2] == ("timeout", 0)
 
 
+def test_check_asks_at_most_concurrency_pages_at_once(tracker: Tracker, site: Site) -> None:
+    slow = [{"publisher": "S", "url": site.url(f"/slow/{n}")} for n in range(6)]
+    tracker.register_organization(organization_id="sco", names={"en": "SCO"}, occurred_on="2001-06-15", sources=slow)
+    results = check_urls(cited_urls(tracker.iter_log()), timeout=5.0, deadline=20.0, concurrency=2)
+    assert [r.outcome for r in results] == ["ok"] * 6
+    assert site.most_in_flight == 2
+
+
 def test_recording_goes_on_while_a_check_waits_on_the_network(tracker: Tracker, site: Site) -> None:
     for data in sco_world():
         tracker.record(data)
@@ -316,3 +339,16 @@ def test_the_sources_commands_end_to_end(database_url: str, site: Site, tmp_path
     assert too_big.exit_code == 1 and "TRACKER_SOURCE_FILE_MAX_BYTES" in too_big.stderr
     bad_url = runner.invoke(cli, [*base, "sources", "add", str(copy), "--publisher", "X", "--url", "ftp://x"])
     assert bad_url.exit_code == 1 and "url" in bad_url.stderr
+
+
+@pytest.mark.parametrize("args", [("sources", "check"), ("sources", "get", "ab" * 32, "-o", "x.bin")])
+def test_sources_commands_on_a_missing_database_create_nothing(
+    args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRACKER_CONFIG", str(tmp_path / "none.toml"))
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 1, result.output
+    assert f"no database at {str(tmp_path / 'tracker.sqlite')!r}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
