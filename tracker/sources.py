@@ -279,7 +279,7 @@ async def _check_one(client: httpx.AsyncClient, cited: CitedUrl, timeout: float)
             status = response.status_code
     except (TimeoutError, httpx.TimeoutException):
         return result("timeout", f"no complete answer within {timeout:g} s")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
         return result("unreachable", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
     sha = digest.hexdigest()
     if cited.expected_sha256 and sha not in cited.expected_sha256:
