@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -130,8 +130,9 @@ _HTTP_URL = r"^https?://\S+$"
 class Source(BaseModel):
     """A citation: where a development was reported.
 
-    Any of: a web page (`url`, and `archive_url` for a saved copy such as web.archive.org), a
-    DOI, a local file identified by its content (`file_sha256`, with `file_name`; see
+    Any of: a web page (`url`, and `archive_url` for a saved copy such as web.archive.org, with
+    `retrieved_on` and the `content_sha256` of the page as retrieved, so a later check can tell
+    it changed), a DOI, a local file identified by its content (`file_sha256`, with `file_name`; see
     `Source.for_file`), or a printed publication (`publisher`, `title`, `published_on`, with
     `issue` and `pages`). Only `publisher` is required, so sources stored before the other
     kinds existed read as they did.
@@ -151,6 +152,13 @@ class Source(BaseModel):
         default=None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a local copy (hex), so the copy can be found"
     )
     file_name: str | None = Field(default=None, max_length=500, description="name of the local copy, for people")
+    retrieved_on: date | None = Field(
+        default=None, description="the day the web page (url or archive_url) was retrieved, YYYY-MM-DD"
+    )
+    content_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 (hex) of the page at url as retrieved; `tracker sources check` reports a change",
+    )
     title: str | None = Field(default=None, max_length=1000)
     published_on: WorldDate | None = None
     issue: str | None = Field(default=None, max_length=200, description="volume or issue of a printed publication")
@@ -162,6 +170,10 @@ class Source(BaseModel):
     def _file_name_needs_hash(self) -> Source:
         if self.file_name is not None and self.file_sha256 is None:
             raise ValueError("file_name: a local file is cited by its content: give file_sha256 too")
+        if self.content_sha256 is not None and self.url is None:
+            raise ValueError("content_sha256: the hash is of the page at url: give url too")
+        if self.retrieved_on is not None and self.url is None and self.archive_url is None:
+            raise ValueError("retrieved_on: the day a web page was retrieved: give url or archive_url too")
         return self
 
     @classmethod

@@ -5,10 +5,12 @@ The hierarchy::
     TrackerError
     ├── InvalidInput                 bad input: names the field and the value; nothing stored
     │   ├── ImportFailed             a JSON Lines import stopped; names the line, field and value
-    │   └── OutputRefused            an output path (-o) that would clobber, follow a link or lacks a directory
+    │   ├── OutputRefused            an output path (-o) that would clobber, follow a link or lacks a directory
+    │   └── SourceFileRefused        a file `tracker sources add` cannot store (too large, unreadable); names it
     ├── NotFound                     an identifier that names nothing
     │   ├── UnknownEntity            a reference to an organization, body, meeting, ... not recorded
-    │   └── UnknownEvent             an event reference (stream#version) that names no event
+    │   ├── UnknownEvent             an event reference (stream#version) that names no event
+    │   └── UnknownSourceFile        a SHA-256 that names no stored source file (tracker.sources)
     ├── RuleViolation                the world timeline makes the development impossible
     │   ├── NotAParty                a state that is not a party to the commitment or document
     │   ├── AlreadyExists            an entity recorded twice
@@ -50,11 +52,13 @@ __all__ = [
     "NotFound",
     "OutputRefused",
     "RuleViolation",
+    "SourceFileRefused",
     "StoreBusy",
     "StoreUnavailable",
     "TrackerError",
     "UnknownEntity",
     "UnknownEvent",
+    "UnknownSourceFile",
     "as_tracker_error",
     "excerpt",
 ]
@@ -104,6 +108,14 @@ class OutputRefused(InvalidInput):
         super().__init__([("output", self.path, message)])
 
 
+class SourceFileRefused(InvalidInput):
+    """A local copy of a source that cannot be stored (too large, unreadable); names the file and why."""
+
+    def __init__(self, path: Any, message: str) -> None:
+        self.path = str(path)
+        super().__init__([("file", self.path, message)])
+
+
 class NotFound(TrackerError, LookupError):
     """Something named by an identifier does not exist."""
 
@@ -132,6 +144,19 @@ class UnknownEvent(NotFound):
     def problems(self) -> list[tuple[str, Any, str]]:
         """The field naming the missing event."""
         return [(self.field, self.ref, "no such recorded event")]
+
+
+class UnknownSourceFile(NotFound):
+    """A SHA-256 that names no local copy stored with `tracker sources add`."""
+
+    def __init__(self, sha256: str) -> None:
+        self.sha256 = sha256
+        super().__init__(f"sha256: no stored source file {excerpt(sha256)!r} (value: {excerpt(sha256)!r})")
+
+    @property
+    def problems(self) -> list[tuple[str, Any, str]]:
+        """The digest that names nothing."""
+        return [("sha256", self.sha256, "no stored source file: store it with `tracker sources add FILE`")]
 
 
 class RuleViolation(TrackerError):

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         description="seconds a write waits for another writer's lock (an import holds it) before giving up",
     )
 
+    source_file_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024,
+        description="largest local copy `tracker sources add` stores in the database, in bytes",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

@@ -42,6 +42,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                "Reference of every development type: fields, types, required, an example."),
     "serve": ("tracker.cli.serve:serve",
               "Serve the site and the HTTP API (uvicorn): pages at /, the API and its OpenAPI document under /api/v1."),
+    "sources": ("tracker.cli.sources:sources",
+                "Keep local copies of sources in the database by content; check that cited web pages still answer."),
     "status": ("tracker.cli.views:status",
                "Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."),
     "timeline": ("tracker.cli.views:timeline",
