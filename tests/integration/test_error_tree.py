@@ -41,7 +41,8 @@ def test_a_huge_field_is_echoed_as_a_bounded_excerpt_on_record(tracker: Tracker)
     assert field == "note" and "at most 5000 characters" in message
     assert value.startswith("x" * EXCERPT_CHARS + "…") and len(value) < 300
     with pytest.raises(InvalidInput) as by_method:
-        tracker.register_organization(organization_id="sco", names={"en": "SCO"}, note=HUGE, unsourced=True)
+        tracker.register_organization(organization_id="sco", names={"en": "SCO"}, occurred_on="2001-06-15",
+                                      note=HUGE, unsourced=True)
     _bounded(str(by_method.value))
     assert tracker.streams(None) == []
 
