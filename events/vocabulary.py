@@ -197,6 +197,13 @@ class RotationRule(_Part):
         return value
 
     @model_validator(mode="after")
+    def _unknown_has_no_parts(self) -> RotationRule:
+        # A rule not known has no parts: a term or anchor given with it would be invented.
+        if self.kind == "unknown" and (self.language or self.term or self.anchor):
+            raise ValueError("kind: an 'unknown' rule takes no language, term or anchor")
+        return self
+
+    @model_validator(mode="after")
     def _complete_for_kind(self) -> RotationRule:
         if self.kind == "alphabetical" and (self.language is None or self.term is None):
             raise ValueError("an alphabetical rule needs a collation language and a term")
@@ -217,9 +224,6 @@ class RotationRule(_Part):
             raise ValueError(f"schedule: only a fixed_schedule rule has one, not {self.kind!r}")
         if self.kind != "alphabetical" and self.names:
             raise ValueError(f"names: only an alphabetical rule sorts by names, not {self.kind!r}")
-        if self.kind == "unknown" and (self.language or self.term or self.anchor):
-            # A rule not known has no parts: a term or anchor given here would be invented.
-            raise ValueError("kind: an 'unknown' rule takes no language, term or anchor")
         starts = [t.start.earliest for t in self.schedule]
         if len(set(starts)) != len(starts):
             raise ValueError("schedule: two terms start on the same day")
