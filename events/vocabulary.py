@@ -151,7 +151,10 @@ class RotationGroup(_Part):
 class RotationRule(_Part):
     """How a body's presidency passes from state to state."""
 
-    kind: Literal["alphabetical", "cycle", "regional", "fixed_schedule", "host_of_next_meeting"]
+    kind: Literal["alphabetical", "cycle", "regional", "fixed_schedule", "host_of_next_meeting", "unknown"] = Field(
+        description="'unknown': the rule is not known yet; answers come from evidence alone and predict nothing "
+        "(a later RotationRuleChanged gives the real rule)"
+    )
     language: str | None = Field(default=None, description="collation language for alphabetical")
     term: Literal["annual", "monthly", "months", "per_meeting"] | None = None
     term_months: int | None = Field(
@@ -192,6 +195,13 @@ class RotationRule(_Part):
             if not name.strip():
                 raise ValueError(f"the name of {state} is empty")
         return value
+
+    @model_validator(mode="after")
+    def _unknown_has_no_parts(self) -> RotationRule:
+        # A rule not known has no parts: a term or anchor given with it would be invented.
+        if self.kind == "unknown" and (self.language or self.term or self.anchor):
+            raise ValueError("kind: an 'unknown' rule takes no language, term or anchor")
+        return self
 
     @model_validator(mode="after")
     def _complete_for_kind(self) -> RotationRule:
@@ -364,7 +374,7 @@ class MeetingCancelled(Development):
 
 
 class MeetingHeld(Development):
-    """A meeting took place (occurred_on: when), with who attended; a second report of it is kept beside the first."""
+    """A meeting took place (occurred_on: when), with who attended; it creates a meeting never scheduled."""
 
     stream_kind = "meeting"
     stream_field = "meeting_id"
@@ -372,6 +382,14 @@ class MeetingHeld(Development):
     meeting_id: Slug
     attendees: tuple[Attendee, ...] = ()
     chaired_by: StateCode | None = None
+    # A meeting never scheduled is created from the report that it was held: it then names
+    # what a schedule would have (its body, required then; number and place, if known).
+    body_id: Slug | None = Field(
+        default=None, description="the meeting's body: required when the meeting was never scheduled"
+    )
+    number: int | None = Field(default=None, ge=1, description="for a meeting never scheduled: its number")
+    city: str | None = Field(default=None, description="for a meeting never scheduled: where it was held")
+    host_state: StateCode | None = Field(default=None, description="for a meeting never scheduled: its host")
     attendance_count: int | None = Field(
         default=None, ge=1, description="delegations present, when a source gives a number rather than names"
     )

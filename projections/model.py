@@ -10,6 +10,7 @@ from events import PartialDate, RotationRule, Source
 from events.vocabulary import FormerName
 
 __all__ = [
+    "EMPTY_LOG",
     "Attendance",
     "AttestationEntry",
     "BodyStatus",
@@ -21,6 +22,7 @@ __all__ = [
     "EntityNames",
     "EntityStatus",
     "HandoverEntry",
+    "LogHead",
     "MeetingState",
     "MeetingStatus",
     "MembershipEntry",
@@ -40,6 +42,23 @@ CommitmentState = Literal["undertaken", "fulfilled", "lapsed", "withdrawn", "sup
 ProposalState = Literal["tabled", "adopted", "rejected", "withdrawn", "deferred"]
 MeetingState = Literal["scheduled", "rescheduled", "relocated", "cancelled", "held"]
 Level = Literal["no_evidence", "not_started", "limited", "substantial", "complete"]
+
+
+@dataclass(frozen=True)
+class LogHead:
+    """The log position and chain link an answer was read from, so it can be checked against the log."""
+
+    position: int  # 0 for an empty log
+    chain_head: str | None  # the last event's link; None when empty or stored before the chain
+
+    @property
+    def short(self) -> str:
+        """The chain head's first 12 hex digits (or "" when there is none), as reports print it."""
+        return (self.chain_head or "")[:12]
+
+
+EMPTY_LOG = LogHead(0, None)
+"""The head of a log with no event (a read model whose owner gave none answers from nothing)."""
 
 
 @dataclass(frozen=True)
@@ -415,4 +434,8 @@ class ReadModel(Protocol):
         as_of: date | None = None, known_at: datetime | None = None,
     ) -> list[StatusChange]:
         """Status changes caused by developments in the window."""
+        ...
+
+    def log_head(self) -> LogHead:
+        """The log position and chain head these answers are read from."""
         ...

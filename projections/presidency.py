@@ -45,6 +45,13 @@ def _meeting_problems(meetings: Sequence[MeetingStatus], as_of: date) -> list[ro
     return problems
 
 
+def _rule_notes(body: BodyStatus, as_of: date) -> tuple[str, ...]:
+    """'rule unknown' when no rule is known on `as_of`: the answer then rests on evidence alone."""
+    if body.rule_on(as_of).kind != "unknown":
+        return ()
+    return ("rule unknown: the chair and its history come from the evidence; nothing is predicted",)
+
+
 def compute_body_presidency(
     body: BodyStatus,
     organization: OrganizationStatus,
@@ -87,7 +94,7 @@ def compute_body_presidency(
             f"{c.chair_of_record or 'unknown'}"
             for c in result.chain_conflicts
         ),
-        notes=tuple(p.message for p in result.problems),
+        notes=(*_rule_notes(body, as_of), *(p.message for p in result.problems)),
     )
     return status, result
 

@@ -23,11 +23,13 @@ from events import Recorded
 from projections.changes import status_changes
 from projections.clock import SYSTEM_CLOCK, Clock
 from projections.model import (
+    EMPTY_LOG,
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
     EntityNames,
     EntityStatus,
+    LogHead,
     MeetingStatus,
     PresidencyStatus,
     ProposalStatus,
@@ -126,8 +128,10 @@ class Queries:
         clock: Clock = SYSTEM_CLOCK,
         views_known_at: datetime | None = None,
         use_views: bool = True,
+        head: LogHead = EMPTY_LOG,
     ) -> None:
         self.engine = engine
+        self.head = head
         self.source = source
         self.stale_days = stale_days
         self.clock = clock
@@ -135,6 +139,10 @@ class Queries:
         # asked "as known at" that time or later, the views' answer is the answer.
         self.views_known_at = views_known_at
         self.use_views = use_views
+
+    def log_head(self) -> LogHead:
+        """The log position and chain head read when these queries were built (the owner supplies it)."""
+        return self.head
 
     # --- scope and time -----------------------------------------------------------------
 

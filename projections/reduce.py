@@ -177,11 +177,14 @@ def meeting_status(state: MeetingFold, *, organization_id: str) -> MeetingStatus
     if state.created is None:
         return None
     event = _creation(state)
-    assert isinstance(event, MeetingScheduled) and state.starts_on is not None
+    # A meeting never scheduled is created by the report that it was held (MeetingHeld names its body).
+    assert isinstance(event, (MeetingScheduled, MeetingHeld)) and event.body_id is not None
+    assert state.starts_on is not None
     return MeetingStatus(
         meeting_id=event.meeting_id, body_id=event.body_id, organization_id=organization_id,
         number=event.number, city=state.city, venue=state.venue, host_state=state.host_state,
-        starts_on=state.starts_on, ends_on=state.ends_on, format=state.format, theme=event.theme,
+        starts_on=state.starts_on, ends_on=state.ends_on, format=state.format,
+        theme=event.theme if isinstance(event, MeetingScheduled) else None,
         status=state.status, held_on=state.held.event.occurred_on if state.held else None,
         attendees=state.attendees(), reschedule_count=state.reschedules, last_development=_last(state),
         chaired_by=state.held.event.chaired_by if state.held and isinstance(state.held.event, MeetingHeld) else None,

@@ -68,6 +68,8 @@ def date_span(starts: PartialDate, ends: PartialDate | None) -> str:
 
 def describe_rule(rule: RotationRule) -> str:
     """A rotation rule in a few words, e.g. 'alphabetical (ru), per_meeting'."""
+    if rule.kind == "unknown":
+        return "rule unknown"  # reports translate it as the catalogue's 'value.rule.rule unknown'
     text: str = rule.kind
     if rule.language:
         text += f" ({rule.language})"

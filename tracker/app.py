@@ -18,6 +18,7 @@ from pydantic import ValidationError
 import events as ev
 from events import Development, InvalidEvent, Recorded
 from projections.clock import SYSTEM_CLOCK, Clock
+from projections.model import LogHead
 from projections.queries import Queries
 from tracker.chain import ChainReport
 from tracker.db import make_engine
@@ -108,7 +109,7 @@ class Tracker(RecordingMethods):
             self.projector.catch_up()
         return Queries(
             self.engine, self.event_log, stale_days=self.settings.stale_days, clock=self.clock,
-            views_known_at=self._views_known_at(), use_views=use_views,
+            views_known_at=self._views_known_at(), use_views=use_views, head=LogHead(*self.event_log.head()),
         )
 
     def _views_known_at(self) -> datetime | None:

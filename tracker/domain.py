@@ -121,9 +121,16 @@ def check(
             raise AlreadyExists(event.stream_field, getattr(event, event.stream_field), "is already recorded")
         return
     if not current:
+        if isinstance(event, ev.MeetingHeld):
+            _check_unscheduled_meeting(event)
+            return
         kind, _, entity_id = event.stream.partition(":")
         raise UnknownEntity(kind, entity_id, event.stream_field)
     created = current[0].event
+    if isinstance(event, ev.MeetingHeld) and event.body_id not in (None, getattr(created, "body_id", None)):
+        raise RuleViolation(
+            "body_id", event.body_id, f"differs from the body of {event.stream} ({getattr(created, 'body_id', None)})"
+        )
     if created.creates_stream and event.occurred_on.latest < created.occurred_on.earliest:
         raise RuleViolation(
             "occurred_on", event.occurred_on.text,
@@ -137,6 +144,16 @@ def check(
     # first (sources disagree on who came, how many, when), and the review list settles it.
     elif isinstance(created, ev.ProposalTabled):
         _check_proposal(event, current)
+
+
+def _check_unscheduled_meeting(event: ev.MeetingHeld) -> None:
+    """A meeting never scheduled is created by the report that it was held, which must name its body."""
+    if event.body_id is None:
+        raise RuleViolation(
+            "body_id", None,
+            f"is required: {event.stream} was never scheduled, so the report that it was held creates it "
+            "and must name its body",
+        )
 
 
 def _check_correction(event: ev.EventRetracted | ev.EventCorrected, history: Sequence[Recorded]) -> None:

@@ -252,6 +252,23 @@ class EventLog:
         """The position of the last event in the global log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
+    def head(self) -> tuple[int, str | None]:
+        """The last stored event's position and chain link, from one row ((0, None) when empty).
+
+        The link is None for an event stored before the chain existed. Cheap: no verification,
+        so it states what the log claims; `verify()` is what checks that the claim holds.
+        """
+        position = self.max_position()
+        if position == 0:
+            return 0, None
+        # Positions can have gaps (PostgreSQL sequences), so ask for the first row after
+        # position - 1: that is the row at `position` itself.
+        last = self.read_stored(position - 1, 1)
+        if not last:
+            return 0, None
+        found = orjson.loads(last[0].state).get("h")
+        return last[0].id, found if isinstance(found, str) else None
+
     def verify(self, page: int = 2000) -> ChainReport:
         """Check every link of the chain in one streaming pass; the report names the first break."""
         return verify_rows(self._stored_rows(page))

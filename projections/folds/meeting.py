@@ -48,11 +48,29 @@ class MeetingFold(EntityFold):
         self.previous_starts: list[PartialDate] = []
 
     @override
+    def _take(self, record: Recorded) -> bool:
+        event = record.event
+        # A meeting never scheduled is created by the report that it was held (it names its body).
+        if self.created is None and isinstance(event, MeetingHeld) and event.body_id is not None:
+            self.count += 1
+            self.last = record
+            self._check_early(record)
+            return True
+        return super()._take(record)
+
+    @override
     def apply(self, record: Recorded) -> None:
         event = record.event
         if self._take(record):
-            assert isinstance(event, MeetingScheduled)
             self.created = record
+            if isinstance(event, MeetingHeld):
+                # Created from the report that it was held: its dates are the report's.
+                self.starts_on = event.occurred_on
+                self.city, self.host_state = event.city, event.host_state
+                self.held = record
+                self.status = "held"
+                return
+            assert isinstance(event, MeetingScheduled)
             if self.reschedules == 0:
                 self.starts_on, self.ends_on = event.starts_on, event.ends_on
             elif event.starts_on != self.starts_on:

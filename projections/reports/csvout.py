@@ -52,11 +52,15 @@ COLUMNS: tuple[str, ...] = (
     "source_numbers",
     "sources",
     "quotes",
+    "log_position",
+    "chain_head",
 )
 """The CSV header, in order: one row per commitment, then one per proposal ("record" says which).
 
 Every partial date (EDTF text) has `_earliest` and `_latest` columns beside it, so a spreadsheet
-can sort and filter on plain ISO days without parsing EDTF.
+can sort and filter on plain ISO days without parsing EDTF. `log_position` and `chain_head` repeat
+on every row: a CSV has no header block, a comment line would break readers, and a row copied
+out of the file still names the log it came from.
 """
 
 # A cell a spreadsheet would evaluate as a formula (CSV injection): prefix a quote so it stays text.
@@ -129,8 +133,9 @@ def render_csv(report: ReportData) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    head = (str(report.log_head.position), report.log_head.chain_head or "")
     for row in report.commitments:
-        writer.writerow(_cell(v) for v in _commitment(report, row, t, by_number))
+        writer.writerow(_cell(v) for v in (*_commitment(report, row, t, by_number), *head))
     for proposal in report.proposals:
-        writer.writerow(_cell(v) for v in _proposal(report, proposal, t, by_number))
+        writer.writerow(_cell(v) for v in (*_proposal(report, proposal, t, by_number), *head))
     return buffer.getvalue().encode("utf-8-sig")

@@ -14,6 +14,7 @@ from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
+    LogHead,
     MeetingStatus,
     PartyDocumentStatus,
     PresidencyStatus,
@@ -281,6 +282,9 @@ class ReportData:
     as_of: date
     known_at: datetime
     generated_at: datetime
+    # The log position and chain head the answers were read from: the whole log up to there,
+    # also when asked "as known at" an earlier time (see build_report).
+    log_head: LogHead
     headline: Headline
     commitments: tuple[CommitmentRow, ...]
     proposals: tuple[ProposalRow, ...]
@@ -589,6 +593,13 @@ def build_report(
 ) -> ReportData:
     """Build the report of a scope as of a world date, as known at a record time, optionally since a time."""
     t = texts(lang)  # refuses a language without a catalogue before anything is read
+    # The head of the whole log the read model answers from, even for an earlier `known_at`: the
+    # log is append-only and each link covers every event before it, so this head pins the exact
+    # log the report was computed from, and re-asking with the same `known_at` against a log that
+    # verifies to this head reproduces the report. Naming the last event recorded by `known_at`
+    # instead would need a search by record time and would not prove which later events were
+    # (correctly) left out.
+    head = read_model.log_head()
     generated = generated_at or datetime.now(UTC)
     # Both axes default to "now", and the same now, so one report never mixes two instants.
     world = as_of if as_of is not None else generated.date()
@@ -680,6 +691,7 @@ def build_report(
         as_of=world,
         known_at=known,
         generated_at=generated,
+        log_head=head,
         headline=headline,
         commitments=commitment_rows,
         proposals=proposal_rows,

@@ -260,6 +260,8 @@ def report_to_dict(report: ReportData) -> Json:
         "as_of": report.as_of.isoformat(),
         "known_at": _time(report.known_at),
         "generated_at": _time(report.generated_at),
+        "log_position": report.log_head.position,
+        "chain_head": report.log_head.chain_head,
         "headline": {
             "commitments": h.commitments,
             "proposals": h.proposals,

@@ -361,6 +361,7 @@ def render_markdown(report: ReportData) -> str:
         f"{w.tr('meta.as_of')} {_e(t.day(report.as_of))}",
         f"{w.tr('meta.known_at')} {_e(t.moment(report.known_at))}",
         f"{w.tr('meta.generated')} {_e(t.moment(report.generated_at))}",
+        w.tr("meta.log_head", position=report.log_head.position, head=report.log_head.chain_head or "—"),
     ))
     lines = [f"# {_e(report.title)}", "", meta, ""]
     for section in (

@@ -75,7 +75,7 @@ def _expect_for(
         term = version.rule.schedule[nearest_term(version.rule, midpoint(claim.when))]
         basis = f"{rule_basis(version.rule)}: {term.state} from {term.start.text}"
         return Expectation(term.state, basis, (), plan, term.state)
-    # host_of_next_meeting: no cycle, so nothing to deviate from.
+    # host_of_next_meeting has no cycle, and an unknown rule expects nothing: nothing to deviate from.
     return None
 
 
@@ -353,6 +353,8 @@ def _propose(
         return _propose_in_turn(ctx, version, at, not_before, as_of)
     if version.rule.kind == "fixed_schedule":
         return _propose_scheduled(version, at, not_before, as_of)
+    if version.rule.kind == "unknown":
+        return None  # no rule, no prediction: the answer rests on the evidence alone
     return _propose_host(ctx, version, at, not_before, as_of)
 
 

@@ -42,6 +42,8 @@ def rule_basis(rule: RotationRule) -> str:
         return f"regional groups {' > '.join(g.name for g in rule.groups)}, {_term_words(rule)}"
     if rule.kind == "fixed_schedule":
         return f"fixed schedule ({len(rule.schedule)} terms)"
+    if rule.kind == "unknown":
+        return "rule unknown"
     return "host of next meeting"
 
 

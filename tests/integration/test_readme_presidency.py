@@ -16,6 +16,7 @@ MEMBERS = {
     "arctic-council": ["CAN", "USA", "FIN", "ISL", "RUS", "NOR", "DNK", "SWE"],
     "eu": ["BEL", "HUN", "POL", "DNK", "DEU", "FRA"],
     "ots": ["AZE", "KAZ", "KGZ", "TUR", "UZB"],
+    "sco": ["CHN", "IND", "KAZ", "KGZ", "PAK", "RUS", "TJK", "UZB"],
     "un": ["SVK", "HUN", "ECU", "TTO", "NGA", "CMR", "TUR", "DEU", "MDV", "IND"],
 }
 
@@ -37,7 +38,7 @@ def _world(org_id: str) -> list[dict[str, Any]]:
 
 def test_the_readme_examples_answer_as_the_readme_says(tracker: Tracker) -> None:
     blocks = _blocks()
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     for block in blocks:
         org_id = block[0]["organization_id"]
         for event in [*_world(org_id), *block]:
@@ -55,3 +56,9 @@ def test_the_readme_examples_answer_as_the_readme_says(tracker: Tracker) -> None
     assert ots is not None and ots.expected_next == "AZE"
     unga = model.presidency("unga", as_of=date(2025, 10, 1))
     assert unga is not None and unga.upcoming[0] == ("group:Asia-Pacific", date(2026, 9, 15))
+    unknown = model.presidency("sco-prosecutors-general", as_of=date(2025, 9, 1))
+    assert unknown is not None and unknown.current is not None and unknown.current.state == "KAZ"
+    assert unknown.expected_next is None and unknown.upcoming == () and unknown.deviations == ()
+    assert any(note.startswith("rule unknown") for note in unknown.notes)
+    (held,) = model.meetings(body_id="sco-prosecutors-general")
+    assert held.status == "held" and held.starts_on.text == "2024-06"

@@ -41,6 +41,7 @@ RULES: st.SearchStrategy[dict[str, Any]] = st.one_of(
     st.builds(lambda months: {"kind": "alphabetical", "language": "en", "term": "months", "term_months": months,
                               "anchor": "2013-05-15"}, st.sampled_from([6, 24])),
     st.just({"kind": "host_of_next_meeting"}),
+    st.just({"kind": "unknown"}),
     st.builds(lambda first, second, year: {"kind": "fixed_schedule", "schedule": [
         {"state": first, "starts_on": f"{year}-01-01"}, {"state": second, "starts_on": f"{year}-07-01"}]},
         STATES, STATES, YEARS),
@@ -103,9 +104,14 @@ class ReadsNeverBreak(RuleBasedStateMachine):
     def meeting(self, data: st.DataObject, host: str, year: int, held: bool, chair: str | None) -> None:
         body = data.draw(st.sampled_from(self.bodies))
         meeting = f"{body}/{len(self.meetings) + 1}"
-        self._record(event("MeetingScheduled", f"{year}-03", meeting_id=meeting, body_id=body,
-                           number=len(self.meetings) + 1, host_state=host, starts_on=f"{year}-09-20"))
         self.meetings.append(meeting)
+        if held and data.draw(st.booleans()):
+            # Never scheduled: the report that it was held creates the meeting.
+            self._record(event("MeetingHeld", f"{year}-09-20", meeting_id=meeting, body_id=body,
+                               number=len(self.meetings), host_state=host, chaired_by=chair))
+            return
+        self._record(event("MeetingScheduled", f"{year}-03", meeting_id=meeting, body_id=body,
+                           number=len(self.meetings), host_state=host, starts_on=f"{year}-09-20"))
         if held:
             self._record(event("MeetingHeld", f"{year}-09-20", meeting_id=meeting, chaired_by=chair,
                                attendees=[{"state": host}]))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from projections.reports import build_report, render
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.settings import Settings
@@ -103,3 +107,54 @@ def test_a_log_from_before_the_chain_is_reported_as_not_covered(sqlite_url: str)
         assert report.ok and (report.unchained, report.events) == (17, 18)
     finally:
         tracker.close()
+
+
+def test_head_reads_the_last_link_without_a_verification(tracker: Tracker) -> None:
+    assert tracker.event_log.head() == (0, None)
+    _filled(tracker)
+    position, link = tracker.event_log.head()
+    report = tracker.verify()
+    assert position == tracker.event_log.max_position() == _positions(tracker)[-1]
+    assert link == report.head
+    tracker.record(event("ProgressAssessed", "2021", commitment_id="c", level="substantial"))
+    moved = tracker.event_log.head()
+    assert moved[0] > position and moved[1] == tracker.verify().head != link
+
+
+def _verify_cli_head(tracker: Tracker) -> str:
+    """The chain head the `tracker verify` command prints for the tracker's store."""
+    env = {**os.environ, "TRACKER_DATABASE_URL": str(tracker.settings.database_url), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "tracker", "verify"], capture_output=True, text=True, env=env,
+                         cwd=ROOT, check=True)
+    return out.stdout.rsplit("chain head ", 1)[1].strip()
+
+
+def _published(tracker: Tracker, **kwargs: Any) -> dict[str, str]:
+    report = build_report(tracker.read_model(), organization_id="sco", **kwargs)
+    out: dict[str, str] = {}
+    for fmt in ("md", "html", "json", "csv"):
+        rendered = render(report, fmt)  # type: ignore[arg-type]
+        out[fmt] = rendered.decode("utf-8-sig") if isinstance(rendered, bytes) else rendered
+    return out
+
+
+def test_a_published_report_names_the_head_verify_finds_and_a_new_event_moves_it(tracker: Tracker) -> None:
+    _filled(tracker)
+    head = _verify_cli_head(tracker)
+    position = tracker.event_log.max_position()
+    before = _published(tracker)
+    for fmt in ("md", "html"):
+        assert f"Log position {position}, chain head {head}" in before[fmt], fmt
+    data = orjson.loads(before["json"])
+    assert (data["log_position"], data["chain_head"]) == (position, head)
+    rows = list(csv.DictReader(io.StringIO(before["csv"])))
+    assert rows and {(r["log_position"], r["chain_head"]) for r in rows} == {(str(position), head)}
+    # Asked as known at an earlier time, the report still names the whole log it was read from.
+    earlier = orjson.loads(_published(tracker, known_at=datetime(2000, 1, 1, tzinfo=UTC))["json"])
+    assert (earlier["log_position"], earlier["chain_head"]) == (position, head)
+
+    tracker.record(event("ProgressAssessed", "2021", commitment_id="c", level="substantial"))
+    moved = _verify_cli_head(tracker)
+    after = orjson.loads(_published(tracker)["json"])
+    assert moved != head
+    assert after["chain_head"] == moved and after["log_position"] > position

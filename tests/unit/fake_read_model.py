@@ -21,6 +21,7 @@ from projections.model import (
     DevelopmentSummary,
     DocumentStatus,
     EntityNames,
+    LogHead,
     MeetingStatus,
     PartyDocumentStatus,
     PresidencyStatus,
@@ -97,6 +98,8 @@ def dev(
     )
 
 
+FAKE_HEAD = LogHead(42, "5f1c" + "0" * 60)  # a well-formed head the fake answers from
+
 @dataclass
 class FakeReadModel:
     """An in-memory ReadModel answering from fixed statuses, filtered by scope, time and window."""
@@ -115,6 +118,10 @@ class FakeReadModel:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _first_recorded: dict[str, datetime] = field(default_factory=dict, repr=False)
     _indexed: int = field(default=-1, repr=False)
+
+    def log_head(self) -> LogHead:
+        """A fixed log position and chain head, as if read from a log of FAKE_HEAD's length."""
+        return FAKE_HEAD
 
     def _in_scope(self, org: str, body: str | None, organization_id: str | None, body_id: str | None) -> bool:
         return (organization_id is None or org == organization_id) and (body_id is None or body == body_id)

@@ -14,6 +14,7 @@ from projections.model import (
     DevelopmentSummary,
     DocumentStatus,
     EntityNames,
+    LogHead,
     MeetingStatus,
     PresidencyStatus,
     ProposalStatus,
@@ -77,6 +78,8 @@ def status_change(entity: str = "commitment:c", *, ref: str = "commitment:c#2", 
     return StatusChange(entity=entity, ref=ref, occurred_on=pd("2025-01-01"), recorded_at=recorded_at,
                         field="status", before=before, after=after)
 
+
+FAKE_HEAD = LogHead(42, "5f1c" + "0" * 60)  # a well-formed head the fake answers from
 
 @dataclass
 class FakeReadModel:
@@ -151,6 +154,10 @@ class FakeReadModel:
         return [d for org, d in self.development_rows
                 if (organization_id is None or org == organization_id)
                 and (recorded_after is None or d.recorded_at > recorded_after)]
+
+    def log_head(self) -> LogHead:
+        """A fixed log position and chain head, as if read from a log of FAKE_HEAD's length."""
+        return FAKE_HEAD
 
     def status_changes(self, *, organization_id: str | None = None, body_id: str | None = None,
                        recorded_after: datetime | None = None, occurred_after: date | None = None,

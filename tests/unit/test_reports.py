@@ -650,3 +650,20 @@ def test_json_ld_statuses_for_rescheduled_and_cancelled_meetings() -> None:
     model.meeting_list[m23] = replace(model.meeting_list[m23], status="cancelled")
     events = {n["identifier"]: n for n in json.loads(json_ld(_report(model)))["@graph"] if n["@type"] == "Event"}
     assert events["sco-prosecutors-general/23"]["eventStatus"] == "https://schema.org/EventCancelled"
+
+
+def test_every_format_states_the_log_position_and_chain_head_in_the_reports_language() -> None:
+    from tests.unit.fake_read_model import FAKE_HEAD
+
+    head = FAKE_HEAD.chain_head or ""
+    report = _report()
+    assert report.log_head == FAKE_HEAD
+    line = f"Log position {FAKE_HEAD.position}, chain head {head}"
+    assert line in render_markdown(report)
+    assert line in render_html(report)
+    data = json.loads(render_json(report))
+    assert (data["log_position"], data["chain_head"]) == (FAKE_HEAD.position, head)
+    rows = list(csv.DictReader(io.StringIO(render_csv(report).decode("utf-8-sig"))))
+    assert rows and all((r["log_position"], r["chain_head"]) == (str(FAKE_HEAD.position), head) for r in rows)
+    russian = render_markdown(_report(lang="ru"))
+    assert f"Позиция в журнале {FAKE_HEAD.position}, вершина цепочки {head}" in russian

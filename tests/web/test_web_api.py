@@ -228,3 +228,35 @@ def test_openapi_document_is_served_at_a_stable_path(site: Server) -> None:
     assert "/api/v1/developments" in doc["paths"]
     assert "post" in doc["paths"]["/api/v1/developments"]
     assert all(path.startswith("/api/v1/") for path in doc["paths"])
+
+
+def _verified_head(server: Server) -> str:
+    """The chain head `tracker verify` prints for the server's store."""
+    out = subprocess.run([sys.executable, "-m", "tracker", "--database-url", server.database_url, "verify"],
+                         cwd=ROOT, capture_output=True, check=True, text=True)
+    return out.stdout.rsplit("chain head ", 1)[1].strip()
+
+
+def test_every_api_answer_states_the_log_position_and_chain_head(site: Server, tokens: dict[str, str]) -> None:
+    with site.client(headers=_bearer(tokens["editor"])) as client:
+        read = client.get("/api/v1/presidency/sco-prosecutors-general")
+        paged = client.get("/api/v1/commitments")
+        missing = client.get("/api/v1/status/no-such-thing")
+        head = _verified_head(site)
+        for answer in (read, paged, missing):
+            assert answer.headers["X-Tracker-Chain-Head"] == head, answer.url
+            assert int(answer.headers["X-Tracker-Log-Position"]) > 0
+        assert missing.status_code == 404
+        for answer in (read, paged):  # the JSON envelope says the same as the headers
+            assert answer.json()["chain_head"] == head
+            assert answer.json()["log_position"] == int(answer.headers["X-Tracker-Log-Position"])
+        written = client.post("/api/v1/developments", json={
+            "type": "ProgressAssessed", "key": "test:head", "commitment_id": "sco-joint-action-extremism-2018",
+            "occurred_on": "2025-05-01", "level": "limited", "unsourced": True})
+        assert written.status_code == 201, written.text
+        moved = _verified_head(site)
+        assert moved != head
+        assert written.headers["X-Tracker-Chain-Head"] == moved  # a write states the head that includes it
+        again = client.get("/api/v1/presidency/sco-prosecutors-general")
+    assert again.json()["chain_head"] == again.headers["X-Tracker-Chain-Head"] == moved
+    assert again.json()["log_position"] > read.json()["log_position"]

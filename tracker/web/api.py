@@ -1,6 +1,8 @@
 """The versioned HTTP API, `/api/v1`: the CLI's `--json` answers, lists with cursors, and writes.
 
-Every answer is an envelope `{"schema": "tracker.api/1", "as_of", "known_at", <answer>}` whose answer
+Every answer is an envelope `{"schema": "tracker.api/1", "as_of", "known_at", "log_position",
+"chain_head", <answer>}` (the log it was read from, also in the X-Tracker-Log-Position and
+X-Tracker-Chain-Head headers of every /api/v1 response) whose answer
 fields are those of the result types in `projections/model.py`, as in the CLI's `tracker.cli/1`.
 Fields are only ever added within `tracker.api/1`.
 """
@@ -20,6 +22,7 @@ from projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
+    LogHead,
     MeetingStatus,
     PresidencyStatus,
     ProposalStatus,
@@ -82,6 +85,10 @@ class _Envelope(BaseModel):
     schema_: str = Field(SCHEMA, alias="schema")
     as_of: date
     known_at: datetime
+    log_position: int = Field(0, description="the log position the answer was read from (as the "
+                              "X-Tracker-Log-Position header)")
+    chain_head: str | None = Field(None, description="the chain link at log_position, as `tracker verify` "
+                                   "prints it (as the X-Tracker-Chain-Head header); null for an empty log")
 
 
 class StatusAnswer(_Envelope):
@@ -198,9 +205,13 @@ def _not_modified(request: Request, account: Account | None) -> tuple[str, Respo
     return tag, None
 
 
-def _answer(model: type[_Envelope], tag: str, times: Times, **answer: Any) -> Response:
+def _answer(model: type[_Envelope], tag: str, times: Times, request: Request, **answer: Any) -> Response:
     day, moment = times.effective()
-    body = model.model_construct(schema_=SCHEMA, as_of=day, known_at=moment, **answer)
+    # The head of the read model the answer came from (left by common.read_model), not a fresh
+    # read: a write landing meanwhile must not be claimed by an answer computed before it.
+    head: LogHead = getattr(request.state, "log_head", None) or read_model(request).log_head()
+    body = model.model_construct(schema_=SCHEMA, as_of=day, known_at=moment, log_position=head.position,
+                                 chain_head=head.chain_head, **answer)
     return Response(body.model_dump_json(by_alias=True), media_type="application/json",
                     headers={"ETag": tag, "Cache-Control": "private, no-cache"})
 
@@ -210,7 +221,7 @@ def _paged(
     cursor: str | None, limit: int, tag: str, times: Times,
 ) -> Response:
     page, next_cursor = page_after(items, key, cursor, limit)
-    return _answer(model, tag, times, next_cursor=next_cursor, **{name: page})
+    return _answer(model, tag, times, request, next_cursor=next_cursor, **{name: page})
 
 
 # --- one entity ---------------------------------------------------------------------------------
@@ -230,7 +241,7 @@ def status(request: Request, entity: Annotated[str, Path(description="an id, or 
     answer = read_model(request).status(stream, as_of=times.as_of, known_at=times.known_at)
     if answer is None:
         raise NotFound(f"id: {stream} did not exist at that time (value: {entity!r})")
-    return _answer(StatusAnswer, tag, times, status=answer)
+    return _answer(StatusAnswer, tag, times, request, status=answer)
 
 
 @router.get("/presidency/{body_id:path}", response_model=PresidencyAnswer, summary="A body's presidency")
@@ -244,7 +255,7 @@ def presidency(request: Request, body_id: str, as_of: AsOf = None, known_at: Kno
     answer = read_model(request).presidency(body_id, as_of=times.as_of, known_at=times.known_at)
     if answer is None:
         raise NotFound(f"body: no body {body_id!r} at that time (value: {body_id!r})")
-    return _answer(PresidencyAnswer, tag, times, presidency=answer)
+    return _answer(PresidencyAnswer, tag, times, request, presidency=answer)
 
 
 @router.get("/timeline/{entity:path}", response_model=TimelineAnswer, summary="One entity's developments")
@@ -258,7 +269,7 @@ def timeline(request: Request, entity: str, as_of: AsOf = None, known_at: KnownA
     tracker = tracker_of(request)
     stream = tracker.resolve(entity)
     items = read_model(request).timeline(stream, as_of=times.as_of, known_at=times.known_at)
-    return _answer(TimelineAnswer, tag, times, timeline=items)
+    return _answer(TimelineAnswer, tag, times, request, timeline=items)
 
 
 # --- lists ------------------------------------------------------------------------------------------
@@ -390,7 +401,7 @@ def review_item(request: Request, item_id: str, as_of: AsOf = None, known_at: Kn
         return cached
     times = _times(as_of, known_at)
     entry = find_review_entry(tracker_of(request), item_id, as_of=times.as_of, known_at=times.known_at)
-    return _answer(ReviewItemAnswer, tag, times, review=entry)
+    return _answer(ReviewItemAnswer, tag, times, request, review=entry)
 
 
 # --- writes -------------------------------------------------------------------------------------------

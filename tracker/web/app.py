@@ -9,17 +9,19 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from projections.model import LogHead
 from tracker.errors import ConcurrencyConflict, ConfigurationError, InvalidInput, NotFound, RuleViolation, TrackerError
 from tracker.settings import Settings
 from tracker.web.auth import Accounts, LoginFailed, LoginThrottled
 from tracker.web.common import Refused
 from tracker.web.settings import WebSettings
 
-__all__ = ["CSP", "create_app", "create_app_from_env"]
+__all__ = ["CHAIN_HEAD_HEADER", "CSP", "LOG_POSITION_HEADER", "create_app", "create_app_from_env"]
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -53,6 +55,41 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+LOG_POSITION_HEADER = "X-Tracker-Log-Position"
+CHAIN_HEAD_HEADER = "X-Tracker-Chain-Head"
+
+
+class LogHeadHeaders:
+    """States on every /api/v1 response the log position and chain head it reflects (plain ASGI).
+
+    A read answer carries the head its read model was built from (`common.read_model` leaves it in
+    the request's state); writes, errors and 304s carry the head read when the response starts.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the two headers to an API response's start."""
+        if scope["type"] != "http" or not scope["path"].startswith("/api/v1"):
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})  # shared with the handler's request.state
+
+        async def with_head(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                head: LogHead | None = state.get("log_head")
+                if head is None:
+                    tracker = scope["app"].state.tracker
+                    head = LogHead(*await run_in_threadpool(tracker.event_log.head))
+                headers = MutableHeaders(scope=message)
+                headers[LOG_POSITION_HEADER] = str(head.position)
+                headers[CHAIN_HEAD_HEADER] = head.chain_head or ""
+            await send(message)
+
+        await self.app(scope, receive, with_head)
 
 
 def _status_of(exc: TrackerError) -> int:
@@ -125,6 +162,7 @@ def create_app(settings: Settings | None = None, web: WebSettings | None = None)
     app.state.settings = settings
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(LogHeadHeaders)
 
     from tracker.web.pages import render_error
 

@@ -253,9 +253,12 @@ def read_model(request: Request) -> Queries:
     position = tracker.event_log.max_position()
     cached: tuple[int, Queries] | None = getattr(request.app.state, "read_model", None)
     if cached is not None and cached[0] == position:
-        return cached[1]
-    model = tracker.read_model()
-    request.app.state.read_model = (position, model)
+        model = cached[1]
+    else:
+        model = tracker.read_model()
+        request.app.state.read_model = (position, model)
+    # The API states the head its answer was read from (web.app.LogHeadHeaders reads it here).
+    request.state.log_head = model.log_head()
     return model
 
 
