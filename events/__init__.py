@@ -21,7 +21,15 @@ from events.base import (
     validation_problems,
 )
 from events.dates import PartialDate, Precision, WorldDate, parse_partial_date
-from events.states import StateCode, normalize_state, state_name
+from events.states import (
+    PartyCode,
+    StateCode,
+    normalize_party,
+    normalize_state,
+    party_name,
+    party_organization,
+    state_name,
+)
 from events.upcasting import REPLACEMENT_VERSION, upcast
 from events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
 from events.vocabulary import __all__ as _vocabulary
@@ -33,6 +41,7 @@ __all__ = [
     "EventRef",
     "InvalidEvent",
     "PartialDate",
+    "PartyCode",
     "Precision",
     "Problem",
     "Recorded",
@@ -43,11 +52,14 @@ __all__ = [
     "describe_problems",
     "event_type",
     "excerpt",
+    "normalize_party",
     "normalize_state",
     "parse_event",
     "parse_event_ref",
     "parse_partial_date",
     "parse_replacement",
+    "party_name",
+    "party_organization",
     "state_name",
     "upcast",
     "validation_problems",

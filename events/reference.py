@@ -19,7 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from events.base import Development, EventRef, Slug, Source
 from events.dates import WorldDate
-from events.states import StateCode
+from events.states import PartyCode, StateCode
 
 __all__ = [
     "SCHEMA_ID",
@@ -37,6 +37,7 @@ SCHEMA_ID = "https://commitments-tracker.example/schemas/events.jsonl.schema.jso
 
 _NAMED: tuple[tuple[Any, str], ...] = (
     (StateCode, "state (ISO 3166-1 code or name: KAZ, KZ, Kazakhstan, Казахстан)"),
+    (PartyCode, "state (ISO 3166-1 code or name: KAZ, KZ, Kazakhstan) or recorded organization (org:eu)"),
     (WorldDate, "world date (EDTF: 2024-07-25, 2024-07, 2024, with ? ~ %)"),
     (Slug, "id (lower-case letters, digits, hyphens; '/' between parts)"),
     (EventRef, "event reference (kind:id#version)"),
@@ -126,7 +127,8 @@ def _value(name: str, annotation: Any) -> Any:
     """A plausible value of a type, for examples."""
     if name in _WHOLE:
         return _WHOLE[name]
-    for alias, value in ((StateCode, _STATES.get(name, "KAZ")), (WorldDate, "2024-07-25"), (Slug, _IDS.get(name, "x")),
+    state = _STATES.get(name, "KAZ")
+    for alias, value in ((StateCode, state), (PartyCode, state), (WorldDate, "2024-07-25"), (Slug, _IDS.get(name, "x")),
                          (EventRef, "commitment:sco-joint-action-extremism-2018#2")):
         if annotation == alias:
             return value

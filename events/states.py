@@ -1,10 +1,17 @@
-"""States as ISO 3166-1 alpha-3 codes, accepted from codes, English or Russian names and variants."""
+"""States as ISO 3166-1 alpha-3 codes, accepted from codes, English or Russian names and variants.
+
+Parties that are not states (the EU, the African Union) are recorded organizations, written
+`org:<organization id>` (`org:eu`): lower-case with a prefix, so no spelling of a state and no
+ISO code can ever be read as one, nor one of them as a state.
+"""
 
 from __future__ import annotations
 
 import difflib
 import gettext
+import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any
 
@@ -13,7 +20,18 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from events.base import excerpt
 
-__all__ = ["StateCode", "normalize_state", "state_name", "suggest_states"]
+__all__ = [
+    "ORGANIZATION_PARTY_PREFIX",
+    "PartyCode",
+    "StateCode",
+    "normalize_party",
+    "normalize_state",
+    "party_name",
+    "party_organization",
+    "state_name",
+    "suggest_states",
+    "validate_party",
+]
 
 # Names that users and news agencies write but that neither ISO's English nor Russian
 # names cover. Kept short on purpose: pycountry handles codes, names, official names and
@@ -130,7 +148,10 @@ def normalize_state(value: str) -> str:
 
 
 def state_name(code: str) -> str:
-    """The English short name of a state code, for display."""
+    """The English short name of a state code, for display (an organization party: its id)."""
+    organization = party_organization(code)
+    if organization is not None:
+        return organization
     country = pycountry.countries.get(alpha_3=code)
     return str(getattr(country, "common_name", None) or country.name) if country else code
 
@@ -147,3 +168,73 @@ StateCode = Annotated[
     WithJsonSchema({"type": "string", "examples": ["KAZ", "KG", "Kyrgyz Republic", "Кыргызстан"]}),
 ]
 """A pydantic field type: any accepted spelling in, the alpha-3 code stored."""
+
+
+# --- Parties that are not states ---------------------------------------------------------
+
+ORGANIZATION_PARTY_PREFIX = "org:"
+"""The prefix of a party that is a recorded organization: `org:eu`, `org:african-union`."""
+
+# The same shape as an organization's readable id (events.base.Slug without '/'): states
+# are upper-case codes, so the two can never meet.
+_ORGANIZATION_ID = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+# Written out in full it is the organization's stream name; accepted and stored as org:.
+_LONG_PREFIX = "organization:"
+
+
+def party_organization(code: str) -> str | None:
+    """The organization id of an organization party ('org:eu' -> 'eu'); None for a state."""
+    if isinstance(code, str) and code.startswith(ORGANIZATION_PARTY_PREFIX):
+        return code[len(ORGANIZATION_PARTY_PREFIX):]
+    return None
+
+
+@cache
+def normalize_party(value: str) -> str:
+    """A state's alpha-3 code (from any spelling a state accepts), or `org:<id>` for an organization."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a state code or name, or org:<organization id>, got {value!r}")
+    text = value.strip()
+    folded = text.casefold()
+    for prefix in (ORGANIZATION_PARTY_PREFIX, _LONG_PREFIX):
+        if folded.startswith(prefix):
+            organization = text[len(prefix):].strip().lower()
+            if not _ORGANIZATION_ID.match(organization):
+                raise ValueError(
+                    f"{excerpt(value)!r} is not an organization party: expected org:<organization id>, "
+                    "the id the organization was registered with (e.g. org:eu, org:african-union)"
+                )
+            return ORGANIZATION_PARTY_PREFIX + organization
+    try:
+        return normalize_state(text)
+    except ValueError as exc:
+        if "did you mean" in str(exc):  # a misspelled state: the suggestion is the answer
+            raise
+        raise ValueError(f"{exc}; an organization that is a party is written org:<its id> (e.g. org:eu)") from None
+
+
+def party_name(code: str, organizations: Mapping[str, str] | None = None) -> str:
+    """A party's name for display: a state's English short name, an organization's recorded name if given."""
+    organization = party_organization(code)
+    if organization is None:
+        return state_name(code)
+    return (organizations or {}).get(organization) or organization
+
+
+def validate_party(value: Any) -> str:
+    """The PartyCode validator: a party's canonical code from any accepted spelling."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a state code or name, or org:<organization id>, got {value!r}")
+    return normalize_party(value)
+
+
+PartyCode = Annotated[
+    str,
+    BeforeValidator(validate_party),
+    WithJsonSchema({
+        "type": "string",
+        "description": "a state (ISO 3166-1 code or name) or a recorded organization written org:<id>",
+        "examples": ["KAZ", "KG", "Kyrgyz Republic", "org:eu", "org:african-union"],
+    }),
+]
+"""A pydantic field type for a party: a state as StateCode stores it, or `org:<id>` for an organization."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import calendar
-from typing import Any, Literal
+from collections.abc import Iterator
+from functools import cache
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from events.base import Development, EventRef, Slug, parse_event_ref
 from events.dates import WorldDate
-from events.states import StateCode
+from events.states import PartyCode, StateCode, party_organization, validate_party
 from events.upcasting import REPLACEMENT_VERSION, upcast_replacement
 
 __all__ = [
@@ -123,20 +126,26 @@ class OrganizationRegistered(Development):
 
 
 class MembershipChanged(Development):
-    """A state's standing in an organization changed (from occurred_on)."""
+    """A party's standing in an organization changed (from occurred_on): a state, or an organization (org:eu)."""
 
     stream_kind = "organization"
     stream_field = "organization_id"
 
     organization_id: Slug
-    state: StateCode
+    state: PartyCode = Field(description="the state, or an organization written org:<id> (org:african-union)")
     status: MembershipStatus
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> MembershipChanged:
+        if party_organization(self.state) == self.organization_id:
+            raise ValueError(f"state: {self.state} cannot be a member of itself")
+        return self
 
 
 class ScheduledTerm(_Part):
     """One term of a fixed presidency schedule."""
 
-    state: StateCode
+    state: PartyCode
     start: WorldDate
     end: WorldDate | None = None
 
@@ -145,7 +154,7 @@ class RotationGroup(_Part):
     """A group of states (a region) that holds the chair in its turn; the group picks the state."""
 
     name: str = Field(min_length=1, max_length=100)
-    states: tuple[StateCode, ...] = Field(min_length=1)
+    states: tuple[PartyCode, ...] = Field(min_length=1)
 
 
 class RotationRule(_Part):
@@ -166,13 +175,13 @@ class RotationRule(_Part):
         description="MM-DD a term starts; YYYY-MM-DD fixes which years terms longer than a year start in",
     )
     schedule: tuple[ScheduledTerm, ...] = ()
-    order: tuple[StateCode, ...] = Field(
+    order: tuple[PartyCode, ...] = Field(
         default=(), description="for kind 'cycle': the order the body fixed, repeated (e.g. an acronym's)"
     )
     groups: tuple[RotationGroup, ...] = Field(
         default=(), description="for kind 'regional': the groups in the order they take turns"
     )
-    names: dict[StateCode, str] = Field(
+    names: dict[PartyCode, str] = Field(
         default_factory=dict,
         description="the organization's own name of each state in `language` (alphabetical only); "
         "overrides the packaged reference table, e.g. {'KOR': 'Republic of Korea'}",
@@ -269,7 +278,7 @@ class RotationOverridden(Development):
     override: Literal["swap", "skip", "defer", "exclude", "readmit"] = Field(
         description="swap/skip/defer: one-off; exclude: the state takes no turn until readmitted"
     )
-    states: tuple[StateCode, ...] = Field(min_length=1, max_length=2)
+    states: tuple[PartyCode, ...] = Field(min_length=1, max_length=2)
     reason: str = Field(min_length=1)
     term: WorldDate | None = Field(
         default=None,
@@ -294,8 +303,8 @@ class ChairmanshipHandedOver(Development):
     stream_field = "body_id"
 
     body_id: Slug
-    from_state: StateCode | None = None
-    to_state: StateCode
+    from_state: PartyCode | None = None
+    to_state: PartyCode
     meeting_id: Slug | None = None
 
 
@@ -306,7 +315,7 @@ class ChairmanshipHandedOver(Development):
 class Attendee(_Part):
     """Who represented a state at a meeting, and at what level."""
 
-    state: StateCode
+    state: PartyCode
     person: str | None = None
     office: str | None = None
     level: RepresentationLevel | None = None
@@ -381,7 +390,7 @@ class MeetingHeld(Development):
 
     meeting_id: Slug
     attendees: tuple[Attendee, ...] = ()
-    chaired_by: StateCode | None = None
+    chaired_by: PartyCode | None = None
     # A meeting never scheduled is created from the report that it was held: it then names
     # what a schedule would have (its body, required then; number and place, if known).
     body_id: Slug | None = Field(
@@ -417,7 +426,7 @@ class ProposalTabled(Development):
     organization_id: Slug
     body_id: Slug | None = None
     meeting_id: Slug | None = None
-    by_state: StateCode
+    by_state: PartyCode
     by_person: str | None = None
     by_office: str | None = None
     title: str = Field(min_length=1, max_length=1000)
@@ -432,9 +441,9 @@ class ProposalSupported(Development):
     stream_field = "proposal_id"
 
     proposal_id: Slug
-    states: tuple[StateCode, ...] = Field(default=(), description="the supporting states")
+    states: tuple[PartyCode, ...] = Field(default=(), description="the supporting states")
     # One supporting state, named `state` as in the other events; stored in `states`.
-    state: StateCode | None = Field(default=None, exclude=True, description="one supporting state")
+    state: PartyCode | None = Field(default=None, exclude=True, description="one supporting state")
     meeting_id: Slug | None = None
 
     @model_validator(mode="before")
@@ -517,7 +526,7 @@ class CommitmentUndertaken(Development):
     commitment_id: Slug
     organization_id: Slug
     body_id: Slug | None = None
-    parties: tuple[StateCode, ...] = Field(min_length=1)
+    parties: tuple[PartyCode, ...] = Field(min_length=1)
     title: str = Field(min_length=1, max_length=1000)
     text: str = Field(min_length=1)
     origin: Origin | None = None
@@ -539,7 +548,7 @@ class ProgressAssessed(Development):
     stream_field = "commitment_id"
 
     commitment_id: Slug
-    party: StateCode | None = Field(default=None, description="None: the commitment overall")
+    party: PartyCode | None = Field(default=None, description="None: the commitment overall")
     level: ImplementationLevel
     assessor: str | None = None
     evidence: str | None = None
@@ -624,7 +633,7 @@ class DocumentDrafted(Development):
 class Signatory(_Part):
     """A state signing a document, and who signed for it."""
 
-    state: StateCode
+    state: PartyCode
     person: str | None = None
     office: str | None = None
 
@@ -656,7 +665,7 @@ class PartyActionTaken(Development):
     stream_field = "document_id"
 
     document_id: Slug
-    state: StateCode
+    state: PartyCode
     action: ActionKind
     text: str | None = Field(default=None, description="text of a reservation, declaration or objection")
 
@@ -668,7 +677,7 @@ class DocumentEnteredIntoForce(Development):
     stream_field = "document_id"
 
     document_id: Slug
-    for_states: tuple[StateCode, ...] = Field(default=(), description="empty: for all its parties")
+    for_states: tuple[PartyCode, ...] = Field(default=(), description="empty: for all its parties")
 
 
 # --- Corrections ---------------------------------------------------------------------
@@ -734,7 +743,7 @@ class ChairmanshipAttested(Development):
     stream_field = "body_id"
 
     body_id: Slug
-    state: StateCode
+    state: PartyCode
     meeting_id: Slug | None = None
 
 
@@ -745,7 +754,7 @@ class SeatAssigned(Development):
     stream_field = "body_id"
 
     body_id: Slug
-    state: StateCode
+    state: PartyCode
     until: WorldDate | None = None
 
     @model_validator(mode="after")
@@ -814,3 +823,68 @@ class ReviewDecided(Development):
 
 
 __all__ += ["ReviewDecided", "ReviewDecision"]
+
+
+# --- Organizations named as parties -------------------------------------------------------
+
+
+def _is_party_type(annotation: Any) -> bool:
+    """True when a type is, or holds (in a tuple, an optional, a dict's keys), PartyCode."""
+    if get_origin(annotation) is Annotated and any(
+        isinstance(m, BeforeValidator) and m.func is validate_party for m in annotation.__metadata__
+    ):
+        return True
+    return any(_is_party_type(arg) for arg in get_args(annotation))
+
+
+def _is_party_field(info: FieldInfo) -> bool:
+    return any(isinstance(m, BeforeValidator) and m.func is validate_party for m in info.metadata) or (
+        _is_party_type(info.annotation)
+    )
+
+
+@cache
+def _party_fields(cls: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """(field, True: it holds parties / False: it holds parts that may) for one model class, asked once."""
+    found: list[tuple[str, bool]] = []
+    for name, info in cls.model_fields.items():
+        if _is_party_field(info):
+            found.append((name, True))
+        elif _holds_parts(info.annotation):
+            found.append((name, False))
+    return tuple(found)
+
+
+def _holds_parts(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, _Part):
+        return True
+    return any(_holds_parts(arg) for arg in get_args(annotation))
+
+
+def _organizations_in(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        organization = party_organization(value)
+        if organization is not None:
+            yield path, organization
+    elif isinstance(value, tuple | list | dict):
+        for item in value:  # a dict's keys are its parties (a rule's names map)
+            yield from _organizations_in(item, path)
+
+
+def _walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, str]]:
+    for name, holds_parties in _party_fields(type(model)):
+        value = getattr(model, name)
+        if holds_parties:
+            yield from _organizations_in(value, prefix + name)
+        else:
+            for part in value if isinstance(value, tuple) else (value,):
+                if isinstance(part, BaseModel):
+                    yield from _walk(part, f"{prefix}{name}.")
+
+
+def party_organizations(event: Development) -> Iterator[tuple[str, str]]:
+    """The organizations an event names as parties: (field, organization id), e.g. ('parties', 'eu')."""
+    return _walk(event, "")
+
+
+__all__ += ["party_organizations"]

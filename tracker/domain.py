@@ -89,6 +89,9 @@ def references(event: Development) -> Iterable[tuple[str, str, str]]:
     origin = event.origin if isinstance(event, ev.CommitmentUndertaken) else None
     if origin is not None:
         yield "origin.id", origin.kind, origin.id
+    # A party that is not a state is a recorded organization (org:eu): it must exist too.
+    for field, organization in ev.party_organizations(event):
+        yield field, "organization", organization
 
 
 def check(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -152,7 +152,8 @@ def _names_problems(rule: RotationRule, names: OrderNames, org: str, ref: str) -
 
 
 def _versions(
-    rules: Sequence[RuleRecord], states: frozenset[str], reference: NamesTable | None
+    rules: Sequence[RuleRecord], states: frozenset[str], reference: NamesTable | None,
+    parties: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[tuple[RuleVersion, ...], list[Problem]]:
     """Rule versions in effect order, each alphabetical one with its names resolved."""
     # sorted() is stable: of two rules taking effect on one day, the later given governs.
@@ -164,7 +165,7 @@ def _versions(
         rule, names = record.rule, None
         replaced_same_day = i + 1 < len(ordered) and ordered[i + 1].on.earliest == record.on.earliest
         if rule.kind == "alphabetical" and rule.language is not None:
-            names = order_names(rule.language, states, recorded=rule.names, reference=reference)
+            names = order_names(rule.language, states, recorded=rule.names, reference=reference, parties=parties)
             if not replaced_same_day:  # a rule replaced the day it took effect never governs
                 problems += _names_problems(rule, names, org, record.ref)
         versions.append(RuleVersion(record.on.earliest, rule, record.ref, names))
@@ -180,6 +181,7 @@ def build_context(
     overrides: Sequence[OverrideRecord],
     meetings: Sequence[MeetingRecord],
     handovers: Sequence[ChairRecord],
+    party_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[RotationContext, list[Problem]]:
     """Sort inputs into world order and resolve each alphabetical rule's names."""
     # Every state the computation may have to place in an order.
@@ -188,7 +190,7 @@ def build_context(
         | {s for h in handovers for s in (h.from_state, h.to_state) if s is not None}
         | {s for o in overrides for s in o.states}
     )
-    versions, problems = _versions(rules, states, names)
+    versions, problems = _versions(rules, states, names, party_names)
     planned = sorted(
         (PlannedMeeting(m.starts_on.earliest, m.host_state, m.meeting_id)
          for m in meetings if m.host_state and m.status not in ("cancelled", "held")),

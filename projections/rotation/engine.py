@@ -16,7 +16,7 @@ Semantics in brief (each is explained again where it is implemented):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -405,11 +405,16 @@ def compute_presidency(
     meetings: Sequence[MeetingRecord] = (),
     attestations: Sequence[AttestationRecord] = (),
     horizon: int = DEFAULT_HORIZON,
+    party_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Presidency:
-    """A body's presidency as of a day from its rules, the organization's standings and the evidence."""
+    """A body's presidency as of a day from its rules, the organization's standings and the evidence.
+
+    `party_names` gives organization parties (org:eu) their recorded names by language, which
+    order them in an alphabetical rotation where the rule and the reference table do not.
+    """
     ctx, problems = build_context(
         body_id, rules=rules, standings=standings, names=names, overrides=overrides,
-        meetings=meetings, handovers=handovers,
+        meetings=meetings, handovers=handovers, party_names=party_names,
     )
     recorded = [Claim.of(h) for h in handovers if h.on.earliest <= as_of]
     # World order, not input order: history is backfilled. sorted() is stable, so records

@@ -118,14 +118,19 @@ class OrderNames:
 
 
 def order_names(
-    language: str, states: Iterable[str], *, recorded: Mapping[str, str], reference: NamesTable | None
+    language: str, states: Iterable[str], *, recorded: Mapping[str, str], reference: NamesTable | None,
+    parties: Mapping[str, Mapping[str, str]] | None = None,
 ) -> OrderNames:
-    """Names for `states`: the recorded rule's first, then the reference table's, then ISO's."""
+    """Names for `states`: the recorded rule's first, then the reference table's, then ISO's.
+
+    An organization party (org:eu) has no ISO name: after the rule and the table, its own
+    recorded name in the language (`parties`: party -> language -> name) orders it.
+    """
     table = dict(reference.names.get(language, {})) if reference is not None else {}
     names: dict[str, str] = {}
     from_iso: set[str] = set()
     for state in sorted(set(states)):
-        chosen = recorded.get(state) or table.get(state)
+        chosen = recorded.get(state) or table.get(state) or (parties or {}).get(state, {}).get(language)
         if chosen is None:
             chosen = iso_name(state, language)
             from_iso.add(state)
