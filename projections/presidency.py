@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
+from events import Recorded, party_organization
 from projections import rotation as rot
 from projections.model import ChairTerm, MeetingStatus, PresidencyStatus, ReviewItem
-from projections.reduce import BodyStatus, OrganizationStatus, describe_rule
+from projections.reduce import BodyStatus, OrganizationStatus, describe_rule, reduce_body, reduce_organization
 
-__all__ = ["compute_body_presidency", "presidency_review_items"]
+__all__ = ["PresidencyInputs", "compute_body_presidency", "presidency_inputs", "presidency_review_items"]
+
+
+@dataclass(frozen=True)
+class PresidencyInputs:
+    """What a body's presidency is computed from, as known at the asked record time."""
+
+    body: BodyStatus
+    organization: OrganizationStatus
+    party_names: Mapping[str, Mapping[str, str]]  # org:eu -> language -> its name on as_of
+
+
+def presidency_inputs(
+    load: Callable[[str], Sequence[Recorded]], body_stream: str, *, as_of: date, known_at: datetime | None,
+) -> PresidencyInputs | None:
+    """A body and its organization with every fact known at `known_at`, those taking effect after `as_of` too.
+
+    None when the body or its organization did not exist on `as_of`. Facts dated later (a seat
+    or membership from 1 January, a schedule amended from next year) shape the upcoming terms
+    asked in December; the engine counts only evidence dated by `as_of` for the chair so far.
+    """
+    records = load(body_stream)
+    if reduce_body(records, as_of=as_of, known_at=known_at) is None:
+        return None
+    body = reduce_body(records, as_of=date.max, known_at=known_at)
+    org_records = load(f"organization:{body.organization_id}") if body is not None else []
+    if body is None or reduce_organization(org_records, as_of=as_of, known_at=known_at) is None:
+        return None
+    organization = reduce_organization(org_records, as_of=date.max, known_at=known_at)
+    if organization is None:
+        return None
+    parties = {m.state for m in (*organization.memberships, *body.seats)}
+    parties |= {s for h in body.handovers for s in (h.from_state, h.to_state) if s is not None}
+    party_names: dict[str, Mapping[str, str]] = {}
+    for party in sorted(parties):
+        organization_id = party_organization(party)
+        if organization_id is not None:
+            found = reduce_organization(load(f"organization:{organization_id}"), as_of=as_of, known_at=known_at)
+            if found is not None:
+                party_names[party] = dict(found.names)
+    return PresidencyInputs(body, organization, party_names)
 
 
 def _term(t: rot.RecordedTerm) -> ChairTerm:
@@ -49,6 +90,10 @@ def _rule_notes(body: BodyStatus, as_of: date) -> tuple[str, ...]:
     """'rule unknown' when no rule is known on `as_of`: the answer then rests on evidence alone."""
     if body.rule_on(as_of).kind != "unknown":
         return ()
+    later = next((r for r in body.rules if r.on.earliest > as_of and r.rule.kind != "unknown"), None)
+    if later is not None:  # known already, in force later: the upcoming terms follow it
+        return (f"rule unknown until {later.on.describe()}: the chair and its history come from the evidence; "
+                f"upcoming terms follow the rule recorded from then ({later.ref})",)
     return ("rule unknown: the chair and its history come from the evidence; nothing is predicted",)
 
 
@@ -59,6 +104,7 @@ def compute_body_presidency(
     *,
     as_of: date,
     horizon: int = rot.DEFAULT_HORIZON,
+    party_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[PresidencyStatus, rot.Presidency]:
     """Who chairs `body` on `as_of`, its history, who is expected next, and what deviates."""
     result = rot.compute_presidency(
@@ -73,6 +119,7 @@ def compute_body_presidency(
         attestations=body.attestations,
         as_of=as_of,
         horizon=horizon,
+        party_names=party_names,
     )
     result = replace(result, problems=(*result.problems, *_meeting_problems(meetings, as_of)))
     status = PresidencyStatus(

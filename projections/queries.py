@@ -36,7 +36,7 @@ from projections.model import (
     ReviewItem,
     StatusChange,
 )
-from projections.presidency import compute_body_presidency, presidency_review_items
+from projections.presidency import compute_body_presidency, presidency_inputs, presidency_review_items
 from projections.reduce import (
     judge_commitment,
     reduce_body,
@@ -300,17 +300,15 @@ class Queries:
     ) -> list[tuple[PresidencyStatus, Any]]:
         answers = []
         for stream in self._streams("body", ask):
-            body = reduce_body(self.source.load(stream), as_of=ask.day, known_at=ask.known)
-            if body is None:
-                continue
-            organization = reduce_organization(
-                self.source.load(f"organization:{body.organization_id}"), as_of=ask.day, known_at=ask.known
-            )
-            if organization is None:
+            inputs = presidency_inputs(self.source.load, stream, as_of=ask.day, known_at=ask.known)
+            if inputs is None:
                 continue
             # From the views when they can answer, else reduced (the body once, not per meeting).
-            meetings = self.meetings(body_id=body.body_id, as_of=ask.day, known_at=known_at)
-            answers.append(compute_body_presidency(body, organization, meetings, as_of=ask.day, horizon=horizon))
+            meetings = self.meetings(body_id=inputs.body.body_id, as_of=ask.day, known_at=known_at)
+            answers.append(compute_body_presidency(
+                inputs.body, inputs.organization, meetings, as_of=ask.day, horizon=horizon,
+                party_names=inputs.party_names,
+            ))
         return answers
 
     def presidency(

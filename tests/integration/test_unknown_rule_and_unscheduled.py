@@ -6,7 +6,7 @@ schedule. Both backends (SQLite and PostgreSQL) via the `tracker` fixture.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -76,7 +76,11 @@ def test_a_later_rule_change_gives_the_real_rule(tracker: Tracker) -> None:
     ])
     model = tracker.read_model()
     before = model.presidency("sco-pg", as_of=date(2023, 6, 15))
-    assert before is not None and before.expected_next is None and before.rule == "rule unknown"
+    assert before is not None and before.rule == "rule unknown"
+    # Asked before the new rule takes effect, but known already: the next term follows it.
+    assert before.expected_next == "PAK" and before.notes[0].startswith("rule unknown until 2023-07-01")
+    unaware = model.presidency("sco-pg", as_of=date(2023, 6, 15), known_at=_known_before_rule(tracker))
+    assert unaware is not None and unaware.expected_next is None and unaware.notes[0].startswith("rule unknown:")
     after = model.presidency("sco-pg")
     # Киргизия -> Пакистан in the SCO's own Russian names (ISO: Кыргызстан files it under K anyway).
     assert after is not None and after.expected_next == "PAK"
@@ -146,3 +150,9 @@ def test_a_scheduled_meeting_held_under_another_body_is_refused(tracker: Tracker
     with pytest.raises((InvalidInput, RuleViolation)):
         tracker.record(ev("MeetingScheduled", "2025-01-10", meeting_id="sco-pg-21x", body_id="sco-pg",
                           starts_on="not a date"))
+
+
+def _known_before_rule(tracker: Tracker) -> datetime:
+    """The record time just before the rule change was recorded."""
+    (change,) = [r for r in tracker.history("body:sco-pg") if r.event.type_name() == "RotationRuleChanged"]
+    return change.recorded_at - timedelta(microseconds=1)
