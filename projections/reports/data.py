@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, TypedDict
 
-from events import PartialDate, Source
+from events import PartialDate, Source, party_organization
 from projections.model import (
     ChairTerm,
     CommitmentStatus,
@@ -301,7 +301,7 @@ class ReportData:
     @property
     def texts(self) -> Texts:
         """The strings, state names and date formats of the report's language."""
-        return texts(self.lang)
+        return texts(self.lang).with_organizations(self.names)
 
     def label(self, entity: str) -> str:
         """An entity ('meeting:sco-prosecutors-general/22') as a reader names it, with its id beside it."""
@@ -570,6 +570,47 @@ def _labels(
     return labels
 
 
+def _parties_named(
+    commitments: Iterable[CommitmentStatus],
+    proposals: Iterable[ProposalStatus],
+    documents: Iterable[DocumentStatus],
+    presidencies: Iterable[PresidencyStatus],
+    meetings: Iterable[MeetingStatus],
+) -> set[str]:
+    """Every party the report names: states and organizations (org:eu) alike."""
+    found: set[str] = set()
+    for c in commitments:
+        found.update(c.parties)
+    for p in proposals:
+        found.update((p.by_state, *p.supporters))
+    for d in documents:
+        found.update(party.state for party in d.parties)
+    for presidency in presidencies:
+        found.update(t.state for t in presidency.terms)
+        found.update(state for state, _ in presidency.upcoming)
+    for m in meetings:
+        found.update(a.state for a in m.attendees)
+        found.update((m.chaired_by,) if m.chaired_by else ())
+    return found
+
+
+def _organization_party_names(
+    read_model: ReadModel, query: _Query, lang: str, parties: Iterable[str], known: dict[str, str],
+) -> dict[str, str]:
+    """The recorded names of the organizations named as parties (org:eu -> "European Union"), as of the report."""
+    found: dict[str, str] = {}
+    for party in sorted(parties):
+        organization = party_organization(party)
+        stream = f"organization:{organization}"
+        if organization is None or stream in known:
+            continue
+        scoped: _Query = {**query, "organization_id": organization, "body_id": None}
+        for entry in read_model.entity_names(**scoped):
+            if entry.stream == stream:
+                found[stream] = _pick(entry.names, lang)
+    return found
+
+
 def _assumed_rules(developments: Iterable[DevelopmentSummary], as_of: date) -> frozenset[str]:
     """Bodies whose rule in effect on as_of was set by a development recorded without a source."""
     rule_set: dict[str, DevelopmentSummary] = {}
@@ -624,6 +665,9 @@ def build_report(
     recent, upcoming = _split_meetings(all_meetings, world)
     review = tuple(sorted(read_model.review_items(**query), key=lambda r: (r.kind, r.entity, r.message, r.refs)))
     names = {n.stream: _pick(n.names, lang) for n in read_model.entity_names(**query)}
+    names.update(_organization_party_names(
+        read_model, query, lang, _parties_named(commitments, proposals, documents, presidencies, all_meetings), names,
+    ))
 
     history: dict[str, list[DevelopmentSummary]] = defaultdict(list)
     rule_developments: list[DevelopmentSummary] = []

@@ -9,7 +9,9 @@ Babel's CLDR data for the same code, so they need no translation.
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 import pycountry
 
-from events import PartialDate
+from events import PartialDate, party_organization
 from projections.safety import safe_text
 
 __all__ = ["DEFAULT_LANGUAGE", "LOCALES", "Texts", "alpha2", "languages", "texts"]
@@ -69,6 +71,7 @@ class Texts:
             self._locale = Locale.parse(DEFAULT_LANGUAGE)
         self._dates: dict[str, str] = {}
         self._states: dict[str, str] = {}
+        self._organizations: Mapping[str, str] = {}
 
     def __call__(self, key: str, **values: object) -> str:
         """The catalogue string for `key` with `{placeholders}` filled (the key itself if it is unknown)."""
@@ -101,8 +104,20 @@ class Texts:
             parts.append(self.word("value.rule", head) + (f" ({tail}" if sep else ""))
         return self("list.separator").join(parts)
 
+    def with_organizations(self, names: Mapping[str, str]) -> Texts:
+        """These texts naming organization parties (org:eu) by `names` ("organization:eu" -> its name)."""
+        named = copy.copy(self)  # shares the catalogue and the caches of state names and dates
+        named._organizations = names
+        return named
+
     def state_name(self, code: str) -> str:
-        """A state's name in the report's language (CLDR), or the code when it has none."""
+        """A state's name in the report's language (CLDR), or the code when it has none.
+
+        An organization party (org:eu) is named by its recorded name when the report has it.
+        """
+        organization = party_organization(code)
+        if organization is not None:
+            return self._organizations.get(f"organization:{organization}", code)
         found = self._states.get(code)
         if found is None:
             two = alpha2(code)
