@@ -64,23 +64,40 @@ class _Walk:
         plan = Plan(frozenset(self.consumed), tuple(self.substitutions))
         return Expectation(state, self.basis, tuple(self.notes), plan, cursor, owed_from)
 
-    def owed(self, state: str) -> Expectation | None:
-        """A stand-in owed this turn by an earlier swap or deferral, if any."""
+    def owed(self, state: str) -> str | None:
+        """The state owed this turn by an earlier swap or deferral, if any (the debt is settled by asking)."""
         pending = next((sub for sub in self.substitutions if sub[0] == state), None)
         if pending is None:
             return None
         self.substitutions.remove(pending)
-        if pending[1] not in self.eligible:
+        return pending[1] if pending[1] in self.eligible else None
+
+    def barred(self, state: str, *, spend: bool = False) -> OverrideRecord | None:
+        """A skip or deferral naming this very term for the state: it then chairs this term in no capacity.
+
+        A stand-in or an owed turn must respect it too, or a state skipped for a term would
+        chair it anyway in another's place. `spend` uses it (and any other meeting it) up.
+        """
+        found = [
+            i for i, o in enumerate(self.ctx.overrides)
+            if o.kind in ("skip", "defer") and o.term is not None and i not in self.consumed
+            and state in o.states and _applies(o, self.on)
+        ]
+        if not found:
             return None
-        self.notes.append(f"{pending[1]} takes {state}'s turn (owed by an earlier swap or deferral)")
-        return self.expect(pending[1], state, owed_from=state)
+        chosen = self.ctx.overrides[found[0]]
+        if spend:
+            self.consumed.update(found)
+            self.notes.append(describe_override(chosen))
+        return chosen
 
     def override_for(self, state: str) -> OverrideRecord | None:
         """The first-decided unused override in force that names the state; the others it meets are used up too.
 
         Overrides that meet in one term (a skip and a deferral of the same state, or the same
-        decision reported twice) are one decision about that term: the earliest decided
-        governs, and the rest are spent with it rather than firing at a later turn.
+        decision reported twice) are one decision about that term: the earliest decided of
+        those naming the term governs (a skip or deferral before a swap), else the earliest
+        decided, and the rest are spent with it rather than firing at a later turn.
         """
         applicable = [
             i for i, o in enumerate(self.ctx.overrides)
@@ -89,6 +106,9 @@ class _Walk:
         ]
         if not applicable:
             return None
+        # One naming this very term is the more specific decision: it governs the term; of
+        # those, that the state does not chair it (skip, defer) comes before a swap.
+        applicable.sort(key=lambda i: (self.ctx.overrides[i].term is None, self.ctx.overrides[i].kind == "swap"))
         self.consumed.update(applicable)
         chosen = self.ctx.overrides[applicable[0]]
         self.notes.append(describe_override(chosen))
@@ -96,16 +116,42 @@ class _Walk:
                        for i in applicable[1:]]
         return chosen
 
+    def push_back(self, state: str, later: list[str], sitting: str | None) -> str | None:
+        """Who serves now when `state` is pushed back one place; `state` is then owed that turn.
+
+        The following turn goes first; it may be owed to another state by an earlier exchange,
+        and then that state serves.
+        """
+        for slot in later:
+            pending = next((sub for sub in self.substitutions if sub[0] == slot), None)
+            occupant = pending[1] if pending is not None and pending[1] in self.eligible else slot
+            if sitting in (slot, occupant) or self.barred(occupant) is not None:
+                continue
+            if pending is not None:
+                self.substitutions.remove(pending)
+            self.substitutions.append((slot, state))
+            return occupant
+        return None
+
     def stand_in(self, override: OverrideRecord, state: str, later: list[str], sitting: str | None) -> str | None:
         """Who serves in the state's place under a swap or deferral (None: nobody can).
 
-        The sitting chair never stands in: it would chair twice running.
+        The sitting chair never stands in: it would chair twice running. The stand-in's own
+        turn is then owed to `state` (recorded here).
         """
         if override.kind == "defer":
-            # Pushed back one place: the following state goes first, then this one.
-            return next((s for s in later if s != sitting), None)
+            return self.push_back(state, later, sitting)
         other = next(s for s in override.states if s != state)
-        return other if other in self.eligible and other != sitting else None
+        if any(sub[0] == other for sub in self.substitutions):
+            # Its next turn is already exchanged by an earlier swap or deferral: one turn
+            # cannot be given twice, so this swap is spent without effect.
+            self.notes.append(f"the swap of {state} and {other} cannot be carried out: {other}'s turn is already "
+                              "exchanged")
+            return None
+        if other not in self.eligible or other == sitting or self.barred(other) is not None:
+            return None
+        self.substitutions.append((other, state))
+        return other
 
 
 IN_TURN = ("alphabetical", "cycle", "regional")  # the rule kinds that pass the chair round an order
@@ -158,7 +204,18 @@ def expect_in_turn(
     for position, state in enumerate(candidates):
         owed = walk.owed(state)
         if owed is not None:
-            return owed
+            bar = walk.barred(owed, spend=True)
+            if bar is None and owed != (sitting or outgoing):
+                walk.notes.append(f"{owed} takes {state}'s turn (owed by an earlier swap or deferral)")
+                return walk.expect(owed, state, owed_from=state)
+            # The owed state is skipped for this very term: the turn's owner chaired already
+            # (in its place), so the next state chairs. Deferred for it, or chairing now, it
+            # is owed the turn after instead.
+            if bar is None or bar.kind == "defer":
+                stand_in = walk.push_back(owed, candidates[position + 1 :], sitting or outgoing)
+                if stand_in is not None:
+                    return walk.expect(stand_in, state)
+            continue
         if state == sitting and state != outgoing:
             # It already took this turn early (as a stand-in): it does not chair twice running.
             continue
@@ -167,11 +224,8 @@ def expect_in_turn(
             return walk.expect(state, state)
         if override.kind == "skip":
             continue
-        stand_in = walk.stand_in(override, state, candidates[position + 1 :], sitting or outgoing)
-        if stand_in is None:
-            return walk.expect(state, state)
         # The stand-in serves now in this state's place; when the stand-in's own turn
         # comes round, this state takes it. Counting resumes from this state's place.
-        walk.substitutions.append((stand_in, state))
-        return walk.expect(stand_in, state)
+        stand_in = walk.stand_in(override, state, candidates[position + 1 :], sitting or outgoing)
+        return walk.expect(state if stand_in is None else stand_in, state)
     return None
