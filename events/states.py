@@ -26,6 +26,7 @@ __all__ = [
     "StateCode",
     "normalize_party",
     "normalize_state",
+    "party_entity",
     "party_name",
     "party_organization",
     "state_name",
@@ -211,6 +212,12 @@ def normalize_party(value: str) -> str:
         if "did you mean" in str(exc):  # a misspelled state: the suggestion is the answer
             raise
         raise ValueError(f"{exc}; an organization that is a party is written org:<its id> (e.g. org:eu)") from None
+
+
+def party_entity(code: str) -> str:
+    """The entity a party is: 'organization:eu' for org:eu, 'state:KAZ' for a state."""
+    organization = party_organization(code)
+    return f"organization:{organization}" if organization is not None else f"state:{code}"
 
 
 def party_name(code: str, organizations: Mapping[str, str] | None = None) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pycountry
 
-from events import PartialDate
+from events import PartialDate, party_organization
 from projections.interchange.source import Snapshot
 from projections.model import DevelopmentSummary
 
@@ -44,6 +44,11 @@ def popolo_date(value: PartialDate) -> str:
 def _state_name(code: str) -> str:
     country = pycountry.countries.get(alpha_3=code)
     return str(getattr(country, "common_name", None) or country.name) if country is not None else code
+
+
+def _party_id(code: str) -> str:
+    """A party's Popolo id: a state's 'state:KAZ', an organization party's own organization id."""
+    return party_organization(code) or f"state:{code}"
 
 
 def _name(names: dict[str, str], fallback: str) -> str:
@@ -122,13 +127,13 @@ class _Builder:
                 mid = f"{post_id}/{n}"
                 memberships.append({
                     "id": mid, "label": f"{term.state} chairs {body_names.get(bid, bid)}", "role": "chair",
-                    "member": {"@type": "Organization", "id": f"state:{term.state}"},
+                    "member": {"@type": "Organization", "id": _party_id(term.state)},
                     "organization_id": bid, "post_id": post_id,
                     **self.date(mid, "start_date", term.start), **self.date(mid, "end_date", term.end),
                 })
         organizations += [{"id": f"state:{code}", "name": _state_name(code), "classification": "state",
                            "identifiers": [{"scheme": "ISO 3166-1 alpha-3", "identifier": code}]}
-                          for code in sorted(states)]
+                          for code in sorted(states) if party_organization(code) is None]
         events: list[dict[str, Any]] = []
         for m in snap.meetings:
             eid = f"meeting:{m.meeting_id}"

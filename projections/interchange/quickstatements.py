@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 
-from events import PartialDate
+from events import PartialDate, party_entity
 from events.base import Source
 from projections.interchange.source import Snapshot
 from projections.model import DevelopmentSummary
@@ -189,7 +189,7 @@ def build_quickstatements(
         terms += [(state, start, None, [ref]) for state, (start, ref) in open_terms.items()]
         for state, start, end, refs in sorted(terms, key=lambda t: (t[0], t[1].sort_key())):
             org_qid = ids.get(f"organization:{org.organization_id}", "membership")
-            state_qid = ids.get(f"state:{state}", "membership")
+            state_qid = ids.get(party_entity(state), "membership")
             if org_qid is None or state_qid is None:
                 continue
             qualifiers = ["P580", qs_time(start)] + (["P582", qs_time(end)] if end is not None else [])
@@ -203,7 +203,7 @@ def build_quickstatements(
             # model keeps the date of each action, not the event it came from).
             if party.signed_on is not None:
                 doc_qid = ids.get(f"document:{doc.document_id}", "signature")
-                state_qid = ids.get(f"state:{party.state}", "signature")
+                state_qid = ids.get(party_entity(party.state), "signature")
                 if doc_qid is not None and state_qid is not None:
                     signed = [d for d in developments
                               if d.type == "DocumentSigned" and d.occurred_on.text == party.signed_on.text]
@@ -212,7 +212,7 @@ def build_quickstatements(
                                        _references(signed))
             if party.consent in _CONSENTS and party.consent_on is not None:
                 doc_qid = ids.get(f"document:{doc.document_id}", "ratification")
-                state_qid = ids.get(f"state:{party.state}", "ratification")
+                state_qid = ids.get(party_entity(party.state), "ratification")
                 if doc_qid is not None and state_qid is not None:
                     acted = [d for d in developments
                              if d.type == "PartyActionTaken" and d.occurred_on.text == party.consent_on.text]

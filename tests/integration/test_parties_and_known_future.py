@@ -15,6 +15,9 @@ from typing import Any
 import orjson
 import pytest
 
+from projections.interchange.popolo import build_popolo
+from projections.interchange.quickstatements import build_quickstatements
+from projections.interchange.source import QueriesReader, snapshot
 from projections.model import OrganizationStatus
 from projections.reports import build_report, render
 from tests.integration.test_presidency_store import (
@@ -194,6 +197,25 @@ def test_an_organization_chairs_a_body_with_the_kimberley_process_2018(tracker: 
     later = model.presidency("kp-plenary", as_of=date(2019, 6, 1))
     assert later is not None and later.current is not None and later.current.state == "IND"
     assert [t.state for t in later.terms] == ["ARE", "AUS", "org:eu", "IND"]
+
+
+def test_exports_name_an_organization_party_as_the_organization_not_a_state(tracker: Tracker) -> None:
+    events = g20()
+    wikidata = {"eu": "Q458", "african-union": "Q7159", "g20": "Q19771"}  # Wikidata items of the three
+    for e in events:
+        if e["type"] == "OrganizationRegistered":
+            e["identifiers"] = {"wikidata": wikidata[e["organization_id"]]}
+    record_all(tracker, [*events, body("g20-summit", "g20", {"kind": "unknown"}, "2008-11-14", G20_SOURCE),
+                         handover("g20-summit", "2023-12-01", "BRA", "IND", source=G20_SOURCE)])
+    now = datetime.now().astimezone()
+    snap = snapshot(QueriesReader(tracker.read_model()), as_of=now.date(), known_at=now)
+    statements = build_quickstatements(snap)
+    lines = [c.split("\t")[:3] for c in statements.commands]
+    assert ["Q458", "P463", "Q19771"] in lines and ["Q7159", "P463", "Q19771"] in lines
+    assert not any(m.entity.startswith("state:org:") for m in statements.missing)
+    popolo = build_popolo(snap)
+    ids = {o["id"] for o in popolo["organizations"]}
+    assert {"eu", "african-union"} <= ids and not any(i.startswith("state:org:") for i in ids)
 
 
 def test_an_organization_takes_its_turn_in_an_order_and_sorts_by_its_recorded_name(tracker: Tracker) -> None:
