@@ -594,6 +594,16 @@ def _parties_named(
     return found
 
 
+def _parties_changed(changes: Iterable[StatusChange]) -> set[str]:
+    """Organization parties named by status changes, in a field (membership[org:eu]) or a value (the chair)."""
+    found: set[str] = set()
+    for c in changes:
+        _, bracket, key = c.field.rstrip("]").partition("[")
+        candidates = (key if bracket else None, c.before, c.after)
+        found.update(v for v in candidates if v is not None and party_organization(v) is not None)
+    return found
+
+
 def _organization_party_names(
     read_model: ReadModel, query: _Query, lang: str, parties: Iterable[str], known: dict[str, str],
 ) -> dict[str, str]:
@@ -668,6 +678,7 @@ def build_report(
     names.update(_organization_party_names(
         read_model, query, lang, _parties_named(commitments, proposals, documents, presidencies, all_meetings), names,
     ))
+    t = t.with_organizations(names)
 
     history: dict[str, list[DevelopmentSummary]] = defaultdict(list)
     rule_developments: list[DevelopmentSummary] = []
@@ -698,11 +709,17 @@ def build_report(
         recorded_after = since if isinstance(since, datetime) else None
         occurred_after = None if isinstance(since, datetime) else since
         kind_: Literal["recorded", "world"] = "recorded" if recorded_after is not None else "world"
+        status_changes = read_model.status_changes(
+            **query, recorded_after=recorded_after, occurred_after=occurred_after
+        )
+        # Organizations named only by what changed (a new member: membership[org:african-union]).
+        found = _organization_party_names(read_model, query, lang, _parties_changed(status_changes), names)
+        if found:
+            names.update(found)
+            t = t.with_organizations(names)
         changes = _changes(
             read_model.developments(**query, recorded_after=recorded_after, occurred_after=occurred_after),
-            status_changes=read_model.status_changes(
-                **query, recorded_after=recorded_after, occurred_after=occurred_after
-            ),
+            status_changes=status_changes,
             kind=kind_,
             since_text=since.isoformat(),
             index=index,

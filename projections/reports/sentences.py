@@ -18,7 +18,7 @@ from projections.reports.i18n import Texts
 __all__ = ["change_sentence"]
 
 _DOUBLE_STOP = re.compile(r"\.\.(?=\s|$)")
-_INDEXED = re.compile(r"^(?P<field>[a-z_]+)\[(?P<key>[A-Z]{3})\]$")
+_INDEXED = re.compile(r"^(?P<field>[a-z_]+)\[(?P<key>[A-Z]{3}|org:[a-z0-9._-]+)\]$")  # a state or org:<id>
 
 
 def _date(t: Texts, text: str | None) -> str:

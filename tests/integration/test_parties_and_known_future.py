@@ -90,6 +90,9 @@ def test_the_eu_and_the_african_union_are_members_of_the_g20_from_their_dates(tr
     assert after.status_on("org:african-union", date(2023, 9, 10)) == "member"
     # A state code and an organization party never meet: ZAF stays South Africa.
     assert after.status_on("ZAF", date(2023, 9, 10)) == "member"
+    # What changed since a day names the new member by its recorded name.
+    since = render(build_report(model, organization_id="g20", since=date(2023, 1, 1)), "md")
+    assert isinstance(since, str) and "September 9, 2023: African Union (org:african-union) became a member" in since
 
 
 def test_an_unknown_organization_party_is_refused_naming_field_and_value(tracker: Tracker) -> None:
@@ -175,6 +178,9 @@ def test_commitment_parties_and_reports_carry_the_organization_party(tracker: Tr
     assert "org:african-union" in orjson.dumps(document["commitments"]).decode()
     markdown = render(report, "md")
     assert isinstance(markdown, str) and "European Union (org:eu)" in markdown
+    # What changed since a day: the African Union's admission is told with its name.
+    since = render(build_report(tracker.read_model(), organization_id="g20", since=date(2023, 1, 1)), "md")
+    assert isinstance(since, str) and "September 9, 2023: African Union (org:african-union) became a member" in since
 
 
 def test_an_organization_chairs_a_body_with_the_kimberley_process_2018(tracker: Tracker) -> None:
