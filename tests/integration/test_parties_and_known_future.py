@@ -21,6 +21,7 @@ from projections.interchange.source import QueriesReader, snapshot
 from projections.model import OrganizationStatus
 from projections.reports import build_report, render
 from tests.integration.test_presidency_store import (
+    ASEAN_SOURCE,
     EU_SOURCE,
     body,
     ev,
@@ -252,6 +253,39 @@ def test_an_organization_takes_its_turn_in_an_order_and_sorts_by_its_recorded_na
     alpha = model.presidency("forum-alpha", as_of=date(2020, 6, 1))
     assert alpha is not None and alpha.notes == ()
     assert [s for s, _ in alpha.upcoming[:4]] == ["org:eu", "FRA", "DEU", "ESP"]
+
+
+# --- Overrides that meet in one term, through the store ---------------------------------------
+
+
+def test_a_skip_a_deferral_and_an_exclusion_meeting_in_one_term_resolve_once(tracker: Tracker) -> None:
+    members = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
+    overrides = [
+        # Real: Myanmar does not take its 2026 turn (ASEAN_SOURCE).
+        ev("RotationOverridden", "2025-05-26", ASEAN_SOURCE, body_id="asean-summit", override="skip",
+           states=["MMR"], term="2026", reason="Myanmar did not take its 2026 turn"),
+        # Hypothetical, to make three overrides meet in the 2026 term.
+        ev("RotationOverridden", "2025-06-01", ILLUSTRATION, body_id="asean-summit", override="defer",
+           states=["PHL"], term="2026", reason="hypothetical: the Philippines asks to chair a year later"),
+        ev("RotationOverridden", "2025-06-02", ILLUSTRATION, body_id="asean-summit", override="exclude",
+           states=["SGP"], reason="hypothetical: Singapore takes no turn until further notice"),
+    ]
+    record_all(tracker, [
+        *org("asean", members, "1999-04-30", ASEAN_SOURCE),
+        body("asean-summit", "asean", {"kind": "alphabetical", "language": "en", "term": "annual"}, "2008-12-15",
+             ASEAN_SOURCE),
+        handover("asean-summit", "2024-01-01", "LAO", source=ASEAN_SOURCE),
+        handover("asean-summit", "2025-01-01", "MYS", "LAO", source=ASEAN_SOURCE),
+        *reversed(overrides),  # recorded in any order, they are matched in the order decided
+    ])
+    answer = tracker.read_model().presidency("asean-summit", as_of=date(2025, 9, 1), horizon=12)
+    assert answer is not None
+    # 2026: Myanmar skipped, the Philippines deferred one place, Singapore out: Thailand.
+    # 2027: the Philippines in the place it gave up; then the cycle as the rule has it,
+    # Myanmar's next turn untouched and Singapore still passed over.
+    assert [s for s, _ in answer.upcoming] == [
+        "THA", "PHL", "VNM", "BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "THA", "VNM"]
+    assert answer.upcoming[0][1] == date(2026, 1, 1)
 
 
 # --- Upcoming terms from facts known that take effect later -----------------------------------

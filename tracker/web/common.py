@@ -118,12 +118,12 @@ class CommitmentFilter:
         """From URL parameters (empty ones ignored), naming a bad one."""
         party = values.get("party") or None
         if party:
-            from events import normalize_state
+            from events import normalize_party
 
             try:
-                party = normalize_state(party)
+                party = normalize_party(party)
             except ValueError:
-                raise InvalidInput([("party", party, "is not a state we know")]) from None
+                raise InvalidInput([("party", party, "is not a state we know, nor org:<organization id>")]) from None
         return cls(
             organization=values.get("organization") or None,
             body=values.get("body") or None,
