@@ -114,7 +114,9 @@ def compute_body_presidency(
         standings=body.seats or organization.memberships,
         names=rot.reference_names(organization.organization_id),
         handovers=body.handovers,
-        overrides=body.overrides,
+        # A decision dated after as_of shapes the terms ahead, never one already judged.
+        overrides=[o for o in body.overrides
+                   if o.on.earliest <= as_of or o.term is None or o.term.earliest > as_of],
         meetings=meetings,
         attestations=body.attestations,
         as_of=as_of,

@@ -310,6 +310,26 @@ def test_seats_from_1_january_shape_the_chair_expected_when_asked_in_december(tr
     assert unaware is not None and [s for s, _ in unaware.upcoming] == ["DZA", "CHN", "FRA", "GUY", "KOR", "RUS"]
 
 
+def test_a_decision_dated_after_as_of_does_not_explain_a_term_already_judged(tracker: Tracker) -> None:
+    # An illustration: Myanmar chairs 2025 in Malaysia's turn, and a decision of June 2025
+    # records Malaysia's 2025 turn as skipped. Asked in March, that decision was not yet taken.
+    members = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
+    record_all(tracker, [
+        *org("asean", members, "1999-04-30", ILLUSTRATION),
+        body("asean-summit", "asean", {"kind": "alphabetical", "language": "en", "term": "annual"}, "2008-12-15",
+             ILLUSTRATION),
+        handover("asean-summit", "2024-01-01", "LAO", source=ILLUSTRATION),
+        handover("asean-summit", "2025-01-01", "MMR", "LAO", source=ILLUSTRATION),
+        ev("RotationOverridden", "2025-06-01", ILLUSTRATION, body_id="asean-summit", override="skip",
+           states=["MYS"], term="2025", reason="hypothetical: Malaysia's 2025 turn recorded as skipped"),
+    ])
+    model = tracker.read_model()
+    march = model.presidency("asean-summit", as_of=date(2025, 3, 1))
+    assert march is not None and len(march.deviations) == 1 and "expected MYS" in march.deviations[0]
+    september = model.presidency("asean-summit", as_of=date(2025, 9, 1))
+    assert september is not None and september.deviations == ()
+
+
 OLD_ORDER_SOURCE = {
     "publisher": "Council of the European Union",
     "title": "Council Decision 2007/5/EC, Euratom determining the order of the Presidencies (UK: July-Dec 2017)",
