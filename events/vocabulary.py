@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
 from functools import cache
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -12,7 +11,7 @@ from pydantic.fields import FieldInfo
 
 from events.base import Development, EventRef, Slug, parse_event_ref
 from events.dates import WorldDate
-from events.states import PartyCode, StateCode, party_organization, validate_party
+from events.states import ORGANIZATION_PARTY_PREFIX, PartyCode, StateCode, party_organization, validate_party
 from events.upcasting import REPLACEMENT_VERSION, upcast_replacement
 
 __all__ = [
@@ -861,30 +860,27 @@ def _holds_parts(annotation: Any) -> bool:
     return any(_holds_parts(arg) for arg in get_args(annotation))
 
 
-def _organizations_in(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        organization = party_organization(value)
-        if organization is not None:
-            yield path, organization
-    elif isinstance(value, tuple | list | dict):
-        for item in value:  # a dict's keys are its parties (a rule's names map)
-            yield from _organizations_in(item, path)
-
-
-def _walk(model: BaseModel, prefix: str) -> Iterator[tuple[str, str]]:
+def _collect(model: BaseModel, prefix: str, found: list[tuple[str, str]]) -> None:
     for name, holds_parties in _party_fields(type(model)):
         value = getattr(model, name)
+        if value is None:
+            continue
         if holds_parties:
-            yield from _organizations_in(value, prefix + name)
+            # A str, a tuple of them, or a dict keyed by them (a rule's names map).
+            for party in (value,) if isinstance(value, str) else value:
+                if party.startswith(ORGANIZATION_PARTY_PREFIX):
+                    found.append((prefix + name, party[len(ORGANIZATION_PARTY_PREFIX):]))
         else:
             for part in value if isinstance(value, tuple) else (value,):
                 if isinstance(part, BaseModel):
-                    yield from _walk(part, f"{prefix}{name}.")
+                    _collect(part, f"{prefix}{name}.", found)
 
 
-def party_organizations(event: Development) -> Iterator[tuple[str, str]]:
+def party_organizations(event: Development) -> list[tuple[str, str]]:
     """The organizations an event names as parties: (field, organization id), e.g. ('parties', 'eu')."""
-    return _walk(event, "")
+    found: list[tuple[str, str]] = []
+    _collect(event, "", found)
+    return found
 
 
 __all__ += ["party_organizations"]
