@@ -121,6 +121,31 @@ def test_an_unknown_organization_party_is_refused_naming_field_and_value(tracker
     assert len(tracker.history("organization:g20")) == stored
 
 
+def test_an_organization_attends_a_meeting_and_tables_and_supports_a_proposal(tracker: Tracker) -> None:
+    record_all(tracker, [
+        *g20(),
+        body("g20-summit", "g20", {"kind": "unknown"}, "2008-11-14", G20_SOURCE),
+        ev("MeetingHeld", "2023-09-09/2023-09-10", DELHI_SOURCE, meeting_id="g20-summit/18", body_id="g20-summit",
+           number=18, city="New Delhi", host_state="IND", chaired_by="IND",
+           attendees=[{"state": "IND", "person": "Narendra Modi", "level": "head_of_government"},
+                      {"state": "org:african-union", "person": "Azali Assoumani", "office": "Chairperson"},
+                      {"state": "org:eu", "person": "Charles Michel", "office": "President of the European Council"}]),
+        ev("ProposalTabled", "2023-09-09", DELHI_SOURCE, proposal_id="g20-au-membership", organization_id="g20",
+           meeting_id="g20-summit/18", by_state="IND", title="The African Union a permanent member of the G20"),
+        ev("ProposalSupported", "2023-09-09", DELHI_SOURCE, proposal_id="g20-au-membership", states=["org:eu"],
+           note="illustrative: the EU among the supporters"),
+    ])
+    with pytest.raises(UnknownEntity) as unknown:
+        tracker.record(ev("MeetingHeld", "2023-09-10", DELHI_SOURCE, meeting_id="g20-summit/18",
+                          attendance_count=40, attendees=[{"state": "org:asean"}]))
+    assert unknown.value.problems[0][:2] == ("attendees.state", "asean")
+    model = tracker.read_model()
+    (meeting,) = model.meetings(body_id="g20-summit")
+    assert [a.state for a in meeting.attendees] == ["IND", "org:african-union", "org:eu"]
+    (proposal,) = model.proposals(organization_id="g20")
+    assert proposal.supporters == ("org:eu",)
+
+
 def test_an_organization_signs_and_approves_a_convention(tracker: Tracker) -> None:
     record_all(tracker, [
         ev("OrganizationRegistered", "1949-05-05", COE_SOURCE, organization_id="coe",
