@@ -30,6 +30,7 @@ from tests.integration.test_presidency_store import (
     org,
     record_all,
     security_council_with_seats,
+    unsc,
 )
 from tracker.app import Tracker
 from tracker.errors import InvalidInput, NotAParty, TrackerError, UnknownEntity
@@ -353,6 +354,15 @@ def test_a_decision_dated_after_as_of_does_not_explain_a_term_already_judged(tra
     assert march is not None and len(march.deviations) == 1 and "expected MYS" in march.deviations[0]
     september = model.presidency("asean-summit", as_of=date(2025, 9, 1))
     assert september is not None and september.deviations == ()
+
+
+def test_memberships_from_1_january_shape_the_chairs_expected_in_december(tracker: Tracker) -> None:
+    record_all(tracker, unsc("un"))
+    december = tracker.read_model().presidency("un-sc", as_of=date(2023, 12, 15))
+    assert december is not None and december.current is not None and december.current.state == "ECU"
+    # Guyana and Korea join on 2024-01-01, Gabon and Ghana leave: February 2024 was Guyana's
+    # (UN_SOURCE), June Korea's; the members leaving never come up.
+    assert [s for s, _ in december.upcoming] == ["FRA", "GUY", "JPN", "MLT", "MOZ", "KOR"]
 
 
 OLD_ORDER_SOURCE = {
