@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Text, cast, literal, select
 from events import Recorded
 from projections.changes import status_changes
 from projections.clock import SYSTEM_CLOCK, Clock
+from projections.errors import QueryRefused
 from projections.model import (
     EMPTY_LOG,
     CommitmentStatus,
@@ -461,7 +462,8 @@ class Queries:
             "organization": lambda: reduce_organization(self.source.load(stream), as_of=ask.day, known_at=ask.known),
         }.get(kind)
         if answer is None:
-            raise ValueError(f"id: no status for {stream!r}")
+            raise QueryRefused([("id", stream, f"no status for kind {kind!r}: give commitment, proposal, "
+                                               "document, meeting, body or organization")])
         return answer()
 
     def timeline(
