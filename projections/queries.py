@@ -368,7 +368,8 @@ class Queries:
         """Items of the entities whose events all fall by the asked day (the others are left out)."""
         query = select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day)
         items = select(ReviewItemViewRow.stream, ReviewItemViewRow.kind, ReviewItemViewRow.message,
-                       ReviewItemViewRow.refs).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
+                       ReviewItemViewRow.refs, ReviewItemViewRow.code, ReviewItemViewRow.params,
+                       ).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
         items = items.where(EntityIndexRow.latest_world <= ask.day)
         if ask.organization_id is not None:
             query = query.where(EntityIndexRow.organization_id == ask.organization_id)
@@ -378,8 +379,9 @@ class Queries:
             items = items.where(ReviewItemViewRow.body_id == ask.body_id)
         with self.engine.connect() as conn:
             found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
-            for stream, kind, message, refs in conn.execute(items.order_by(ReviewItemViewRow.id)):
-                found[stream].append(ReviewItem(kind, stream, message, tuple(refs)))
+            for stream, kind, message, refs, code, pairs in conn.execute(items.order_by(ReviewItemViewRow.id)):
+                found[stream].append(ReviewItem(kind, stream, message, tuple(refs), code,
+                                                tuple((name, value) for name, value in pairs)))
         return found
 
     def _all_streams(self, ask: _Ask) -> Iterable[str]:
