@@ -149,9 +149,10 @@ class MeetingFold(EntityFold):
             return
         last = (self.ends_on or self.starts_on).latest
         if on.latest < self.starts_on.earliest or on.earliest > last:
+            span = self.ends_on is not None and self.ends_on != self.starts_on
             self._review("date_conflict", record, Message(
-                "held_outside_dates",
-                params(ref=record.ref, on=on, start_on=self.starts_on, end_on=self.ends_on or self.starts_on),
+                "held_outside_dates" if span else "held_outside_day",
+                params(ref=record.ref, on=on, start_on=self.starts_on, end_on=self.ends_on),
                 f"{record.ref} says the meeting was held on {on}, outside its dates "
                 f"{date_span(self.starts_on, self.ends_on)}",
             ))
