@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -95,7 +96,16 @@ def describe_type(annotation: Any) -> str:
     for alias, words in _NAMED:
         if annotation == alias:
             return words
-    origin, args = get_origin(annotation), get_args(annotation)
+    origin = get_origin(annotation)
+    if origin is not None:
+        return _describe_generic(origin, get_args(annotation))
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return f"{annotation.__name__} (object)"
+    return {str: "text", int: "integer", bool: "true or false", float: "number"}.get(annotation, "any JSON value")
+
+
+def _describe_generic(origin: Any, args: tuple[Any, ...]) -> str:
+    """A parametrised type (Annotated, union, Literal, list, dict) in words."""
     if origin is Annotated:
         return describe_type(args[0])
     if origin in (Union, types.UnionType):
@@ -106,9 +116,7 @@ def describe_type(annotation: Any) -> str:
         return f"list of {describe_type(args[0])}"
     if origin is dict:
         return f"object of {describe_type(args[0])} -> {describe_type(args[1])}"
-    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
-        return f"{annotation.__name__} (object)"
-    return {str: "text", int: "integer", bool: "true or false", float: "number"}.get(annotation, "any JSON value")
+    return "any JSON value"
 
 
 def _hints(model: type[BaseModel]) -> dict[str, Any]:
@@ -123,16 +131,33 @@ def _default(info: FieldInfo) -> str:
     return "" if value is None else orjson.dumps(value, default=str).decode()
 
 
+# Values of the named types, by field name where the name says more than the type.
+_ALIAS_VALUES: tuple[tuple[Any, Callable[[str], Any]], ...] = (
+    (StateCode, lambda name: _STATES.get(name, "KAZ")),
+    (PartyCode, lambda name: _STATES.get(name, "KAZ")),
+    (WorldDate, lambda _: "2024-07-25"),
+    (Slug, lambda name: _IDS.get(name, "x")),
+    (EventRef, lambda _: "commitment:sco-joint-action-extremism-2018#2"),
+)
+
+
 def _value(name: str, annotation: Any) -> Any:
     """A plausible value of a type, for examples."""
     if name in _WHOLE:
         return _WHOLE[name]
-    state = _STATES.get(name, "KAZ")
-    for alias, value in ((StateCode, state), (PartyCode, state), (WorldDate, "2024-07-25"), (Slug, _IDS.get(name, "x")),
-                         (EventRef, "commitment:sco-joint-action-extremism-2018#2")):
+    for alias, make in _ALIAS_VALUES:
         if annotation == alias:
-            return value
-    origin, args = get_origin(annotation), get_args(annotation)
+            return make(name)
+    origin = get_origin(annotation)
+    if origin is not None:
+        return _generic_value(name, origin, get_args(annotation))
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return _required_values(annotation)
+    return {str: name.replace("_", " "), int: 1, bool: False, float: 1.0}.get(annotation, {})
+
+
+def _generic_value(name: str, origin: Any, args: tuple[Any, ...]) -> Any:
+    """A plausible value of a parametrised type (Annotated, union, Literal, list, dict)."""
     if origin is Annotated:
         return _value(name, args[0])
     if origin in (Union, types.UnionType):
@@ -140,14 +165,10 @@ def _value(name: str, annotation: Any) -> Any:
     if origin is Literal:
         return args[0]
     if origin in (tuple, list):
-        if name in _STATES:
-            return list(_STATES[name])
-        return [_value(name.removesuffix("s"), args[0])]
+        return list(_STATES[name]) if name in _STATES else [_value(name.removesuffix("s"), args[0])]
     if origin is dict:
         return {"en": "Shanghai Cooperation Organisation"} if name in ("names", "abbreviations") else {}
-    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
-        return _required_values(annotation)
-    return {str: name.replace("_", " "), int: 1, bool: False, float: 1.0}.get(annotation, {})
+    return {}
 
 
 def _required_values(model: type[BaseModel]) -> dict[str, Any]:

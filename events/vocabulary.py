@@ -108,20 +108,38 @@ class FormerName(_Part):
     since: WorldDate | None = None
 
 
-class OrganizationRegistered(Development):
+class _NamesChecked(BaseModel):
+    """Base of the name mixins: `names` has at least one name, each keyed by a language code."""
+
+    _names = field_validator("names", check_fields=False)(_check_languages)
+
+
+# The mixins carry the entity's id too, so a creation and its renaming keep the field order they
+# always had (id, then names): the stored JSON and the JSON Schema stay as they were.
+class _OrganizationNames(_NamesChecked):
+    """The names of an organization, shared by its registration and its renaming."""
+
+    organization_id: Slug
+    names: _LanguageNames
+    abbreviations: _LanguageNames = Field(default_factory=dict)
+
+
+class _BodyNames(_NamesChecked):
+    """The names of a body, shared by its establishment and its renaming."""
+
+    body_id: Slug
+    names: _LanguageNames
+
+
+class OrganizationRegistered(_OrganizationNames, Development):
     """An intergovernmental organization became known to the tracker."""
 
     stream_kind = "organization"
     stream_field = "organization_id"
     creates_stream = True
 
-    organization_id: Slug
-    names: _LanguageNames
-    abbreviations: _LanguageNames = Field(default_factory=dict)
     former_names: tuple[FormerName, ...] = ()
     identifiers: dict[str, str] = Field(default_factory=dict, description="e.g. {'wikidata': 'Q485207'}")
-
-    _names = field_validator("names")(_check_languages)
 
 
 class MembershipChanged(Development):
@@ -241,19 +259,15 @@ class RotationRule(_Part):
         return self
 
 
-class BodyEstablished(Development):
+class BodyEstablished(_BodyNames, Development):
     """A forum of an organization was set up, with its presidency rule."""
 
     stream_kind = "body"
     stream_field = "body_id"
     creates_stream = True
 
-    body_id: Slug
     organization_id: Slug
-    names: _LanguageNames
     rotation: RotationRule
-
-    _names = field_validator("names")(_check_languages)
 
 
 class RotationRuleChanged(Development):
@@ -766,29 +780,18 @@ class SeatAssigned(Development):
 # --- Renaming ----------------------------------------------------------------------------
 
 
-class OrganizationRenamed(Development):
+class OrganizationRenamed(_OrganizationNames, Development):
     """An organization took new names from occurred_on (the Turkic Council became the OTS on 2021-11-12)."""
 
     stream_kind = "organization"
     stream_field = "organization_id"
 
-    organization_id: Slug
-    names: _LanguageNames
-    abbreviations: _LanguageNames = Field(default_factory=dict)
 
-    _names = field_validator("names")(_check_languages)
-
-
-class BodyRenamed(Development):
+class BodyRenamed(_BodyNames, Development):
     """A body took new names from occurred_on."""
 
     stream_kind = "body"
     stream_field = "body_id"
-
-    body_id: Slug
-    names: _LanguageNames
-
-    _names = field_validator("names")(_check_languages)
 
 
 # --- Review decisions --------------------------------------------------------------------

@@ -26,8 +26,10 @@ __all__ = [
     "MeetingState",
     "MeetingStatus",
     "MembershipEntry",
+    "Message",
     "OrganizationStatus",
     "OverrideEntry",
+    "Params",
     "PartyDocumentStatus",
     "PresidencyStatus",
     "ProposalState",
@@ -36,12 +38,36 @@ __all__ = [
     "ReviewItem",
     "RuleEntry",
     "StatusChange",
+    "params",
 ]
 
 CommitmentState = Literal["undertaken", "fulfilled", "lapsed", "withdrawn", "superseded"]
 ProposalState = Literal["tabled", "adopted", "rejected", "withdrawn", "deferred"]
 MeetingState = Literal["scheduled", "rescheduled", "relocated", "cancelled", "held"]
 Level = Literal["no_evidence", "not_started", "limited", "substantial", "complete"]
+
+
+Params = tuple[tuple[str, str], ...]
+"""A message's parameters by name (sorted), each as text: a state code, a partial date's text, a ref, a number.
+
+A report words a parameter by its name: `state`, `*_state` a state code ("" for none known),
+`states` codes joined by ",", `on`, `*_on` a partial date, `*_day` an ISO day, `*status` a status
+word; any other is shown as it is.
+"""
+
+
+def params(**values: object) -> Params:
+    """Message parameters as the read model carries them: sorted by name, None as ""."""
+    return tuple(sorted((name, "" if value is None else str(value)) for name, value in values.items()))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A line of the read model: a code a report words in its language (`msg.<code>`), and the English line."""
+
+    code: str
+    params: Params
+    text: str  # the line in English, as the read model has always said it (the API shows it)
 
 
 @dataclass(frozen=True)
@@ -233,6 +259,11 @@ class PresidencyStatus:
     chain_conflicts: tuple[str, ...]
     # What the answer rests on that a reader should know (e.g. ISO names used for an order).
     notes: tuple[str, ...] = ()
+    # The same four lists as codes with parameters, one for one, for reports in any language.
+    deviation_messages: tuple[Message, ...] = ()
+    gap_messages: tuple[Message, ...] = ()
+    chain_conflict_messages: tuple[Message, ...] = ()
+    note_messages: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,8 +282,15 @@ class ReviewItem:
 
     kind: str  # "chain_conflict", "deviation", "gap", "date_conflict", ...
     entity: str
-    message: str
+    message: str  # in English (the API's and the review queue's; an item without refs is keyed on it)
     refs: tuple[str, ...] = field(default_factory=tuple)
+    code: str = ""  # the message as a catalogue code (`msg.<code>`), so a report words it in its language
+    params: Params = ()
+
+    @classmethod
+    def coded(cls, kind: str, entity: str, line: Message, refs: tuple[str, ...] = ()) -> ReviewItem:
+        """An item whose message is `line`: its English text, code and parameters."""
+        return cls(kind, entity, line.text, refs, line.code, line.params)
 
 
 class MembershipEntry(NamedTuple):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from events import Recorded, party_organization
 from projections import rotation as rot
-from projections.model import ChairTerm, MeetingStatus, PresidencyStatus, ReviewItem
+from projections.model import ChairTerm, MeetingStatus, Message, PresidencyStatus, ReviewItem, params
 from projections.reduce import BodyStatus, OrganizationStatus, describe_rule, reduce_body, reduce_organization
 
 __all__ = ["PresidencyInputs", "compute_body_presidency", "presidency_inputs", "presidency_review_items"]
@@ -74,6 +74,9 @@ def _meeting_problems(meetings: Sequence[MeetingStatus], as_of: date) -> list[ro
                 "meeting_unrecorded",
                 f"meetings numbered {', '.join(map(str, missing))} have no record "
                 f"(recorded: {min(numbers)} to {max(numbers)}, with gaps)",
+                (),
+                "meetings_unrecorded",
+                params(numbers=", ".join(map(str, missing)), first=min(numbers), last=max(numbers)),
             ))
     for m in meetings:
         last = (m.ends_on or m.starts_on).latest
@@ -82,19 +85,45 @@ def _meeting_problems(meetings: Sequence[MeetingStatus], as_of: date) -> list[ro
                 "meeting_unconfirmed",
                 f"meeting:{m.meeting_id} was to be held {m.starts_on.describe()}: neither held nor cancelled on record",
                 (f"meeting:{m.meeting_id}",),
+                "meeting_unconfirmed",
+                params(meeting=f"meeting:{m.meeting_id}", start_on=m.starts_on),
             ))
     return problems
 
 
-def _rule_notes(body: BodyStatus, as_of: date) -> tuple[str, ...]:
+def _rule_notes(body: BodyStatus, as_of: date) -> tuple[Message, ...]:
     """'rule unknown' when no rule is known on `as_of`: the answer then rests on evidence alone."""
     if body.rule_on(as_of).kind != "unknown":
         return ()
     later = next((r for r in body.rules if r.on.earliest > as_of and r.rule.kind != "unknown"), None)
     if later is not None:  # known already, in force later: the upcoming terms follow it
-        return (f"rule unknown until {later.on.describe()}: the chair and its history come from the evidence; "
-                f"upcoming terms follow the rule recorded from then ({later.ref})",)
-    return ("rule unknown: the chair and its history come from the evidence; nothing is predicted",)
+        return (Message("rule_unknown_until", params(until_on=later.on, ref=later.ref),
+                        f"rule unknown until {later.on.describe()}: the chair and its history come from the "
+                        f"evidence; upcoming terms follow the rule recorded from then ({later.ref})"),)
+    return (Message("rule_unknown", (), "rule unknown: the chair and its history come from the evidence; "
+                                        "nothing is predicted"),)
+
+
+def _gap_line(g: rot.Gap) -> Message:
+    return Message(
+        "gap_expected" if g.expected_state else "gap",
+        params(start_day=g.start, end_day=g.end, expected_state=g.expected_state),
+        f"{g.start} to {g.end}: no handover recorded"
+        + (f" (the rule expected {g.expected_state})" if g.expected_state else ""),
+    )
+
+
+def _conflict_line(c: rot.ChainConflict) -> Message:
+    return Message(
+        "handover_from_another",
+        params(ref=c.event_ref, from_state=c.recorded_from, when_on=c.when, chair_state=c.chair_of_record),
+        f"{c.event_ref}: handed over from {c.recorded_from}, but the chair of record then was "
+        f"{c.chair_of_record or 'unknown'}",
+    )
+
+
+def _problem_line(p: rot.Problem) -> Message:
+    return Message(p.code, p.params, p.message)
 
 
 def compute_body_presidency(
@@ -124,6 +153,10 @@ def compute_body_presidency(
         party_names=party_names,
     )
     result = replace(result, problems=(*result.problems, *_meeting_problems(meetings, as_of)))
+    deviations = tuple(d.message() for d in result.deviations)
+    gaps = tuple(_gap_line(g) for g in result.gaps)
+    conflicts = tuple(_conflict_line(c) for c in result.chain_conflicts)
+    notes = (*_rule_notes(body, as_of), *(_problem_line(p) for p in result.problems))
     status = PresidencyStatus(
         body_id=body.body_id,
         organization_id=body.organization_id,
@@ -132,46 +165,41 @@ def compute_body_presidency(
         terms=tuple(_term(t) for t in result.terms),
         expected_next=result.expected_next.state if result.expected_next else None,
         upcoming=tuple((t.state, t.start) for t in result.upcoming),
-        deviations=tuple(d.describe() for d in result.deviations),
-        gaps=tuple(
-            f"{g.start} to {g.end}: no handover recorded"
-            + (f" (the rule expected {g.expected_state})" if g.expected_state else "")
-            for g in result.gaps
-        ),
-        chain_conflicts=tuple(
-            f"{c.event_ref}: handed over from {c.recorded_from}, but the chair of record then was "
-            f"{c.chair_of_record or 'unknown'}"
-            for c in result.chain_conflicts
-        ),
-        notes=(*_rule_notes(body, as_of), *(p.message for p in result.problems)),
+        deviations=tuple(d.text for d in deviations),
+        gaps=tuple(g.text for g in gaps),
+        chain_conflicts=tuple(c.text for c in conflicts),
+        notes=tuple(n.text for n in notes),
+        deviation_messages=deviations,
+        gap_messages=gaps,
+        chain_conflict_messages=conflicts,
+        note_messages=notes,
     )
     return status, result
 
 
 def presidency_review_items(stream: str, result: rot.Presidency) -> list[ReviewItem]:
     """Deviations, gaps, broken handover chains and what the engine answered around, for a person to look at."""
+    # The same codes as the presidency's lines: a report words both alike; the English differs
+    # (and stays as it was: an item without refs is keyed on its English message).
     items = [
-        ReviewItem("deviation", stream, d.describe(), (d.event_ref, *((d.swap_ref,) if d.swap_ref else ())))
+        ReviewItem.coded("deviation", stream, d.message(), (d.event_ref, *((d.swap_ref,) if d.swap_ref else ())))
         for d in result.deviations
     ]
     items += [
-        ReviewItem(
-            "gap",
-            stream,
-            f"no handover recorded between {g.start} and {g.end}"
+        ReviewItem.coded("gap", stream, replace(
+            _gap_line(g),
+            text=f"no handover recorded between {g.start} and {g.end}"
             + (f"; the rule expected {g.expected_state}" if g.expected_state else ""),
-        )
+        ))
         for g in result.gaps
     ]
     items += [
-        ReviewItem(
-            "chain_conflict",
-            stream,
-            f"a handover from {c.recorded_from} on {c.when.describe()}, but the chair of record was "
+        ReviewItem.coded("chain_conflict", stream, replace(
+            _conflict_line(c),
+            text=f"a handover from {c.recorded_from} on {c.when.describe()}, but the chair of record was "
             f"{c.chair_of_record or 'unknown'}: the sources disagree",
-            (c.event_ref,),
-        )
+        ), (c.event_ref,))
         for c in result.chain_conflicts
     ]
-    items += [ReviewItem(p.kind, stream, p.message, p.refs) for p in result.problems]
+    items += [ReviewItem.coded(p.kind, stream, _problem_line(p), p.refs) for p in result.problems]
     return items

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Text, cast, literal, select
 from events import Recorded
 from projections.changes import status_changes
 from projections.clock import SYSTEM_CLOCK, Clock
+from projections.errors import QueryRefused
 from projections.model import (
     EMPTY_LOG,
     CommitmentStatus,
@@ -365,7 +366,8 @@ class Queries:
         """Items of the entities whose events all fall by the asked day (the others are left out)."""
         query = select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day)
         items = select(ReviewItemViewRow.stream, ReviewItemViewRow.kind, ReviewItemViewRow.message,
-                       ReviewItemViewRow.refs).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
+                       ReviewItemViewRow.refs, ReviewItemViewRow.code, ReviewItemViewRow.params,
+                       ).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
         items = items.where(EntityIndexRow.latest_world <= ask.day)
         if ask.organization_id is not None:
             query = query.where(EntityIndexRow.organization_id == ask.organization_id)
@@ -375,8 +377,9 @@ class Queries:
             items = items.where(ReviewItemViewRow.body_id == ask.body_id)
         with self.engine.connect() as conn:
             found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
-            for stream, kind, message, refs in conn.execute(items.order_by(ReviewItemViewRow.id)):
-                found[stream].append(ReviewItem(kind, stream, message, tuple(refs)))
+            for stream, kind, message, refs, code, pairs in conn.execute(items.order_by(ReviewItemViewRow.id)):
+                found[stream].append(ReviewItem(kind, stream, message, tuple(refs), code,
+                                                tuple((name, value) for name, value in pairs)))
         return found
 
     def _all_streams(self, ask: _Ask) -> Iterable[str]:
@@ -459,7 +462,8 @@ class Queries:
             "organization": lambda: reduce_organization(self.source.load(stream), as_of=ask.day, known_at=ask.known),
         }.get(kind)
         if answer is None:
-            raise ValueError(f"id: no status for {stream!r}")
+            raise QueryRefused([("id", stream, f"no status for kind {kind!r}: give commitment, proposal, "
+                                               "document, meeting, body or organization")])
         return answer()
 
     def timeline(

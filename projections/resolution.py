@@ -31,7 +31,7 @@ import orjson
 
 from events import Development, EventCorrected, EventRetracted, InvalidEvent, Recorded, parse_replacement
 from events.base import parse_event_ref
-from projections.model import ReviewItem
+from projections.model import Message, ReviewItem, params
 
 __all__ = ["AMENDMENTS", "Resolution", "counted", "effective_events", "known_prefix", "resolve", "world_key"]
 
@@ -133,11 +133,10 @@ class _Walk:
         stream, version = parse_event_ref(amendment.target)
         where = self.index.get(version) if stream == record.stream else None
         if where is None or where >= i:
-            self.problems.append(ReviewItem(
-                kind="dangling_reference", entity=record.stream,
-                message=f"{record.ref} amends {amendment.target}, which is not an earlier event of this entity",
-                refs=(record.ref, amendment.target),
-            ))
+            self.problems.append(ReviewItem.coded("dangling_reference", record.stream, Message(
+                "amends_no_earlier_event", params(ref=record.ref, target=amendment.target),
+                f"{record.ref} amends {amendment.target}, which is not an earlier event of this entity",
+            ), (record.ref, amendment.target)))
             return
         self.incoming.setdefault(where, []).append(record if amendment is record.event
                                                   else record.model_copy(update={"event": amendment}))
@@ -146,18 +145,23 @@ class _Walk:
         self, target: Recorded, current: Development, amender: Recorded, correction: EventCorrected,
     ) -> Development | None:
         replacement, error = _parse(orjson.dumps(correction.replacement, option=orjson.OPT_SORT_KEYS))
-        why: tuple[str, str] | None = None
+        why: tuple[str, Message] | None = None
         if replacement is None:
-            why = ("invalid_correction", f"the replacement for {target.ref} does not validate ({error})")
+            why = ("invalid_correction", Message(
+                "replacement_invalid", params(ref=amender.ref, target=target.ref, error=error),
+                f"{amender.ref}: the replacement for {target.ref} does not validate ({error})"))
         elif isinstance(replacement, AMENDMENTS) != isinstance(current, AMENDMENTS):
-            why = ("invalid_correction",
-                   f"cannot replace a {current.type_name()} by a {replacement.type_name()} ({target.ref})")
+            why = ("invalid_correction", Message(
+                "replacement_of_another_sort",
+                params(ref=amender.ref, target=target.ref, type=current.type_name(), new_type=replacement.type_name()),
+                f"{amender.ref}: cannot replace a {current.type_name()} by a {replacement.type_name()} ({target.ref})"))
         elif replacement.stream != target.stream:
             # An event cannot move to another entity's stream; applying it here would mix entities.
-            why = ("entity_changed", f"the correction of {target.ref} names {replacement.stream} instead; not applied")
+            why = ("entity_changed", Message(
+                "replacement_elsewhere", params(ref=amender.ref, target=target.ref, entity=replacement.stream),
+                f"{amender.ref}: the correction of {target.ref} names {replacement.stream} instead; not applied"))
         if why is not None:
-            self.problems.append(ReviewItem(kind=why[0], entity=target.stream, message=f"{amender.ref}: {why[1]}",
-                                            refs=(amender.ref, target.ref)))
+            self.problems.append(ReviewItem.coded(why[0], target.stream, why[1], (amender.ref, target.ref)))
             return None
         return replacement
 

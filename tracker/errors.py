@@ -18,6 +18,8 @@ The hierarchy::
     ├── ConcurrencyConflict          another writer kept winning the race for the same entity
     ├── StoreBusy                    another writer (an import) held the store's lock past the timeout; names the holder
     ├── ChainBroken                  the log's hash chain does not hold: an event altered, removed or moved
+    ├── LoginFailed                  wrong user name or password, not saying which (tracker.web.auth)
+    ├── LoginThrottled               too many failed logins for a user name or address; try again later
     ├── ConfigurationError           settings that cannot work (bad URL, bad settings)
     │   ├── StoreUnavailable         the database cannot be reached or does not exist; names it and why
     │   └── ReminderConfigError      reminders.toml unreadable or invalid (tracker.reminders.config)
@@ -25,9 +27,11 @@ The hierarchy::
 
 Every problem is a (field, value, message) triple; messages echo at most a bounded excerpt of
 a value (`events.base.EXCERPT_CHARS` characters and the value's total length). Validation
-errors are flattened by one function, `events.base.validation_problems`; `events.InvalidEvent`
-(the vocabulary's own error, as `events` imports nothing of ours) and pydantic's
-`ValidationError` become `InvalidInput` at the boundary through `as_tracker_error`.
+errors are flattened by one function, `events.base.validation_problems`. The lower layers cannot
+import this module, so each has an error of its own carrying the same (field, value, message)
+problems: `events.InvalidEvent` (the vocabulary) and `projections.errors.QueryRefused` (a
+question the read model cannot answer as asked); they, and pydantic's `ValidationError`,
+become `InvalidInput` at the boundary through `as_tracker_error`.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pydantic import ValidationError
 
 from events import InvalidEvent
 from events.base import EXCERPT_CHARS, Problem, describe_problems, excerpt, validation_problems
+from projections.errors import QueryRefused
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -48,6 +53,8 @@ __all__ = [
     "ImportFailed",
     "InvalidInput",
     "KeyConflict",
+    "LoginFailed",
+    "LoginThrottled",
     "NotAParty",
     "NotFound",
     "OutputRefused",
@@ -211,6 +218,14 @@ class ChainBroken(TrackerError):
         )
 
 
+class LoginFailed(TrackerError):
+    """Wrong user name or password (which of the two is not said)."""
+
+
+class LoginThrottled(TrackerError):
+    """Too many failed logins for this user name or address; try again later."""
+
+
 class ConfigurationError(TrackerError):
     """Settings that cannot work."""
 
@@ -229,11 +244,11 @@ class StoreUnavailable(ConfigurationError):
 
 
 def as_tracker_error(exc: Exception) -> TrackerError | None:
-    """Our error for a foreign one a user can cause (InvalidEvent, ValidationError), else None."""
+    """Our error for a foreign one a user can cause (InvalidEvent, QueryRefused, ValidationError), else None."""
     if isinstance(exc, TrackerError):
         return exc
     if isinstance(exc, ValidationError):
         return InvalidInput.from_validation(exc, root="(input)")
-    if isinstance(exc, InvalidEvent):
+    if isinstance(exc, InvalidEvent | QueryRefused):
         return InvalidInput(exc.problems)
     return None

@@ -97,8 +97,8 @@ class RecordingMethods:
         self,
         *,
         body_id: str,
-        organization_id: str,
         names: Mapping[str, str],
+        organization_id: str,
         rotation: ev.RotationRule | Mapping[str, Any],
         occurred_on: str | PartialDate,
         sources: Sequence[ev.Source | Mapping[str, Any]] = (),
@@ -110,8 +110,8 @@ class RecordingMethods:
         """Record a forum of an organization and its presidency rule. Returns what recording it did."""
         return self._record_as(ev.BodyEstablished, {
             "body_id": body_id,
-            "organization_id": organization_id,
             "names": names,
+            "organization_id": organization_id,
             "rotation": rotation,
             "occurred_on": occurred_on,
             "sources": sources,

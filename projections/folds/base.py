@@ -10,7 +10,9 @@ from events import (
     Recorded,
 )
 from projections.model import (
+    Message,
     ReviewItem,
+    params,
 )
 
 __all__ = ["EntityFold", "Fields", "partial_text"]
@@ -43,9 +45,8 @@ class EntityFold(ABC):
     def fields(self) -> Fields:
         """The comparable status fields so far (empty before creation)."""
 
-    def _review(self, kind: str, record: Recorded, message: str, *refs: str) -> None:
-        self.problems.append(ReviewItem(kind=kind, entity=record.stream, message=message,
-                                        refs=(*refs, record.ref)))
+    def _review(self, kind: str, record: Recorded, line: Message, *refs: str) -> None:
+        self.problems.append(ReviewItem.coded(kind, record.stream, line, (*refs, record.ref)))
 
     def _check_early(self, creation: Recorded) -> None:
         # Sorting before the creation is harmless when the partial dates overlap (signed
@@ -54,12 +55,12 @@ class EntityFold(ABC):
         for record in self.early:
             on = record.event.occurred_on
             if on.latest < start.earliest:
-                self.problems.append(ReviewItem(
-                    kind="date_conflict", entity=record.stream,
-                    message=f"{record.ref} ({record.event.type_name()}, {on}) is dated before "
-                            f"{creation.ref} created the entity ({start})",
-                    refs=(record.ref, creation.ref),
-                ))
+                self.problems.append(ReviewItem.coded("date_conflict", record.stream, Message(
+                    "dated_before_creation",
+                    params(ref=record.ref, type=record.event.type_name(), on=on, creation=creation.ref, start_on=start),
+                    f"{record.ref} ({record.event.type_name()}, {on}) is dated before "
+                    f"{creation.ref} created the entity ({start})",
+                ), (record.ref, creation.ref)))
         self.early.clear()
 
     def _take(self, record: Recorded) -> bool:
@@ -70,9 +71,10 @@ class EntityFold(ABC):
             if self.created is None:
                 self._check_early(record)
                 return True
-            self._review("duplicate_creation", record,
-                         f"{record.ref} creates the entity again after {self.created.ref}; ignored",
-                         self.created.ref)
+            self._review("duplicate_creation", record, Message(
+                "created_again", params(ref=record.ref, first=self.created.ref),
+                f"{record.ref} creates the entity again after {self.created.ref}; ignored",
+            ), self.created.ref)
             return False
         if self.created is None:
             self.early.append(record)

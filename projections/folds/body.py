@@ -22,8 +22,10 @@ from projections.model import (
     AttestationEntry,
     HandoverEntry,
     MembershipEntry,
+    Message,
     OverrideEntry,
     RuleEntry,
+    params,
 )
 from projections.summaries import describe_rule
 
@@ -76,9 +78,13 @@ class BodyFold(EntityFold):
                 if on.precision == "day":
                     other = self.by_day.get(on.earliest)
                     if other is not None and other.to_state != handover.to_state:
-                        self._review("chain_conflict", record,
-                                     f"the chair passes to {other.to_state} ({other.ref}) and to "
-                                     f"{handover.to_state} ({record.ref}) on the same day {on}", other.ref)
+                        self._review("chain_conflict", record, Message(
+                            "two_handovers_one_day",
+                            params(first_state=other.to_state, first=other.ref, second_state=handover.to_state,
+                                   ref=record.ref, on=on),
+                            f"the chair passes to {other.to_state} ({other.ref}) and to "
+                            f"{handover.to_state} ({record.ref}) on the same day {on}",
+                        ), other.ref)
                     self.by_day.setdefault(on.earliest, handover)
 
     @override

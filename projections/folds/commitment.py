@@ -19,6 +19,8 @@ from projections.folds.base import EntityFold, Fields, partial_text
 from projections.model import (
     CommitmentState,
     Level,
+    Message,
+    params,
 )
 
 __all__ = ["CommitmentFold"]
@@ -56,8 +58,10 @@ class CommitmentFold(EntityFold):
             case ProgressAssessed():
                 assert event.party is not None
                 if self.created is not None and event.party not in self.parties:
-                    self._review("unknown_party", record,
-                                 f"{record.ref} assesses {event.party}, which is not a party")
+                    self._review("unknown_party", record, Message(
+                        "assessed_not_a_party", params(ref=record.ref, state=event.party),
+                        f"{record.ref} assesses {event.party}, which is not a party",
+                    ))
                 self.assessed[event.party] = event.level
             case DeadlineChanged():
                 self.due_on = event.due_on
@@ -74,8 +78,10 @@ class CommitmentFold(EntityFold):
 
     def _close(self, record: Recorded, status: CommitmentState) -> None:
         if self.status not in ("undertaken", status):
-            self._review("status_conflict", record,
-                         f"{record.ref} marks the commitment {status} after it was already {self.status}")
+            self._review("status_conflict", record, Message(
+                "commitment_status_after", params(ref=record.ref, status=status, previous_status=self.status),
+                f"{record.ref} marks the commitment {status} after it was already {self.status}",
+            ))
         self.status = status
         if status != "superseded":
             self.superseded_by = None

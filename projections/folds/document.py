@@ -16,7 +16,9 @@ from events import (
 )
 from projections.folds.base import EntityFold, Fields, partial_text
 from projections.model import (
+    Message,
     PartyDocumentStatus,
+    params,
 )
 from projections.summaries import join_states
 
@@ -101,8 +103,10 @@ class DocumentFold(EntityFold):
         for signatory in event.signatories:
             party = self._party(signatory.state)
             if party.signed_on is not None:
-                self._review("duplicate_action", record,
-                             f"{signatory.state} signs again in {record.ref} (first on {party.signed_on})")
+                self._review("duplicate_action", record, Message(
+                    "signed_again", params(state=signatory.state, ref=record.ref, first_on=party.signed_on),
+                    f"{signatory.state} signs again in {record.ref} (first on {party.signed_on})",
+                ))
             party.signed_on = on
             party.signed_by = ", ".join(x for x in (signatory.person, signatory.office) if x) or None
             party.actions.append(("signature", on))
@@ -113,9 +117,11 @@ class DocumentFold(EntityFold):
         party.actions.append((event.action, on))
         if event.action in _CONSENT_STATUS:
             if party.consent is not None:
-                self._review("duplicate_action", record,
-                             f"{event.state} consents again in {record.ref} "
-                             f"(already {party.consent} on {party.consent_on})")
+                self._review("duplicate_action", record, Message(
+                    "consented_again",
+                    params(state=event.state, ref=record.ref, action=party.consent, action_on=party.consent_on),
+                    f"{event.state} consents again in {record.ref} (already {party.consent} on {party.consent_on})",
+                ))
             party.consent, party.consent_on = event.action, on
         elif event.action == "denunciation":
             party.denounced_on = on

@@ -17,6 +17,8 @@ from projections.folds.base import EntityFold, Fields, partial_text
 from projections.model import (
     Attendance,
     MeetingState,
+    Message,
+    params,
 )
 from projections.summaries import date_span, join_states
 
@@ -98,8 +100,10 @@ class MeetingFold(EntityFold):
             case MeetingCancelled():
                 self.cancelled = record
                 if self.held is not None:
-                    self._review("status_conflict", record,
-                                 f"{record.ref} cancels a meeting already held ({self.held.ref})", self.held.ref)
+                    self._review("status_conflict", record, Message(
+                        "cancelled_after_held", params(ref=record.ref, held=self.held.ref),
+                        f"{record.ref} cancels a meeting already held ({self.held.ref})",
+                    ), self.held.ref)
                 self._set_status("cancelled")
             case MeetingHeld():
                 self._check_held(record)
@@ -124,9 +128,10 @@ class MeetingFold(EntityFold):
             if x is not None and y is not None and x != y
         ]
         if differences:
-            self._review("report_conflict", second,
-                         f"{second.ref} and {first.ref} report the meeting differently ({'; '.join(differences)})",
-                         first.ref)
+            self._review("report_conflict", second, Message(
+                "reported_differently", params(ref=second.ref, first=first.ref, differences="; ".join(differences)),
+                f"{second.ref} and {first.ref} report the meeting differently ({'; '.join(differences)})",
+            ), first.ref)
 
     def _set_status(self, status: MeetingState) -> None:
         # Held beats everything: later news about a meeting that took place changes no status.
@@ -136,16 +141,21 @@ class MeetingFold(EntityFold):
     def _check_held(self, record: Recorded) -> None:
         on = record.event.occurred_on
         if self.cancelled is not None:
-            self._review("status_conflict", record,
-                         f"{record.ref} records as held a meeting cancelled by {self.cancelled.ref}",
-                         self.cancelled.ref)
+            self._review("status_conflict", record, Message(
+                "held_after_cancelled", params(ref=record.ref, cancelled=self.cancelled.ref),
+                f"{record.ref} records as held a meeting cancelled by {self.cancelled.ref}",
+            ), self.cancelled.ref)
         if self.starts_on is None:
             return
         last = (self.ends_on or self.starts_on).latest
         if on.latest < self.starts_on.earliest or on.earliest > last:
-            self._review("date_conflict", record,
-                         f"{record.ref} says the meeting was held on {on}, outside its dates "
-                         f"{date_span(self.starts_on, self.ends_on)}")
+            span = self.ends_on is not None and self.ends_on != self.starts_on
+            self._review("date_conflict", record, Message(
+                "held_outside_dates" if span else "held_outside_day",
+                params(ref=record.ref, on=on, start_on=self.starts_on, end_on=self.ends_on),
+                f"{record.ref} says the meeting was held on {on}, outside its dates "
+                f"{date_span(self.starts_on, self.ends_on)}",
+            ))
 
     def attendees(self) -> tuple[Attendance, ...]:
         """Who attended, from the latest MeetingHeld."""

@@ -16,7 +16,9 @@ from events import (
 )
 from projections.folds.base import EntityFold, Fields, partial_text
 from projections.model import (
+    Message,
     ProposalState,
+    params,
 )
 from projections.summaries import join_states
 
@@ -61,8 +63,10 @@ class ProposalFold(EntityFold):
     def _move(self, record: Recorded, status: ProposalState) -> None:
         # Deferral is a waiting room: anything may follow it. After a decision, flag a change.
         if self.status in ("adopted", "rejected", "withdrawn"):
-            self._review("status_conflict", record,
-                         f"{record.ref} marks the proposal {status} after it was already {self.status}")
+            self._review("status_conflict", record, Message(
+                "proposal_status_after", params(ref=record.ref, status=status, previous_status=self.status),
+                f"{record.ref} marks the proposal {status} after it was already {self.status}",
+            ))
         self.status = status
         if status != "adopted":
             self.adopted_into = None

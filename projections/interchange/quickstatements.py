@@ -26,7 +26,7 @@ from importlib import resources
 from events import PartialDate, party_entity
 from events.base import Source
 from projections.interchange.source import Snapshot
-from projections.model import DevelopmentSummary
+from projections.model import DevelopmentSummary, DocumentStatus, OrganizationStatus
 
 __all__ = [
     "CIRCA",
@@ -118,10 +118,9 @@ def _references(developments: Iterable[DevelopmentSummary]) -> list[list[str]]:
 
 
 def _reference(source: Source, dev: DevelopmentSummary) -> list[str]:
-    # P813 "retrieved": the source's own retrieval date when the tracker holds one, else the
+    # P813 "retrieved": the source's own retrieval day when the tracker holds one, else the
     # day the development citing it was recorded (when an analyst read it).
-    retrieved = getattr(source, "retrieved_on", None)
-    day = retrieved.earliest if isinstance(retrieved, PartialDate) else dev.recorded_at.date()
+    day = source.retrieved_on or dev.recorded_at.date()
     if source.url:
         head = ["S854", qs_string(source.url)]
     else:
@@ -175,50 +174,77 @@ def build_quickstatements(
     """
     ids = _Ids(snap, shipped_state_ids() if state_ids is None else state_ids, entity_ids or {})
     commands: list[str] = []
-    notes: list[str] = []
     for org in snap.organizations:
-        by_ref = {d.ref: d for d in snap.developments(f"organization:{org.organization_id}")}
-        open_terms: dict[str, tuple[PartialDate, str]] = {}
-        terms: list[tuple[str, PartialDate, PartialDate | None, list[str]]] = []
-        for entry in org.memberships:  # world order
-            if entry.status == "member" and entry.state not in open_terms:
-                open_terms[entry.state] = (entry.on, entry.ref)
-            elif entry.status != "member" and entry.state in open_terms:
-                start, ref = open_terms.pop(entry.state)
-                terms.append((entry.state, start, entry.on, [ref, entry.ref]))
-        terms += [(state, start, None, [ref]) for state, (start, ref) in open_terms.items()]
-        for state, start, end, refs in sorted(terms, key=lambda t: (t[0], t[1].sort_key())):
-            org_qid = ids.get(f"organization:{org.organization_id}", "membership")
-            state_qid = ids.get(party_entity(state), "membership")
-            if org_qid is None or state_qid is None:
-                continue
-            qualifiers = ["P580", qs_time(start)] + (["P582", qs_time(end)] if end is not None else [])
-            qualifiers += _circumstances([start, end])
-            commands += _lines(state_qid, "P463", org_qid, qualifiers,
-                               _references(by_ref[r] for r in refs if r in by_ref))
+        commands += _membership_commands(snap, org, ids)
     for doc in snap.documents:
-        developments = snap.developments(f"document:{doc.document_id}")
-        for party in doc.parties:
-            # The events behind a party's action: those of its type on its date (the read
-            # model keeps the date of each action, not the event it came from).
-            if party.signed_on is not None:
-                doc_qid = ids.get(f"document:{doc.document_id}", "signature")
-                state_qid = ids.get(party_entity(party.state), "signature")
-                if doc_qid is not None and state_qid is not None:
-                    signed = [d for d in developments
-                              if d.type == "DocumentSigned" and d.occurred_on.text == party.signed_on.text]
-                    commands += _lines(doc_qid, "P1891", state_qid,
-                                       ["P585", qs_time(party.signed_on), *_circumstances([party.signed_on])],
-                                       _references(signed))
-            if party.consent in _CONSENTS and party.consent_on is not None:
-                doc_qid = ids.get(f"document:{doc.document_id}", "ratification")
-                state_qid = ids.get(party_entity(party.state), "ratification")
-                if doc_qid is not None and state_qid is not None:
-                    acted = [d for d in developments
-                             if d.type == "PartyActionTaken" and d.occurred_on.text == party.consent_on.text]
-                    commands += _lines(doc_qid, "P6193", state_qid,
-                                       ["P585", qs_time(party.consent_on), *_circumstances([party.consent_on])],
-                                       _references(acted), comment=f"{party.consent} by {party.state}")
+        commands += _document_commands(snap, doc, ids)
+    notes: list[str] = []
     if any(not d.sources for devs in snap.timelines.values() for d in devs):
         notes.append("Developments recorded unsourced give statements without a reference.")
     return QuickStatementsExport(commands=tuple(commands), missing=ids.missing(), notes=tuple(notes))
+
+
+_Term = tuple[str, PartialDate, PartialDate | None, list[str]]  # state, start, end, the refs behind it
+
+
+def _membership_terms(org: OrganizationStatus) -> list[_Term]:
+    """Each state's terms of full membership, from the membership timeline (world order)."""
+    open_terms: dict[str, tuple[PartialDate, str]] = {}
+    terms: list[_Term] = []
+    for entry in org.memberships:
+        if entry.status == "member" and entry.state not in open_terms:
+            open_terms[entry.state] = (entry.on, entry.ref)
+        elif entry.status != "member" and entry.state in open_terms:
+            start, ref = open_terms.pop(entry.state)
+            terms.append((entry.state, start, entry.on, [ref, entry.ref]))
+    terms += [(state, start, None, [ref]) for state, (start, ref) in open_terms.items()]
+    return sorted(terms, key=lambda t: (t[0], t[1].sort_key()))
+
+
+def _membership_commands(snap: Snapshot, org: OrganizationStatus, ids: _Ids) -> list[str]:
+    """`<state> P463 <organization>` with start and end, one per term of membership."""
+    by_ref = {d.ref: d for d in snap.developments(f"organization:{org.organization_id}")}
+    commands: list[str] = []
+    for state, start, end, refs in _membership_terms(org):
+        org_qid = ids.get(f"organization:{org.organization_id}", "membership")
+        state_qid = ids.get(party_entity(state), "membership")
+        if org_qid is None or state_qid is None:
+            continue
+        qualifiers = ["P580", qs_time(start)] + (["P582", qs_time(end)] if end is not None else [])
+        qualifiers += _circumstances([start, end])
+        commands += _lines(state_qid, "P463", org_qid, qualifiers, _references(by_ref[r] for r in refs if r in by_ref))
+    return commands
+
+
+def _document_commands(snap: Snapshot, doc: DocumentStatus, ids: _Ids) -> list[str]:
+    """Each party's signature (P1891) and consent to be bound (P6193)."""
+    developments = snap.developments(f"document:{doc.document_id}")
+    commands: list[str] = []
+    for party in doc.parties:
+        # The events behind a party's action: those of its type on its date (the read
+        # model keeps the date of each action, not the event it came from).
+        if party.signed_on is not None:
+            signed = [d for d in developments
+                      if d.type == "DocumentSigned" and d.occurred_on.text == party.signed_on.text]
+            commands += _party_commands(ids, doc, party.state, "signature",
+                                        claim=("P1891", party.signed_on), behind=signed)
+        if party.consent in _CONSENTS and party.consent_on is not None:
+            acted = [d for d in developments
+                     if d.type == "PartyActionTaken" and d.occurred_on.text == party.consent_on.text]
+            commands += _party_commands(ids, doc, party.state, "ratification", claim=("P6193", party.consent_on),
+                                        behind=acted, comment=f"{party.consent} by {party.state}")
+    return commands
+
+
+def _party_commands(
+    ids: _Ids, doc: DocumentStatus, state: str, statement: str, *, claim: tuple[str, PartialDate],
+    behind: list[DevelopmentSummary], comment: str | None = None,
+) -> list[str]:
+    """One party's statement on a document at a point in time, referenced by the events behind it."""
+    doc_qid = ids.get(f"document:{doc.document_id}", statement)
+    state_qid = ids.get(party_entity(state), statement)
+    if doc_qid is None or state_qid is None:
+        return []
+    prop, on = claim
+    return _lines(doc_qid, prop, state_qid, ["P585", qs_time(on), *_circumstances([on])], _references(behind),
+                  comment=comment)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -19,7 +19,8 @@ from typing import Any
 
 import pycountry
 
-from events import PartialDate, party_organization
+from events import PartialDate, parse_partial_date, party_organization
+from projections.model import Message
 from projections.safety import safe_text
 
 __all__ = ["DEFAULT_LANGUAGE", "LOCALES", "Texts", "alpha2", "languages", "texts"]
@@ -52,6 +53,21 @@ def alpha2(code: str) -> str | None:
     """The ISO 3166-1 alpha-2 code of an alpha-3 code (CLDR keys territories by it), or None."""
     country = pycountry.countries.get(alpha_3=code)
     return str(country.alpha_2) if country is not None else None
+
+
+_PARAM_KINDS: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda name: name == "states", "states"),
+    (lambda name: name == "state" or name.endswith("_state"), "state"),
+    (lambda name: name == "on" or name.endswith("_on"), "date"),
+    (lambda name: name.endswith("_day"), "day"),
+    (lambda name: name.endswith("status"), "status"),
+    (lambda name: name == "action", "action"),
+)
+
+
+def _param_kind(name: str) -> str:
+    """What a message parameter holds, by its name: a state, a date, a status word, ... or text."""
+    return next((kind for test, kind in _PARAM_KINDS if test(name)), "text")
 
 
 class Texts:
@@ -95,6 +111,38 @@ class Texts:
             if own is not None:
                 return own
         return summary
+
+    def message(self, code: str, params: tuple[tuple[str, str], ...], english: str) -> str:
+        """A line of the read model (a review item, a deviation, a note) in the report's language.
+
+        The catalogue's `msg.<code>` filled with the line's parameters, each worded by its name
+        (see projections.model.Params); the read model's English line when no catalogue has the code.
+        """
+        key = f"msg.{code}"
+        if not code or key not in self._strings:
+            return english
+        return self(key, **{name: self._param(name, value) for name, value in params})
+
+    def lines(self, messages: Sequence[Message], english: Sequence[str]) -> list[str]:
+        """A presidency's lines in the report's language (its English ones when it gave no codes)."""
+        if len(messages) != len(english):
+            return list(english)
+        return [self.message(m.code, m.params, m.text) for m in messages]
+
+    def _param(self, name: str, value: str) -> str:
+        """A parameter worded as its name says it is (see projections.model.Params)."""
+        kind = _param_kind(name)
+        if not value:
+            return self("msg.nobody") if kind == "state" else ""
+        wording: dict[str, Callable[[], str]] = {
+            "states": lambda: self.states(value.split(",")),
+            "state": lambda: self.state(value),
+            "date": lambda: self.date(parse_partial_date(value)),
+            "day": lambda: self.day(_Day.fromisoformat(value)),
+            "status": lambda: self.word("value.status", value),
+            "action": lambda: self.word("value.action", value),
+        }
+        return wording[kind]() if kind in wording else self.safe(value)
 
     def rule(self, text: str) -> str:
         """A rotation rule as the read model words it ('alphabetical (ru), per_meeting'), term by term."""

@@ -252,8 +252,10 @@ def _presidency(w: _Writer, p: PresidencyStatus) -> list[str]:
         f"- **{w.tr('presidency.expected_next')}:** {expected}"
         + (f"; {w.tr('presidency.upcoming', list=upcoming)}" if upcoming else ""),
     ]
-    for key, items in (("deviation", p.deviations), ("gap", p.gaps), ("chain_conflict", p.chain_conflicts)):
-        lines.extend(f"- **{w.tr('presidency.' + key)}:** {_e(item)}" for item in items)
+    for key, coded, english in (("deviation", p.deviation_messages, p.deviations), ("gap", p.gap_messages, p.gaps),
+                                ("chain_conflict", p.chain_conflict_messages, p.chain_conflicts),
+                                ("note", p.note_messages, p.notes)):
+        lines.extend(f"- **{w.tr('presidency.' + key)}:** {_e(item)}" for item in w.t.lines(coded, english))
     lines.append("")
     rows = (
         [w.state(t.state), w.date(t.start), w.date(t.end) or w.tr("mark.current"),
@@ -322,7 +324,8 @@ def _review(w: _Writer, items: Sequence[ReviewItem]) -> list[str]:
     lines = [f"## {w.tr('section.review')}", ""]
     if not items:
         return [*lines, w.tr("empty.review"), ""]
-    rows = ([w.word("value.review", r.kind), _e(w.r.label(r.entity)), _e(r.message), _e(" ".join(r.refs))]
+    rows = ([w.word("value.review", r.kind), _e(w.r.label(r.entity)), _e(w.t.message(r.code, r.params, r.message)),
+             _e(" ".join(r.refs))]
             for r in items)
     header = [w.tr(f"col.{c}") for c in ("kind", "entity", "message", "refs")]
     return [*lines, *_table(header, rows), ""]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from events import PartialDate, RotationRule
+from projections.model import params
 from projections.rotation.names import NamesTable, OrderNames, collation_supported, order_names
 from projections.rotation.records import (
     AttestationRecord,
@@ -138,6 +139,8 @@ def _names_problems(rule: RotationRule, names: OrderNames, org: str, ref: str) -
             "collation_fallback",
             f"no alphabet known for language {names.language!r}: names sort by letter code, accents ignored",
             refs,
+            "no_alphabet",
+            params(language=names.language),
         ))
     if names.from_iso:
         listed = ", ".join(f"{s} as {names.name(s)!r}" for s in sorted(names.from_iso))
@@ -147,6 +150,8 @@ def _names_problems(rule: RotationRule, names: OrderNames, org: str, ref: str) -
             f"{', '.join(sorted(names.from_iso))}: ISO's official names are used ({listed}); "
             "record them in the rule's names to fix the order",
             refs,
+            "iso_names_used",
+            params(organization=org, language=rule.language, states=",".join(sorted(names.from_iso)), listed=listed),
         ))
     return problems
 

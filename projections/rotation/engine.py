@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from events import PartialDate
+from projections.model import params
 from projections.rotation.context import (
     Claim,
     PlannedMeeting,
@@ -239,6 +240,9 @@ class _Sweep:
             f"{current.state} the chair then (since {current.start.describe()}, {current.refs[0]}): "
             "the sources disagree",
             (claim.ref, current.refs[0]),
+            "evidence_disagrees",
+            params(ref=claim.ref, state=claim.to_state, when_on=claim.when, chair_state=current.state,
+                   since_on=current.start, since=current.refs[0]),
         ))
 
     def take(self, claim: Claim) -> None:

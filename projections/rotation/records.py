@@ -12,6 +12,7 @@ from datetime import date
 from typing import Protocol
 
 from events import PartialDate, RotationRule
+from projections.model import Message, Params, params
 
 __all__ = [
     "AttestationRecord",
@@ -202,6 +203,15 @@ class Deviation:
     swap_ref: str | None = None
     swap_when: PartialDate | None = None
 
+    def message(self) -> Message:
+        """The line as a code with parameters (the rule's basis stays in the English text only)."""
+        # As describe() words it: a swap whose second term is not known yet reads as out of turn.
+        kind = "out_of_turn" if self.kind == "swap" and self.swap_when is None else self.kind
+        return Message(f"deviation_{kind}",
+                       params(actual_state=self.actual_state, expected_state=self.expected_state, when_on=self.when,
+                              ref=self.event_ref, swap_ref=self.swap_ref, swap_on=self.swap_when),
+                       self.describe())
+
     def describe(self) -> str:
         """One line a person would write."""
         if self.kind == "swap" and self.swap_when is not None:
@@ -245,6 +255,8 @@ class Problem:
     kind: str  # "names_fallback", "collation_fallback", "schedule_ended", ...
     message: str
     refs: tuple[str, ...] = ()
+    code: str = ""  # the message as a catalogue code, and its parameters (see projections.model.Params)
+    params: Params = ()
 
 
 @dataclass(frozen=True)

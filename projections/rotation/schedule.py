@@ -7,6 +7,7 @@ from datetime import date
 
 from events import RotationRule
 from events.vocabulary import ScheduledTerm
+from projections.model import params
 from projections.rotation.context import Claim, RotationContext, RuleVersion
 from projections.rotation.records import Problem
 from projections.rotation.terms import midpoint, nearest, on_day
@@ -73,4 +74,6 @@ def schedule_problems(ctx: RotationContext, as_of: date) -> list[Problem]:
         f"the fixed schedule has run out: its last term is {last.state} from {last.start.text}{until}; "
         "no chair is scheduled after it (record the next schedule with RotationRuleChanged)",
         (version.ref,) if version.ref else (),
+        "schedule_ended_until" if last.end else "schedule_ended",
+        params(state=last.state, start_on=last.start, end_on=last.end),
     )]

@@ -164,4 +164,5 @@ def derive_entity(
 
 
 def _review_row(stream: str, scope: dict[str, str | None], item: ReviewItem) -> dict[str, Any]:
-    return {"stream": stream, **scope, "kind": item.kind, "message": item.message, "refs": list(item.refs)}
+    return {"stream": stream, **scope, "kind": item.kind, "message": item.message, "refs": list(item.refs),
+            "code": item.code, "params": [list(pair) for pair in item.params]}

@@ -125,6 +125,8 @@ class ReviewItemViewRow(ViewBase):
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     refs: Mapped[list[str]] = mapped_column(JSON)
+    code: Mapped[str] = mapped_column(String(60))  # the message as a code and parameters (reports translate it)
+    params: Mapped[list[list[str]]] = mapped_column(JSON)
 
 
 class DevelopmentViewRow(ViewBase):

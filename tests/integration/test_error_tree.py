@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 import events
 from events.base import EXCERPT_CHARS, validation_problems
+from projections.errors import QueryRefused
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.cli import cli
@@ -18,6 +20,8 @@ from tracker.errors import (
     ConfigurationError,
     ImportFailed,
     InvalidInput,
+    LoginFailed,
+    LoginThrottled,
     RuleViolation,
     TrackerError,
     as_tracker_error,
@@ -108,3 +112,34 @@ def test_rule_violations_bound_their_value() -> None:
     error = RuleViolation("title", HUGE, "is too long")
     _bounded(str(error))
     assert error.problems == [("title", HUGE, "is too long")]
+
+
+def test_a_status_of_a_kind_with_none_names_field_and_value(tracker: Tracker) -> None:
+    for data in sco_world():
+        tracker.record(data)
+    for use_views in (True, False):
+        with pytest.raises(QueryRefused) as caught:
+            tracker.read_model(use_views=use_views).status("review:0123456789abcdef")
+        assert isinstance(caught.value, ValueError)  # what it raised before, for callers that catch that
+        translated = as_tracker_error(caught.value)
+        assert isinstance(translated, InvalidInput)
+        [(field, value, message)] = translated.problems
+        assert (field, value) == ("id", "review:0123456789abcdef") and "'review'" in message
+
+
+def test_login_errors_live_in_the_tree_and_where_they_were() -> None:
+    from tracker.web import auth
+
+    assert auth.LoginFailed is LoginFailed and auth.LoginThrottled is LoginThrottled
+    assert issubclass(LoginFailed, TrackerError) and issubclass(LoginThrottled, TrackerError)
+
+
+def test_the_drawing_names_every_error_of_the_tree() -> None:
+    import inspect
+
+    import tracker.errors as tree
+
+    drawn = set(re.findall(r"[├└]── (\w+)", tree.__doc__ or ""))
+    defined = {name for name, cls in inspect.getmembers(tree, inspect.isclass)
+               if issubclass(cls, TrackerError) and cls.__module__ == tree.__name__}
+    assert defined - {"TrackerError"} <= drawn, defined - drawn

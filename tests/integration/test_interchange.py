@@ -191,6 +191,14 @@ def test_quickstatements_of_the_demo_parse_strictly_and_say_the_facts(demo: Trac
     assert not any(c.subject == "Q485207" or "ots" in c.value for c in commands)
 
 
+def test_quickstatements_retrieved_is_the_sources_own_day_when_it_has_one(demo: Tracker) -> None:
+    # P813 says when the page was read: the source's retrieved_on, not the day the fact was recorded.
+    demo.change_membership(organization_id="sco", state="MNG", status="member", occurred_on="2024-07-04",
+                           sources=[{**SOURCE, "url": "https://example.org/mng", "retrieved_on": "2024-08-01"}])
+    [mng] = by_triple(parse_v1(build_quickstatements(snap_of(demo)).text()))[("Q711", "P463", "Q485207")]
+    assert mng.reference == (("S854", '"https://example.org/mng"'), ("S813", "+2024-08-01T00:00:00Z/11"))
+
+
 def popolo_registry() -> Registry[Any]:
     resources = []
     for path in sorted(POPOLO_SCHEMAS.glob("*.json")):

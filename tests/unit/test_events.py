@@ -192,3 +192,26 @@ def test_json_round_trip_keeps_content() -> None:
     })
     again = parse_event(original.to_json_dict())
     assert again == original
+
+
+@pytest.mark.parametrize(
+    ("type_", "identity"),
+    [
+        ("OrganizationRegistered", {"organization_id": "ots"}),
+        ("OrganizationRenamed", {"organization_id": "ots"}),
+        ("BodyEstablished", {"body_id": "ots-summit", "organization_id": "ots",
+                             "rotation": {"kind": "unknown"}}),
+        ("BodyRenamed", {"body_id": "ots-summit"}),
+    ],
+)
+def test_creations_and_renamings_check_names_alike(type_: str, identity: dict[str, object]) -> None:
+    # One definition of an entity's names serves its creation and its renaming: the same
+    # refusal naming the field, and the same interchange form (the id, then the names).
+    line = {"type": type_, "occurred_on": "2021-11-12", "unsourced": True, **identity}
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event({**line, "names": {"en": "  "}})
+    assert caught.value.problems[0][0] == "names"
+    stored = parse_event({**line, "names": {"en": "Organization of Turkic States"}}).to_json_dict()
+    keys = list(stored)
+    assert stored["names"] == {"en": "Organization of Turkic States"}
+    assert keys.index("names") == keys.index(next(iter(identity))) + 1

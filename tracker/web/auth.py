@@ -21,9 +21,10 @@ from sqlalchemy import Connection, DateTime, Engine, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.db import write_transaction
-from tracker.errors import AlreadyExists, InvalidInput, NotFound, TrackerError
+from tracker.errors import AlreadyExists, InvalidInput, LoginFailed, LoginThrottled, NotFound
 from tracker.store import schema_lock
 
+# LoginFailed and LoginThrottled live in tracker.errors' tree; still importable from here.
 __all__ = [
     "PERMISSIONS",
     "ROLES",
@@ -54,14 +55,6 @@ SESSION_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_FAILURES = 5  # per user name
 THROTTLE_ADDRESS_FAILURES = 20  # per address: colleagues behind one NAT share it
-
-
-class LoginFailed(TrackerError):
-    """Wrong user name or password (which of the two is not said)."""
-
-
-class LoginThrottled(TrackerError):
-    """Too many failed logins for this user name or address; try again later."""
 
 
 def allows(role: str | None, permission: Permission) -> bool:
