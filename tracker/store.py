@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 from sqlalchemy.engine import make_url
@@ -26,6 +25,10 @@ from tracker import store_sql as sql
 from tracker.chain import GENESIS, ChainReport, seal, verify_rows
 from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
 from tracker.store_sql import StoredRow
+
+if TYPE_CHECKING:
+    # Imported when the store is PostgreSQL only: it loads psycopg, a third of an SQLite start-up's store.
+    from eventsourcing.postgres import PostgresApplicationRecorder
 
 __all__ = [
     "BulkWriter", "EventLog", "StoredRow", "body_and_digest", "decode_row", "encode", "encode_chained",
@@ -185,14 +188,21 @@ class EventLog:
         env = Environment(_APPLICATION_NAME, eventsourcing_env(database_url, lock_timeout))
         self.factory = InfrastructureFactory.construct(env)
         recorder = self.factory.application_recorder()
-        if not isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
-            raise ConfigurationError(f"database_url: {database_url!r} gave an unexpected recorder {recorder!r}")
-        self.recorder: SQLiteApplicationRecorder | PostgresApplicationRecorder = recorder
-        self.is_postgres = isinstance(recorder, PostgresApplicationRecorder)
+        self.is_postgres = not isinstance(recorder, SQLiteApplicationRecorder)
+        if self.is_postgres:
+            from eventsourcing.postgres import PostgresApplicationRecorder
+
+            if not isinstance(recorder, PostgresApplicationRecorder):
+                raise ConfigurationError(f"database_url: {database_url!r} gave an unexpected recorder {recorder!r}")
+        self.recorder = cast("SQLiteApplicationRecorder | PostgresApplicationRecorder", recorder)
         self.table = sql.EventsTable(
-            recorder.events_table_name, self.is_postgres,
-            recorder.datastore.schema if isinstance(recorder, PostgresApplicationRecorder) else "public",
+            self.recorder.events_table_name, self.is_postgres,
+            self._postgres().datastore.schema if self.is_postgres else "public",
         )
+
+    def _postgres(self) -> PostgresApplicationRecorder:
+        """The recorder, when the store is PostgreSQL (checked in __init__)."""
+        return cast("PostgresApplicationRecorder", self.recorder)
 
     def describe(self) -> str:
         """The database, password hidden, for messages."""
@@ -200,8 +210,8 @@ class EventLog:
 
     def create_schema(self) -> None:
         """Create the events table when it is missing, taking no lock when it is there already."""
-        recorder = self.recorder
-        if isinstance(recorder, PostgresApplicationRecorder):
+        if self.is_postgres:
+            recorder = self._postgres()
             # The catalog first: CREATE ... IF NOT EXISTS would queue behind an import's table
             # lock (and hold the schema lock meanwhile) even when there is nothing to create.
             if self._schema_is_complete(recorder):
@@ -210,7 +220,7 @@ class EventLog:
                 if not self._schema_is_complete(recorder):
                     recorder.create_table()
             return
-        recorder.create_table()  # SQLite: IF NOT EXISTS on an existing table takes no write lock
+        self.recorder.create_table()  # SQLite: IF NOT EXISTS on an existing table takes no write lock
 
     def _schema_is_complete(self, recorder: PostgresApplicationRecorder) -> bool:
         with recorder.datastore.transaction(commit=False) as curs:
@@ -311,10 +321,10 @@ class EventLog:
     def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
         """One transaction holding the write lock for many appends: all of them are stored, or none."""
         started = time.monotonic()
-        recorder = self.recorder
-        if isinstance(recorder, PostgresApplicationRecorder):
+        if self.is_postgres:
             import psycopg  # only on the PostgreSQL path
 
+            recorder = self._postgres()
             with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
                 # Named, so a writer that times out behind us can say who holds the lock.
                 curs.execute(f"SET LOCAL application_name = 'tracker {purpose}'")
@@ -330,7 +340,8 @@ class EventLog:
             return
         # BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that
         # reads first would fail with SQLITE_BUSY if another writer committed meanwhile.
-        with recorder.datastore.get_connection(commit=True) as lite:
+        lite_recorder = cast("SQLiteApplicationRecorder", self.recorder)
+        with lite_recorder.datastore.get_connection(commit=True) as lite:
             lite_curs = lite.cursor()
             try:
                 lite_curs.execute("BEGIN IMMEDIATE")
