@@ -281,16 +281,21 @@ def _plain(value: Any) -> str:
     if isinstance(value, PartialDate):
         return value.describe()
     if isinstance(value, dict):
-        if "summary" in value and "ref" in value:
-            return f"{value['summary']} ({_plain(value.get('occurred_on'))}, {value['ref']})"
-        if "precision" in value and "text" in value:
-            return str(value["text"])
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return _plain_object(value)
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v) for v in value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M UTC")
     return "" if value is None else str(value)
+
+
+def _plain_object(value: dict[str, Any]) -> str:
+    """A development summary as its line, a partial date as its text, anything else as its fields."""
+    if "summary" in value and "ref" in value:
+        return f"{value['summary']} ({_plain(value.get('occurred_on'))}, {value['ref']})"
+    if "precision" in value and "text" in value:
+        return str(value["text"])
+    return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
 
 
 def _entity_page(request: Request, kind: str, entity_id: str) -> Response:
