@@ -192,6 +192,7 @@ class Development(BaseModel):
 
     # defer_build: each class's validator is built when first used, not at import, so a
     # command that reads a few event types does not pay for the whole vocabulary at start-up.
+    # Safe with threads (web workers, the projector) since pydantic 2.14 locks that first build.
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     # Bumped when a class's schema changes; older stored versions are upcast on read
