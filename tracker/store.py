@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, StoredEvent
@@ -188,21 +188,24 @@ class EventLog:
         env = Environment(_APPLICATION_NAME, eventsourcing_env(database_url, lock_timeout))
         self.factory = InfrastructureFactory.construct(env)
         recorder = self.factory.application_recorder()
-        self.is_postgres = not isinstance(recorder, SQLiteApplicationRecorder)
-        if self.is_postgres:
-            from eventsourcing.postgres import PostgresApplicationRecorder
+        # One of the two is set: typed handles on the recorder for each backend's own path.
+        self._lite: SQLiteApplicationRecorder | None = None
+        self._pg: PostgresApplicationRecorder | None = None
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            self._lite = recorder
+            self.recorder: SQLiteApplicationRecorder | PostgresApplicationRecorder = recorder
+        else:
+            from eventsourcing.postgres import PostgresApplicationRecorder  # loads psycopg: PostgreSQL only
 
             if not isinstance(recorder, PostgresApplicationRecorder):
                 raise ConfigurationError(f"database_url: {database_url!r} gave an unexpected recorder {recorder!r}")
-        self.recorder = cast("SQLiteApplicationRecorder | PostgresApplicationRecorder", recorder)
+            self._pg = recorder
+            self.recorder = recorder
+        self.is_postgres = self._pg is not None
         self.table = sql.EventsTable(
             self.recorder.events_table_name, self.is_postgres,
-            self._postgres().datastore.schema if self.is_postgres else "public",
+            self._pg.datastore.schema if self._pg is not None else "public",
         )
-
-    def _postgres(self) -> PostgresApplicationRecorder:
-        """The recorder, when the store is PostgreSQL (checked in __init__)."""
-        return cast("PostgresApplicationRecorder", self.recorder)
 
     def describe(self) -> str:
         """The database, password hidden, for messages."""
@@ -210,8 +213,8 @@ class EventLog:
 
     def create_schema(self) -> None:
         """Create the events table when it is missing, taking no lock when it is there already."""
-        if self.is_postgres:
-            recorder = self._postgres()
+        if self._pg is not None:
+            recorder = self._pg
             # The catalog first: CREATE ... IF NOT EXISTS would queue behind an import's table
             # lock (and hold the schema lock meanwhile) even when there is nothing to create.
             if self._schema_is_complete(recorder):
@@ -321,10 +324,10 @@ class EventLog:
     def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
         """One transaction holding the write lock for many appends: all of them are stored, or none."""
         started = time.monotonic()
-        if self.is_postgres:
+        if self._pg is not None:
             import psycopg  # only on the PostgreSQL path
 
-            recorder = self._postgres()
+            recorder = self._pg
             with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
                 # Named, so a writer that times out behind us can say who holds the lock.
                 curs.execute(f"SET LOCAL application_name = 'tracker {purpose}'")
@@ -340,8 +343,8 @@ class EventLog:
             return
         # BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that
         # reads first would fail with SQLITE_BUSY if another writer committed meanwhile.
-        lite_recorder = cast("SQLiteApplicationRecorder", self.recorder)
-        with lite_recorder.datastore.get_connection(commit=True) as lite:
+        assert self._lite is not None  # one of the two recorders is set in __init__
+        with self._lite.datastore.get_connection(commit=True) as lite:
             lite_curs = lite.cursor()
             try:
                 lite_curs.execute("BEGIN IMMEDIATE")
