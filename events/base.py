@@ -190,7 +190,10 @@ class Source(BaseModel):
 class Development(BaseModel):
     """Base of every event: something that happened in the world, as recorded by a person."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # defer_build: each class's validator is built when first used, not at import, so a
+    # command that reads a few event types does not pay for the whole vocabulary at start-up.
+    # Safe with threads (web workers, the projector) since pydantic 2.14 locks that first build.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     # Bumped when a class's schema changes; older stored versions are upcast on read
     # through `upcast_vN_vN+1(state: dict) -> None` static methods on the class.

@@ -405,13 +405,20 @@ class MeetingHeld(Development):
     attendees: tuple[Attendee, ...] = ()
     chaired_by: PartyCode | None = None
     # A meeting never scheduled is created from the report that it was held: it then names
-    # what a schedule would have (its body, required then; number and place, if known).
+    # what a schedule would have (its body, required then; number and place, if known). For a
+    # scheduled meeting they are this source's facts: where they differ, a review item says so.
     body_id: Slug | None = Field(
         default=None, description="the meeting's body: required when the meeting was never scheduled"
     )
-    number: int | None = Field(default=None, ge=1, description="for a meeting never scheduled: its number")
-    city: str | None = Field(default=None, description="for a meeting never scheduled: where it was held")
-    host_state: StateCode | None = Field(default=None, description="for a meeting never scheduled: its host")
+    number: int | None = Field(
+        default=None, ge=1, description="its number, as this report gives it (differing from the schedule: reviewed)"
+    )
+    city: str | None = Field(
+        default=None, description="where it was held, as this report gives it (differing from the schedule: reviewed)"
+    )
+    host_state: StateCode | None = Field(
+        default=None, description="its host, as this report gives it (differing from the schedule: reviewed)"
+    )
     attendance_count: int | None = Field(
         default=None, ge=1, description="delegations present, when a source gives a number rather than names"
     )

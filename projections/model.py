@@ -219,7 +219,7 @@ class MeetingStatus:
     host_state: str | None
     starts_on: PartialDate
     ends_on: PartialDate | None
-    format: str
+    format: str  # in_person, virtual, hybrid; "unknown" for a meeting known only from the report it was held
     theme: str | None
     status: MeetingState
     held_on: PartialDate | None

@@ -182,8 +182,8 @@ def meeting_status(state: MeetingFold, *, organization_id: str) -> MeetingStatus
     assert state.starts_on is not None
     return MeetingStatus(
         meeting_id=event.meeting_id, body_id=event.body_id, organization_id=organization_id,
-        number=event.number, city=state.city, venue=state.venue, host_state=state.host_state,
-        starts_on=state.starts_on, ends_on=state.ends_on, format=state.format,
+        number=state.number, city=state.city, venue=state.venue, host_state=state.host_state,
+        starts_on=state.starts_on, ends_on=state.ends_on, format=state.format or "unknown",
         theme=event.theme if isinstance(event, MeetingScheduled) else None,
         status=state.status, held_on=state.held.event.occurred_on if state.held else None,
         attendees=state.attendees(), reschedule_count=state.reschedules, last_development=_last(state),

@@ -6,7 +6,7 @@ History is backfilled, so nothing here trusts recording order for world order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Protocol
 
@@ -112,10 +112,7 @@ def check(
         _check_correction(event, history)
         return
     if isinstance(event, ev.ReviewDecided):
-        # A decision lives in its review item's own stream: it needs the entity it concerns.
-        if not reader.exists(event.entity):
-            kind, _, entity_id = event.entity.partition(":")
-            raise UnknownEntity(kind, entity_id, "entity")
+        _check_decision(event, reader)
         return
     if current is None:
         current = effective_history(history)
@@ -129,6 +126,18 @@ def check(
             return
         kind, _, entity_id = event.stream.partition(":")
         raise UnknownEntity(kind, entity_id, event.stream_field)
+    _check_following(event, current)
+
+
+def _check_decision(event: ev.ReviewDecided, reader: StreamReader) -> None:
+    """A decision lives in its review item's own stream: it needs the entity it concerns."""
+    if not reader.exists(event.entity):
+        kind, _, entity_id = event.entity.partition(":")
+        raise UnknownEntity(kind, entity_id, "entity")
+
+
+def _check_following(event: Development, current: list[Recorded]) -> None:
+    """An event on an entity that exists: not before its creation, and by the rules of its kind."""
     created = current[0].event
     if isinstance(event, ev.MeetingHeld) and event.body_id not in (None, getattr(created, "body_id", None)):
         raise RuleViolation(
@@ -139,14 +148,11 @@ def check(
             "occurred_on", event.occurred_on.text,
             f"is before {event.stream} came into being on {created.occurred_on.text}",
         )
-    if isinstance(created, ev.CommitmentUndertaken):
-        _check_commitment(event, created, current)
-    elif isinstance(created, ev.DocumentDrafted):
-        _check_document(event, current)
     # Meetings have no rule here: a second report that a meeting was held is kept beside the
     # first (sources disagree on who came, how many, when), and the review list settles it.
-    elif isinstance(created, ev.ProposalTabled):
-        _check_proposal(event, current)
+    rules = _RULES_BY_CREATION.get(type(created))
+    if rules is not None:
+        rules(event, current)
 
 
 def _check_unscheduled_meeting(event: ev.MeetingHeld) -> None:
@@ -186,7 +192,9 @@ def _check_correction(event: ev.EventRetracted | ev.EventCorrected, history: Seq
         )
 
 
-def _check_commitment(event: Development, created: ev.CommitmentUndertaken, current: list[Recorded]) -> None:
+def _check_commitment(event: Development, current: list[Recorded]) -> None:
+    created = current[0].event
+    assert isinstance(created, ev.CommitmentUndertaken)
     party = event.party if isinstance(event, ev.ProgressAssessed) else None
     if party is not None and party not in created.parties:
         raise NotAParty("party", party, f"is not a party to {created.commitment_id} ({', '.join(created.parties)})")
@@ -241,3 +249,11 @@ def _check_proposal(event: Development, current: list[Recorded]) -> None:
                 "occurred_on", event.occurred_on.text,
                 f"the proposal was {verb} on {done.occurred_on.text} ({record.ref})",
             )
+
+
+# The rules of each entity kind, by the event that created the entity.
+_RULES_BY_CREATION: dict[type[Development], Callable[[Development, list[Recorded]], None]] = {
+    ev.CommitmentUndertaken: _check_commitment,
+    ev.DocumentDrafted: _check_document,
+    ev.ProposalTabled: _check_proposal,
+}

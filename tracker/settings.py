@@ -1,26 +1,52 @@
-"""Settings: environment variables `TRACKER_*` over a TOML config file over defaults."""
+"""Settings: environment variables `TRACKER_*` over a TOML config file over defaults.
+
+Read by hand rather than with pydantic-settings: these three sources need a few lines, and
+pydantic-settings imports asyncio and ssl, a tenth of the start-up of `tracker status`.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = ["Settings", "load_settings"]
+
+
+_ENV_PREFIX = "TRACKER_"
 
 
 def _config_file() -> Path:
     return Path(os.environ.get("TRACKER_CONFIG", "tracker.toml"))
 
 
-class Settings(BaseSettings):
+def _from_file() -> dict[str, Any]:
+    """The TOML file's settings ({} when there is no file); tomllib.TOMLDecodeError when it is not TOML."""
+    path = _config_file()
+    if not path.is_file():
+        return {}
+    with path.open("rb") as file:
+        return tomllib.load(file)
+
+
+def _from_environment(names: Iterable[str]) -> dict[str, str]:
+    """`TRACKER_<NAME>` for each setting, the variable's name in any case (as environments vary)."""
+    wanted = {f"{_ENV_PREFIX}{name}".upper(): name for name in names}
+    return {wanted[key.upper()]: value for key, value in os.environ.items() if key.upper() in wanted}
+
+
+class Settings(BaseModel):
     """Where the tracker keeps its data and how it behaves."""
 
-    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
+
+    def __init__(self, **values: Any) -> None:
+        """Explicit arguments, then TRACKER_* environment variables, then the TOML file (TRACKER_CONFIG)."""
+        super().__init__(**{**_from_file(), **_from_environment(type(self).model_fields), **values})
 
     database_url: str = Field(
         default="sqlite:///tracker.sqlite",
@@ -54,18 +80,6 @@ class Settings(BaseSettings):
                 f"{value!r} is not supported: use sqlite:///FILE or postgresql://USER@HOST:PORT/DB"
             )
         return value
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Explicit arguments, then environment, then the TOML file (TRACKER_CONFIG or ./tracker.toml)."""
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
 
     @property
     def is_postgres(self) -> bool:

@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Notification, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 from sqlalchemy.engine import make_url
@@ -26,6 +25,10 @@ from tracker import store_sql as sql
 from tracker.chain import GENESIS, ChainReport, seal, verify_rows
 from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
 from tracker.store_sql import StoredRow
+
+if TYPE_CHECKING:
+    # Imported when the store is PostgreSQL only: it loads psycopg, a third of an SQLite start-up's store.
+    from eventsourcing.postgres import PostgresApplicationRecorder
 
 __all__ = [
     "BulkWriter", "EventLog", "StoredRow", "body_and_digest", "decode_row", "encode", "encode_chained",
@@ -185,13 +188,23 @@ class EventLog:
         env = Environment(_APPLICATION_NAME, eventsourcing_env(database_url, lock_timeout))
         self.factory = InfrastructureFactory.construct(env)
         recorder = self.factory.application_recorder()
-        if not isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
-            raise ConfigurationError(f"database_url: {database_url!r} gave an unexpected recorder {recorder!r}")
-        self.recorder: SQLiteApplicationRecorder | PostgresApplicationRecorder = recorder
-        self.is_postgres = isinstance(recorder, PostgresApplicationRecorder)
+        # One of the two is set: typed handles on the recorder for each backend's own path.
+        self._lite: SQLiteApplicationRecorder | None = None
+        self._pg: PostgresApplicationRecorder | None = None
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            self._lite = recorder
+            self.recorder: SQLiteApplicationRecorder | PostgresApplicationRecorder = recorder
+        else:
+            from eventsourcing.postgres import PostgresApplicationRecorder  # loads psycopg: PostgreSQL only
+
+            if not isinstance(recorder, PostgresApplicationRecorder):
+                raise ConfigurationError(f"database_url: {database_url!r} gave an unexpected recorder {recorder!r}")
+            self._pg = recorder
+            self.recorder = recorder
+        self.is_postgres = self._pg is not None
         self.table = sql.EventsTable(
-            recorder.events_table_name, self.is_postgres,
-            recorder.datastore.schema if isinstance(recorder, PostgresApplicationRecorder) else "public",
+            self.recorder.events_table_name, self.is_postgres,
+            self._pg.datastore.schema if self._pg is not None else "public",
         )
 
     def describe(self) -> str:
@@ -200,8 +213,8 @@ class EventLog:
 
     def create_schema(self) -> None:
         """Create the events table when it is missing, taking no lock when it is there already."""
-        recorder = self.recorder
-        if isinstance(recorder, PostgresApplicationRecorder):
+        if self._pg is not None:
+            recorder = self._pg
             # The catalog first: CREATE ... IF NOT EXISTS would queue behind an import's table
             # lock (and hold the schema lock meanwhile) even when there is nothing to create.
             if self._schema_is_complete(recorder):
@@ -210,7 +223,7 @@ class EventLog:
                 if not self._schema_is_complete(recorder):
                     recorder.create_table()
             return
-        recorder.create_table()  # SQLite: IF NOT EXISTS on an existing table takes no write lock
+        self.recorder.create_table()  # SQLite: IF NOT EXISTS on an existing table takes no write lock
 
     def _schema_is_complete(self, recorder: PostgresApplicationRecorder) -> bool:
         with recorder.datastore.transaction(commit=False) as curs:
@@ -311,10 +324,10 @@ class EventLog:
     def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
         """One transaction holding the write lock for many appends: all of them are stored, or none."""
         started = time.monotonic()
-        recorder = self.recorder
-        if isinstance(recorder, PostgresApplicationRecorder):
+        if self._pg is not None:
             import psycopg  # only on the PostgreSQL path
 
+            recorder = self._pg
             with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
                 # Named, so a writer that times out behind us can say who holds the lock.
                 curs.execute(f"SET LOCAL application_name = 'tracker {purpose}'")
@@ -330,7 +343,8 @@ class EventLog:
             return
         # BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that
         # reads first would fail with SQLITE_BUSY if another writer committed meanwhile.
-        with recorder.datastore.get_connection(commit=True) as lite:
+        assert self._lite is not None  # one of the two recorders is set in __init__
+        with self._lite.datastore.get_connection(commit=True) as lite:
             lite_curs = lite.cursor()
             try:
                 lite_curs.execute("BEGIN IMMEDIATE")

@@ -43,7 +43,12 @@ class MeetingFold(EntityFold):
         self.city: str | None = None
         self.venue: str | None = None
         self.host_state: str | None = None
-        self.format = "in_person"
+        self.number: int | None = None
+        # None until a schedule or relocation gives it: a meeting known only from the report
+        # that it was held has no known format (shown as "unknown", never guessed in_person).
+        self.format: str | None = None
+        # Which development gave each number or place fact, so a report that disagrees can cite it.
+        self.fact_refs: dict[str, str] = {}
         self.held: Recorded | None = None
         self.cancelled: Recorded | None = None
         self.reschedules = 0
@@ -66,9 +71,9 @@ class MeetingFold(EntityFold):
         if self._take(record):
             self.created = record
             if isinstance(event, MeetingHeld):
-                # Created from the report that it was held: its dates are the report's.
+                # Created from the report that it was held: its dates and place are the report's.
                 self.starts_on = event.occurred_on
-                self.city, self.host_state = event.city, event.host_state
+                self._report_facts(record)
                 self.held = record
                 self.status = "held"
                 return
@@ -79,9 +84,8 @@ class MeetingFold(EntityFold):
                 # Rescheduled before the announcement in world order (a month-precision announcement
                 # sorts after a day in that month): the announced date is still the earlier one.
                 self.previous_starts.insert(0, event.starts_on)
-            self.city = self.city or event.city
-            self.venue = self.venue or event.venue
-            self.host_state = self.host_state or event.host_state
+            self._set_facts(record, number=event.number, city=self.city or event.city,
+                            venue=self.venue or event.venue, host_state=self.host_state or event.host_state)
             self.format = event.format
             return
         match event:
@@ -92,9 +96,8 @@ class MeetingFold(EntityFold):
                 self.reschedules += 1
                 self._set_status("rescheduled")
             case MeetingRelocated():
-                self.city = event.city or self.city
-                self.venue = event.venue or self.venue
-                self.host_state = event.host_state or self.host_state
+                self._set_facts(record, city=event.city or self.city, venue=event.venue or self.venue,
+                                host_state=event.host_state or self.host_state)
                 self.format = event.format or self.format
                 self._set_status("relocated")
             case MeetingCancelled():
@@ -109,8 +112,38 @@ class MeetingFold(EntityFold):
                 self._check_held(record)
                 if self.held is not None:
                     self._compare_reports(self.held, record)
+                self._report_facts(record)
                 self.held = record
                 self.status = "held"
+
+    def _set_facts(self, record: Recorded, **facts: str | int | None) -> None:
+        """Take number and place facts, noting which development gave each new value."""
+        for name, value in facts.items():
+            if value is not None and value != getattr(self, name):
+                self.fact_refs[name] = record.ref
+            setattr(self, name, value)
+
+    def _report_facts(self, record: Recorded) -> None:
+        """The number and place a report of the meeting gives are facts of that source.
+
+        Where the meeting's record says otherwise (its schedule, a relocation, an earlier
+        report), the sources disagree: the report of the meeting held is shown, and a review
+        item names the field, both values and both developments.
+        """
+        event = record.event
+        assert isinstance(event, MeetingHeld)
+        given = {"number": event.number, "city": event.city, "host_state": event.host_state}
+        for name, value in given.items():
+            if value is None:
+                continue
+            known = getattr(self, name)
+            earlier = self.fact_refs.get(name)
+            # An earlier report's value is compared with this one's by _compare_reports.
+            if known is not None and known != value and earlier not in (None, self.held and self.held.ref):
+                self._review("report_conflict", record,
+                             f"{record.ref} reports the meeting's {name.replace('_', ' ')} as {value}, "
+                             f"{earlier} as {known}", earlier)
+        self._set_facts(record, **{name: value for name, value in given.items() if value is not None})
 
     def _compare_reports(self, first: Recorded, second: Recorded) -> None:
         """Two reports of one meeting held: a review item naming what they disagree on, if anything."""
@@ -120,6 +153,9 @@ class MeetingFold(EntityFold):
             f"{name}: {x} vs {y}"
             for name, x, y in (
                 ("date", a.occurred_on.text, b.occurred_on.text),
+                ("number", a.number, b.number),
+                ("city", a.city, b.city),
+                ("host state", a.host_state, b.host_state),
                 ("chaired by", a.chaired_by, b.chaired_by),
                 ("delegations", attendance(a), attendance(b)),
                 ("attendees", join_states(sorted({x.state for x in a.attendees})) or None,

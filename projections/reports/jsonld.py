@@ -72,7 +72,7 @@ def _event(m: MeetingStatus, report: ReportData, t: Texts) -> dict[str, Any]:
         "endDate": m.ends_on.text.rstrip("?~%") if m.ends_on is not None else None,
         "eventStatus": EVENT_STATUSES.get(m.status, EVENT_STATUSES["scheduled"]),
         "previousStartDate": [p.rstrip("?~%") for p in previous] if previous else None,
-        "eventAttendanceMode": ATTENDANCE_MODES.get(m.format, ATTENDANCE_MODES["in_person"]),
+        "eventAttendanceMode": ATTENDANCE_MODES.get(m.format),  # none for an unknown format
         "location": place,
         "organizer": {"@type": "Organization", "name": safe_text(body), "identifier": m.body_id},
         "about": _s(m.theme),

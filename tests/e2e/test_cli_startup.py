@@ -37,6 +37,34 @@ def test_help_imports_neither_the_store_nor_the_vocabulary() -> None:
     assert done.stdout.strip().splitlines()[-1] == "LOADED []"
 
 
+def test_status_on_sqlite_loads_no_postgresql_driver_and_builds_only_the_events_it_reads(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'startup.sqlite'}"
+    for development in sco_world():
+        assert CliRunner().invoke(cli, ["--database-url", url, "record", json.dumps(development)]).exit_code == 0
+    probe = (
+        "import sys\n"
+        "from tracker.cli import cli\n"
+        "try:\n"
+        f"    cli(['--database-url', {url!r}, 'status', 'body:sco-prosecutors-general'], prog_name='tracker')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "import events\n"
+        "built = sorted(n for n, c in events.EVENT_TYPES.items() if c.__pydantic_complete__)\n"
+        "print('LOADED', sorted(m for m in ('psycopg', 'eventsourcing.postgres', 'pydantic_settings') "
+        "if m in sys.modules))\n"
+        "print('BUILT', built)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TRACKER_CONFIG": str(tmp_path / "none.toml")}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True,
+                          timeout=120)
+    lines = done.stdout.strip().splitlines()
+    assert "sco-prosecutors-general" in done.stdout
+    assert lines[-2] == "LOADED []"
+    # Validators are built when an event type is first read, not for the whole vocabulary at start-up.
+    built = lines[-1].removeprefix("BUILT ")
+    assert "BodyEstablished" in built and "ProposalTabled" not in built and "DocumentSigned" not in built
+
+
 @pytest.mark.parametrize("name", sorted(LAZY_COMMANDS))
 def test_lazy_command_help_is_in_step_with_the_command(name: str) -> None:
     ctx = click.Context(cli)

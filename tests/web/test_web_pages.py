@@ -144,3 +144,27 @@ def test_document_page_shows_each_party_and_the_proposal_its_status(reader: http
     status = reader.get("/api/v1/status/proposal:sco-internet-counterterrorism-instrument").json()["status"]
     assert f"<td>{status['status']}</td>" in proposal
     assert "<blockquote" in proposal  # the sources' quotes
+
+
+def test_a_current_term_is_not_labelled_with_itself_as_expected(reader: httpx.Client) -> None:
+    page = reader.get("/bodies/sco-prosecutors-general", params=TIMES)
+    assert page.status_code == 200
+    rows = re.findall(r"<tr[^>]*><td data-label=\"Chair\">(.*?)</td>.*?<td data-label=\"Expected\">(.*?)</td>",
+                      page.text, flags=re.S)
+    by_chair = {unescape(chair): unescape(expected) for chair, expected in rows}
+    # The demo's rule expected Pakistan for the term Pakistan holds: nothing to show beside it.
+    assert by_chair["Pakistan (PAK)"] == ""
+    assert set(by_chair) == {"Kyrgyzstan (KGZ)", "Pakistan (PAK)"}
+
+
+def test_pages_name_states_as_the_reports_do(reader: httpx.Client) -> None:
+    body = reader.get("/bodies/sco-prosecutors-general", params=TIMES).text
+    report = reader.get("/report.md", params={**TIMES, "organization": "sco", "body": "sco-prosecutors-general"}).text
+    # CLDR's short names (the reports' source), not ISO 3166's long forms ("Russian Federation").
+    assert "Russia (RUS)" in body and "Russia (RUS)" in report
+    assert "Russian Federation" not in body
+    commitments = reader.get("/commitments", params={**TIMES, "party": "RUS"}).text
+    parties = re.findall(r'data-label="Parties">([^<]*)', commitments)
+    assert parties and all("Russia (RUS)" in unescape(cell) for cell in parties)
+    meeting = reader.get("/meetings/sco-prosecutors-general/22", params=TIMES).text
+    assert re.search(r"<th>host state</th><td>\w[^<]* \([A-Z]{3}\)</td>", meeting), meeting

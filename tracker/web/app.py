@@ -92,20 +92,20 @@ class LogHeadHeaders:
         await self.app(scope, receive, with_head)
 
 
+# First match wins: a subclass is listed before the class it refines.
+_STATUSES: tuple[tuple[type[TrackerError], int], ...] = (
+    (LoginThrottled, 429),
+    (LoginFailed, 401),
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (RuleViolation, 409),
+    (ConcurrencyConflict, 409),
+    (ConfigurationError, 503),
+)
+
+
 def _status_of(exc: TrackerError) -> int:
-    if isinstance(exc, LoginThrottled):
-        return 429
-    if isinstance(exc, LoginFailed):
-        return 401
-    if isinstance(exc, InvalidInput):
-        return 422
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, RuleViolation | ConcurrencyConflict):
-        return 409
-    if isinstance(exc, ConfigurationError):
-        return 503
-    return 400
+    return next((status for kind, status in _STATUSES if isinstance(exc, kind)), 400)
 
 
 def error_body(exc: TrackerError) -> dict[str, Any]:

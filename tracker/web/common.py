@@ -149,13 +149,8 @@ class CommitmentFilter:
         """True when the commitment passes every filter."""
         if self.party is not None and self.party not in c.parties:
             return False
-        if self.status is not None and c.status != self.status:
-            return False
-        if self.level is not None and c.level != self.level:
-            return False
-        if self.overdue is not None and c.overdue != self.overdue:
-            return False
-        if self.stale is not None and c.stale != self.stale:
+        wanted = ((self.status, c.status), (self.level, c.level), (self.overdue, c.overdue), (self.stale, c.stale))
+        if any(want is not None and want != have for want, have in wanted):
             return False
         if self.q is not None:
             needle = self.q.casefold()

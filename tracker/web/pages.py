@@ -14,9 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import TypeAdapter
 
-from events import PartialDate, state_name
+from events import PartialDate
 from projections.model import CommitmentStatus
 from projections.reports import FORMATS, Format, build_report, render
+from projections.reports.data import shown_expectation
+from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
 from projections.review_queue import REVIEW_STATES, ReviewEntry
 from projections.views import KIND_ORDER
 from tracker.errors import NotFound, TrackerError
@@ -55,13 +57,23 @@ def _pd(value: PartialDate | None) -> str:
     return value.describe() if value is not None else ""
 
 
+@cache
+def _texts() -> Texts:
+    # The pages are in English; state names come from the reports' own source (CLDR via Babel),
+    # so a page and the report it links name a state alike ("Russia (RUS)", not ISO's long form).
+    return texts(DEFAULT_LANGUAGE)
+
+
 def _state(code: str | None) -> str:
-    if not code:
-        return ""
-    try:
-        return f"{state_name(code)} ({code})"
-    except (KeyError, LookupError, ValueError):
-        return code
+    return _texts().state(code)
+
+
+def _states(codes: Any) -> str:
+    return _texts().states(tuple(codes))
+
+
+# Status fields whose values are state codes: shown with their names, as the reports show them.
+_STATE_FIELDS = frozenset({"by_state", "supporters", "parties", "in_force_for", "host_state", "chaired_by"})
 
 
 @cache
@@ -71,6 +83,9 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pd"] = _pd
     env.filters["state"] = _state
+    env.filters["states"] = _states
+    # The rule's expectation beside a term only where it differs from who chaired: the reports' one rule.
+    env.globals["shown_expectation"] = shown_expectation
     return env
 
 
@@ -251,24 +266,36 @@ def _fields(status: Any) -> list[tuple[str, str]]:
     for key, value in data.items():
         if key in ("parties", "attendees") and isinstance(value, list | tuple) and value and isinstance(value[0], dict):
             continue
-        rows.append((key, _plain(value)))
+        rows.append((key, _state_value(value) if key in _STATE_FIELDS else _plain(value)))
     return rows
+
+
+def _state_value(value: Any) -> str:
+    """A state code, or a list of them, with the names the reports give them."""
+    if isinstance(value, str):
+        return _state(value)
+    return _states(value) if isinstance(value, list | tuple) else _plain(value)
 
 
 def _plain(value: Any) -> str:
     if isinstance(value, PartialDate):
         return value.describe()
     if isinstance(value, dict):
-        if "summary" in value and "ref" in value:
-            return f"{value['summary']} ({_plain(value.get('occurred_on'))}, {value['ref']})"
-        if "precision" in value and "text" in value:
-            return str(value["text"])
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return _plain_object(value)
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v) for v in value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M UTC")
     return "" if value is None else str(value)
+
+
+def _plain_object(value: dict[str, Any]) -> str:
+    """A development summary as its line, a partial date as its text, anything else as its fields."""
+    if "summary" in value and "ref" in value:
+        return f"{value['summary']} ({_plain(value.get('occurred_on'))}, {value['ref']})"
+    if "precision" in value and "text" in value:
+        return str(value["text"])
+    return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
 
 
 def _entity_page(request: Request, kind: str, entity_id: str) -> Response:
