@@ -140,9 +140,11 @@ class MeetingFold(EntityFold):
             earlier = self.fact_refs.get(name)
             # An earlier report's value is compared with this one's by _compare_reports.
             if known is not None and known != value and earlier not in (None, self.held and self.held.ref):
-                self._review("report_conflict", record,
-                             f"{record.ref} reports the meeting's {name.replace('_', ' ')} as {value}, "
-                             f"{earlier} as {known}", earlier)
+                self._review("report_conflict", record, Message(
+                    "report_fact_differs",
+                    params(ref=record.ref, field=name.replace("_", " "), value=value, earlier=earlier, known=known),
+                    f"{record.ref} reports the meeting's {name.replace('_', ' ')} as {value}, {earlier} as {known}",
+                ), *((earlier,) if earlier else ()))
         self._set_facts(record, **{name: value for name, value in given.items() if value is not None})
 
     def _compare_reports(self, first: Recorded, second: Recorded) -> None:
