@@ -14,10 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["Settings", "load_settings"]
-
-
-_ENV_PREFIX = "TRACKER_"
+__all__ = ["Settings", "from_environment", "load_settings"]
 
 
 def _config_file() -> Path:
@@ -33,9 +30,9 @@ def _from_file() -> dict[str, Any]:
         return tomllib.load(file)
 
 
-def _from_environment(names: Iterable[str]) -> dict[str, str]:
-    """`TRACKER_<NAME>` for each setting, the variable's name in any case (as environments vary)."""
-    wanted = {f"{_ENV_PREFIX}{name}".upper(): name for name in names}
+def from_environment(prefix: str, names: Iterable[str]) -> dict[str, str]:
+    """`<PREFIX><NAME>` for each setting, the variable's name in any case (as environments vary)."""
+    wanted = {f"{prefix}{name}".upper(): name for name in names}
     return {wanted[key.upper()]: value for key, value in os.environ.items() if key.upper() in wanted}
 
 
@@ -46,7 +43,7 @@ class Settings(BaseModel):
 
     def __init__(self, **values: Any) -> None:
         """Explicit arguments, then TRACKER_* environment variables, then the TOML file (TRACKER_CONFIG)."""
-        super().__init__(**{**_from_file(), **_from_environment(type(self).model_fields), **values})
+        super().__init__(**{**_from_file(), **from_environment("TRACKER_", type(self).model_fields), **values})
 
     database_url: str = Field(
         default="sqlite:///tracker.sqlite",

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker.settings import from_environment
 
 __all__ = ["WebSettings"]
 
 
-class WebSettings(BaseSettings):
+class WebSettings(BaseModel):
     """How `tracker serve` listens and who may read without logging in."""
 
-    model_config = SettingsConfigDict(env_prefix="TRACKER_WEB_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
+
+    def __init__(self, **values: Any) -> None:
+        """Explicit arguments over TRACKER_WEB_* environment variables, read as `Settings` reads its own."""
+        super().__init__(**{**from_environment("TRACKER_WEB_", type(self).model_fields), **values})
 
     host: str = Field(default="127.0.0.1", description="address to listen on")
     port: int = Field(default=8000, ge=0, le=65535, description="port to listen on (0: any free port)")
