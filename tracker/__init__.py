@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         DocumentStatus,
         EntityStatus,
         MeetingStatus,
+        Message,
         OrganizationStatus,
         PartyDocumentStatus,
         PresidencyStatus,
@@ -54,7 +55,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "projections.clock": ("Clock", "FixedClock", "SystemClock"),
     "projections.model": (
         "Attendance", "BodyStatus", "ChairTerm", "CommitmentStatus", "DevelopmentSummary", "DocumentStatus",
-        "EntityStatus", "MeetingStatus", "OrganizationStatus", "PartyDocumentStatus", "PresidencyStatus",
+        "EntityStatus", "MeetingStatus", "Message", "OrganizationStatus", "PartyDocumentStatus", "PresidencyStatus",
         "ProposalStatus", "ReadModel", "ReviewItem", "StatusChange",
     ),
     "tracker.errors": (
@@ -82,6 +83,7 @@ __all__ = [
     "InvalidInput",
     "KeyConflict",
     "MeetingStatus",
+    "Message",
     "NotAParty",
     "NotFound",
     "OrganizationStatus",
