@@ -34,18 +34,28 @@ if TYPE_CHECKING:
     from tracker.bootstrap import open_tracker
     from tracker.errors import (
         AlreadyExists,
+        ChainBroken,
         ConcurrencyConflict,
         ConfigurationError,
         ImportFailed,
         InvalidInput,
         KeyConflict,
+        LoginFailed,
+        LoginThrottled,
         NotAParty,
         NotFound,
+        OutputRefused,
         RuleViolation,
+        SourceFileRefused,
+        StoreBusy,
+        StoreUnavailable,
         TrackerError,
         UnknownEntity,
         UnknownEvent,
+        UnknownSourceFile,
     )
+    from tracker.reminders.channels import DeliveryError
+    from tracker.reminders.config import ReminderConfigError
     from tracker.settings import Settings
 
 _HOMES: dict[str, tuple[str, ...]] = {
@@ -59,9 +69,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "ProposalStatus", "ReadModel", "ReviewItem", "StatusChange",
     ),
     "tracker.errors": (
-        "AlreadyExists", "ConcurrencyConflict", "ConfigurationError", "ImportFailed", "InvalidInput", "KeyConflict",
-        "NotAParty", "NotFound", "RuleViolation", "TrackerError", "UnknownEntity", "UnknownEvent",
+        "AlreadyExists", "ChainBroken", "ConcurrencyConflict", "ConfigurationError", "ImportFailed", "InvalidInput",
+        "KeyConflict", "LoginFailed", "LoginThrottled", "NotAParty", "NotFound", "OutputRefused", "RuleViolation",
+        "SourceFileRefused", "StoreBusy", "StoreUnavailable", "TrackerError", "UnknownEntity", "UnknownEvent",
+        "UnknownSourceFile",
     ),
+    "tracker.reminders.channels": ("DeliveryError",),
+    "tracker.reminders.config": ("ReminderConfigError",),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -69,11 +83,13 @@ __all__ = [
     "AlreadyExists",
     "Attendance",
     "BodyStatus",
+    "ChainBroken",
     "ChairTerm",
     "Clock",
     "CommitmentStatus",
     "ConcurrencyConflict",
     "ConfigurationError",
+    "DeliveryError",
     "DevelopmentSummary",
     "DocumentStatus",
     "EntityStatus",
@@ -82,25 +98,33 @@ __all__ = [
     "ImportReport",
     "InvalidInput",
     "KeyConflict",
+    "LoginFailed",
+    "LoginThrottled",
     "MeetingStatus",
     "Message",
     "NotAParty",
     "NotFound",
     "OrganizationStatus",
+    "OutputRefused",
     "PartyDocumentStatus",
     "PresidencyStatus",
     "ProposalStatus",
     "ReadModel",
     "RecordResult",
+    "ReminderConfigError",
     "ReviewItem",
     "RuleViolation",
     "Settings",
+    "SourceFileRefused",
     "StatusChange",
+    "StoreBusy",
+    "StoreUnavailable",
     "SystemClock",
     "Tracker",
     "TrackerError",
     "UnknownEntity",
     "UnknownEvent",
+    "UnknownSourceFile",
     "open_tracker",
 ]
 

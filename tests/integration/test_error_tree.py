@@ -158,3 +158,14 @@ def test_the_drawing_names_every_error_of_the_tree() -> None:
     defined = {name for name, cls in inspect.getmembers(tree, inspect.isclass)
                if issubclass(cls, TrackerError) and cls.__module__ == tree.__name__}
     assert defined - {"TrackerError"} <= drawn, defined - drawn
+
+
+def test_the_front_door_names_every_error_of_the_drawing() -> None:
+    import tracker as front_door
+    import tracker.errors as tree
+
+    drawn = set(re.findall(r"[├└]── (\w+)", tree.__doc__ or "")) | {"TrackerError"}
+    assert drawn <= set(front_door.__all__), drawn - set(front_door.__all__)
+    for name in drawn:
+        error = getattr(front_door, name)
+        assert isinstance(error, type) and issubclass(error, TrackerError), name
