@@ -1,13 +1,17 @@
 """What the read model refuses: its own error, as `events` has InvalidEvent, since projections cannot import tracker.
 
-`tracker.errors.as_tracker_error` turns it into the tracker's `InvalidInput` at the boundary.
+A read model raises what its owner gives it (`Queries(refuse=...)`): the tracker gives its
+`InvalidInput`, so a user of the tracker meets only the tracker's errors; used on its own, the
+read model raises `QueryRefused`, which `tracker.errors.as_tracker_error` turns into `InvalidInput`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from events.base import Problem, describe_problems
 
-__all__ = ["QueryRefused"]
+__all__ = ["QueryRefused", "Refusal"]
 
 
 class QueryRefused(ValueError):
@@ -16,3 +20,7 @@ class QueryRefused(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(describe_problems(problems))
+
+
+Refusal = Callable[[list[Problem]], Exception]
+"""What a read model raises for a question it cannot answer: the error built from its (field, value, message)."""

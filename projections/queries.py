@@ -22,7 +22,7 @@ from sqlalchemy import Engine, Text, cast, literal, select
 from events import Recorded
 from projections.changes import status_changes
 from projections.clock import SYSTEM_CLOCK, Clock
-from projections.errors import QueryRefused
+from projections.errors import QueryRefused, Refusal
 from projections.model import (
     EMPTY_LOG,
     CommitmentStatus,
@@ -130,6 +130,7 @@ class Queries:
         views_known_at: datetime | None = None,
         use_views: bool = True,
         head: LogHead = EMPTY_LOG,
+        refuse: Refusal = QueryRefused,
     ) -> None:
         self.engine = engine
         self.head = head
@@ -140,6 +141,9 @@ class Queries:
         # asked "as known at" that time or later, the views' answer is the answer.
         self.views_known_at = views_known_at
         self.use_views = use_views
+        # What a question asked wrongly raises: the owner's error (the tracker gives its
+        # InvalidInput), so a caller of the tracker meets only the tracker's errors.
+        self.refuse = refuse
 
     def log_head(self) -> LogHead:
         """The log position and chain head read when these queries were built (the owner supplies it)."""
@@ -462,8 +466,8 @@ class Queries:
             "organization": lambda: reduce_organization(self.source.load(stream), as_of=ask.day, known_at=ask.known),
         }.get(kind)
         if answer is None:
-            raise QueryRefused([("id", stream, f"no status for kind {kind!r}: give commitment, proposal, "
-                                               "document, meeting, body or organization")])
+            raise self.refuse([("id", stream, f"no status for kind {kind!r}: give commitment, proposal, "
+                                             "document, meeting, body or organization")])
         return answer()
 
     def timeline(

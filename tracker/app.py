@@ -110,6 +110,7 @@ class Tracker(RecordingMethods):
         return Queries(
             self.engine, self.event_log, stale_days=self.settings.stale_days, clock=self.clock,
             views_known_at=self._views_known_at(), use_views=use_views, head=LogHead(*self.event_log.head()),
+            refuse=InvalidInput,  # a question asked wrongly is bad input, from the tracker's tree
         )
 
     def _views_known_at(self) -> datetime | None:

@@ -30,8 +30,9 @@ a value (`events.base.EXCERPT_CHARS` characters and the value's total length). V
 errors are flattened by one function, `events.base.validation_problems`. The lower layers cannot
 import this module, so each has an error of its own carrying the same (field, value, message)
 problems: `events.InvalidEvent` (the vocabulary) and `projections.errors.QueryRefused` (a
-question the read model cannot answer as asked); they, and pydantic's `ValidationError`,
-become `InvalidInput` at the boundary through `as_tracker_error`.
+question the read model cannot answer as asked, when no owner gave it an error: the Tracker's
+read model raises `InvalidInput` itself); they, and pydantic's `ValidationError`, become
+`InvalidInput` at the boundary through `as_tracker_error`.
 """
 
 from __future__ import annotations

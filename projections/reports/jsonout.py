@@ -8,7 +8,15 @@ from typing import Any
 import orjson
 
 from events import PartialDate
-from projections.model import ChairTerm, MeetingStatus, PartyDocumentStatus, PresidencyStatus, StatusChange
+from projections.model import (
+    ChairTerm,
+    MeetingStatus,
+    Message,
+    PartyDocumentStatus,
+    PresidencyStatus,
+    ReviewItem,
+    StatusChange,
+)
 from projections.reports.data import (
     ChangeEntry,
     Changes,
@@ -140,6 +148,24 @@ def _term(t: ChairTerm | None) -> Json | None:
     }
 
 
+def _message(m: Message) -> Json:
+    return {"code": m.code, "params": dict(m.params), "text": m.text}
+
+
+def _review(r: ReviewItem) -> Json:
+    coded = {"code": r.code, "params": dict(r.params)} if r.code else {}  # an item without a code has only its text
+    return {"kind": r.kind, "entity": r.entity, "message": r.message, "refs": list(r.refs), **coded}
+
+
+def _messages(p: PresidencyStatus) -> Json:
+    # The lines again as message codes, so a consumer can word them in its language; only where
+    # the read model coded them one for one (a read model may give the English lines alone).
+    lists = (("deviation", p.deviations, p.deviation_messages), ("gap", p.gaps, p.gap_messages),
+             ("chain_conflict", p.chain_conflicts, p.chain_conflict_messages), ("note", p.notes, p.note_messages))
+    return {f"{name}_messages": [_message(m) for m in coded]
+            for name, lines, coded in lists if len(coded) == len(lines)}
+
+
 def _presidency(p: PresidencyStatus, assumed: frozenset[str]) -> Json:
     return {
         "organization_id": p.organization_id,
@@ -156,6 +182,8 @@ def _presidency(p: PresidencyStatus, assumed: frozenset[str]) -> Json:
         "deviations": list(p.deviations),
         "gaps": list(p.gaps),
         "chain_conflicts": list(p.chain_conflicts),
+        "notes": list(p.notes),
+        **_messages(p),
     }
 
 
@@ -287,9 +315,7 @@ def report_to_dict(report: ReportData) -> Json:
             "upcoming": [_meeting(r) for r in report.meetings.upcoming],
         },
         "changes": _changes(report.changes),
-        "review": [
-            {"kind": r.kind, "entity": r.entity, "message": r.message, "refs": list(r.refs)} for r in report.review
-        ],
+        "review": [_review(r) for r in report.review],
         "sources": [_source(s) for s in report.sources],
         "names": dict(sorted(report.names.items())),
     }

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 import events
 from events.base import EXCERPT_CHARS, validation_problems
 from projections.errors import QueryRefused
+from projections.queries import Queries
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.cli import cli
@@ -118,13 +119,27 @@ def test_a_status_of_a_kind_with_none_names_field_and_value(tracker: Tracker) ->
     for data in sco_world():
         tracker.record(data)
     for use_views in (True, False):
-        with pytest.raises(QueryRefused) as caught:
+        with pytest.raises(TrackerError) as caught:
             tracker.read_model(use_views=use_views).status("review:0123456789abcdef")
+        assert isinstance(caught.value, InvalidInput)  # raised as the tracker's own error, not translated later
         assert isinstance(caught.value, ValueError)  # what it raised before, for callers that catch that
-        translated = as_tracker_error(caught.value)
-        assert isinstance(translated, InvalidInput)
-        [(field, value, message)] = translated.problems
+        [(field, value, message)] = caught.value.problems
         assert (field, value) == ("id", "review:0123456789abcdef") and "'review'" in message
+        assert "id" in str(caught.value) and "review:0123456789abcdef" in str(caught.value)
+
+
+def test_the_read_model_on_its_own_refuses_with_its_own_error(tracker: Tracker) -> None:
+    # Without an owner's error (projections used without the tracker) the read model raises
+    # QueryRefused, which the boundary's one translation makes InvalidInput.
+    tracker.record(sco_world()[0])
+    tracker.projector.catch_up()
+    alone = Queries(tracker.engine, tracker.event_log)
+    with pytest.raises(QueryRefused) as caught:
+        alone.status("nosuchkind:x")
+    assert not isinstance(caught.value, TrackerError)
+    translated = as_tracker_error(caught.value)
+    assert isinstance(translated, InvalidInput)
+    assert translated.problems[0][:2] == ("id", "nosuchkind:x")
 
 
 def test_login_errors_live_in_the_tree_and_where_they_were() -> None:
@@ -143,3 +158,14 @@ def test_the_drawing_names_every_error_of_the_tree() -> None:
     defined = {name for name, cls in inspect.getmembers(tree, inspect.isclass)
                if issubclass(cls, TrackerError) and cls.__module__ == tree.__name__}
     assert defined - {"TrackerError"} <= drawn, defined - drawn
+
+
+def test_the_front_door_names_every_error_of_the_drawing() -> None:
+    import tracker as front_door
+    import tracker.errors as tree
+
+    drawn = set(re.findall(r"[├└]── (\w+)", tree.__doc__ or "")) | {"TrackerError"}
+    assert drawn <= set(front_door.__all__), drawn - set(front_door.__all__)
+    for name in drawn:
+        error = getattr(front_door, name)
+        assert isinstance(error, type) and issubclass(error, TrackerError), name

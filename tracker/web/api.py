@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,6 +28,7 @@ from projections.model import (
     PresidencyStatus,
     ProposalStatus,
 )
+from projections.queries import Queries
 from projections.reduce import OrganizationStatus
 from projections.review_queue import REVIEW_STATES, ReviewEntry
 from tracker.errors import InvalidInput, NotFound
@@ -47,6 +49,8 @@ __all__ = ["SCHEMA", "router"]
 
 SCHEMA = "tracker.api/1"
 _T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+_T_contra = TypeVar("_T_contra", contravariant=True)
 
 
 class Problem(BaseModel):
@@ -216,12 +220,18 @@ def _answer(model: type[_Envelope], tag: str, times: Times, request: Request, **
                     headers={"ETag": tag, "Cache-Control": "private, no-cache"})
 
 
-def _paged(
-    request: Request, model: type[_Page], name: str, items: Sequence[_T], key: Callable[[_T], str],
-    cursor: str | None, limit: int, tag: str, times: Times,
+def _get(
+    request: Request, as_of: date | None, known_at: datetime | None, model: type[_Envelope],
+    ask: Callable[[Times], dict[str, Any]],
 ) -> Response:
-    page, next_cursor = page_after(items, key, cursor, limit)
-    return _answer(model, tag, times, request, next_cursor=next_cursor, **{name: page})
+    """Every read: the asker may read, an unchanged answer is a 304, else `ask`'s fields in the envelope."""
+    # `ask` runs only after the asker is known, so a stranger learns nothing from its errors.
+    account = require(request, "read")
+    tag, cached = _not_modified(request, account)
+    if cached is not None:
+        return cached
+    times = _times(as_of, known_at)
+    return _answer(model, tag, times, request, **ask(times))
 
 
 # --- one entity ---------------------------------------------------------------------------------
@@ -231,48 +241,125 @@ def _paged(
 def status(request: Request, entity: Annotated[str, Path(description="an id, or kind:id")],
            as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Status of a commitment, proposal, document, meeting, body (its presidency) or organization."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    tracker = tracker_of(request)
-    stream = tracker.resolve(entity)
-    answer = read_model(request).status(stream, as_of=times.as_of, known_at=times.known_at)
-    if answer is None:
-        raise NotFound(f"id: {stream} did not exist at that time (value: {entity!r})")
-    return _answer(StatusAnswer, tag, times, request, status=answer)
+
+    def ask(times: Times) -> dict[str, Any]:
+        stream = tracker_of(request).resolve(entity)
+        answer = read_model(request).status(stream, as_of=times.as_of, known_at=times.known_at)
+        if answer is None:
+            raise NotFound(f"id: {stream} did not exist at that time (value: {entity!r})")
+        return {"status": answer}
+
+    return _get(request, as_of, known_at, StatusAnswer, ask)
 
 
 @router.get("/presidency/{body_id:path}", response_model=PresidencyAnswer, summary="A body's presidency")
 def presidency(request: Request, body_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Who chairs the body and since when, its terms, who is expected next, deviations and gaps."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    answer = read_model(request).presidency(body_id, as_of=times.as_of, known_at=times.known_at)
-    if answer is None:
-        raise NotFound(f"body: no body {body_id!r} at that time (value: {body_id!r})")
-    return _answer(PresidencyAnswer, tag, times, request, presidency=answer)
+
+    def ask(times: Times) -> dict[str, Any]:
+        answer = read_model(request).presidency(body_id, as_of=times.as_of, known_at=times.known_at)
+        if answer is None:
+            raise NotFound(f"body: no body {body_id!r} at that time (value: {body_id!r})")
+        return {"presidency": answer}
+
+    return _get(request, as_of, known_at, PresidencyAnswer, ask)
 
 
 @router.get("/timeline/{entity:path}", response_model=TimelineAnswer, summary="One entity's developments")
 def timeline(request: Request, entity: str, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Every development of one entity in world order, retracted and corrected ones marked."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    tracker = tracker_of(request)
-    stream = tracker.resolve(entity)
-    items = read_model(request).timeline(stream, as_of=times.as_of, known_at=times.known_at)
-    return _answer(TimelineAnswer, tag, times, request, timeline=items)
+    return _get(request, as_of, known_at, TimelineAnswer, lambda times: {"timeline": read_model(request).timeline(
+        tracker_of(request).resolve(entity), as_of=times.as_of, known_at=times.known_at)})
 
 
 # --- lists ------------------------------------------------------------------------------------------
+
+
+class _ListQuery(Protocol[_T_co]):
+    """A list question of the read model for a scope and times, e.g. `Queries.proposals`."""
+
+    def __call__(self, queries: Queries, /, *, organization_id: str | None, body_id: str | None,
+                 as_of: date | None, known_at: datetime | None) -> Sequence[_T_co]: ...
+
+
+class _Filter(Protocol[_T_contra]):
+    """A list's scope (which narrows the query itself) and what else an item must pass."""
+
+    @property
+    def organization(self) -> str | None: ...
+
+    @property
+    def body(self) -> str | None: ...
+
+    def keep(self, item: _T_contra, /) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Scope(Generic[_T]):
+    """A list's scope, and a test an item must pass if any."""
+
+    organization: str | None
+    body: str | None
+    test: Callable[[_T], bool] | None = None
+
+    def keep(self, item: _T, /) -> bool:
+        """True when the item passes the test (every item when there is none)."""
+        return self.test is None or self.test(item)
+
+
+@dataclass(frozen=True)
+class _Paging:
+    """Which page of a list, and the times it is asked for."""
+
+    cursor: str | None
+    limit: int
+    as_of: date | None
+    known_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Listing(Generic[_T]):
+    """One list's page type and each item's stable id, the order of its pages."""
+
+    page: type[_Page]
+    key: Callable[[_T], str]
+
+    @property
+    def field(self) -> str:
+        """The page's one field holding the items (the field it adds to every page's)."""
+        [name] = self.page.model_fields.keys() - _Page.model_fields.keys()
+        return name
+
+
+def _list(
+    request: Request, listing: _Listing[_T], query: _ListQuery[_T], paging: _Paging,
+    narrow: Callable[[], _Filter[_T]],
+) -> Response:
+    """Every list: `query` for the scope `narrow` gives (parsed once the asker may read), filtered, paged by id."""
+
+    def ask(times: Times) -> dict[str, Any]:
+        scope = narrow()
+        found = query(read_model(request), organization_id=scope.organization, body_id=scope.body,
+                      as_of=times.as_of, known_at=times.known_at)
+        page, next_cursor = page_after([item for item in found if scope.keep(item)], listing.key, paging.cursor,
+                                       paging.limit)
+        return {"next_cursor": next_cursor, listing.field: page}
+
+    return _get(request, paging.as_of, paging.known_at, listing.page, ask)
+
+
+def _development_key(d: DevelopmentSummary) -> str:
+    when = d.occurred_on
+    return f"{when.earliest.isoformat()}|{when.latest.isoformat()}|{d.recorded_at.isoformat()}|{d.ref}"
+
+
+_COMMITMENTS: _Listing[CommitmentStatus] = _Listing(CommitmentsPage, lambda c: c.commitment_id)
+_PROPOSALS: _Listing[ProposalStatus] = _Listing(ProposalsPage, lambda p: p.proposal_id)
+_DOCUMENTS: _Listing[DocumentStatus] = _Listing(DocumentsPage, lambda d: d.document_id)
+_MEETINGS: _Listing[MeetingStatus] = _Listing(MeetingsPage, lambda m: m.meeting_id)
+_PRESIDENCIES: _Listing[PresidencyStatus] = _Listing(PresidenciesPage, lambda p: p.body_id)
+_DEVELOPMENTS: _Listing[DevelopmentSummary] = _Listing(DevelopmentsPage, _development_key)
+_REVIEW: _Listing[ReviewEntry] = _Listing(ReviewPage, lambda e: e.item_id)
 
 
 @router.get("/commitments", response_model=CommitmentsPage, summary="Commitments, filtered, by cursor")
@@ -287,69 +374,45 @@ def commitments(
     cursor: Cursor = None, limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None,
 ) -> Response:
     """Commitments in scope passing the filters, ordered by id."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    f = CommitmentFilter.parse({"organization": organization, "body": body, "party": party, "status": status,
-                                "level": level, "q": q})
-    found = [c for c in read_model(request).commitments(
-        organization_id=f.organization, body_id=f.body, as_of=times.as_of, known_at=times.known_at)
-        if f.keep(c) and (overdue is None or c.overdue == overdue) and (stale is None or c.stale == stale)]
-    return _paged(request, CommitmentsPage, "commitments", found, lambda c: c.commitment_id, cursor, limit, tag,
-                  times)
 
+    def narrow() -> CommitmentFilter:
+        parsed = CommitmentFilter.parse({"organization": organization, "body": body, "party": party,
+                                         "status": status, "level": level, "q": q})
+        return replace(parsed, overdue=overdue, stale=stale)
 
-def _scoped_list(
-    request: Request, kind: str, model: type[_Page], key: Callable[[Any], str], organization: str | None,
-    body: str | None, cursor: str | None, limit: int, as_of: date | None, known_at: datetime | None,
-) -> Response:
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    read: Any = getattr(read_model(request), kind)
-    found = read(organization_id=organization, body_id=body, as_of=times.as_of, known_at=times.known_at)
-    return _paged(request, model, kind, found, key, cursor, limit, tag, times)
+    return _list(request, _COMMITMENTS, Queries.commitments, _Paging(cursor, limit, as_of, known_at), narrow)
 
 
 @router.get("/proposals", response_model=ProposalsPage, summary="Proposals, by cursor")
 def proposals(request: Request, organization: Org = None, body: BodyId = None, cursor: Cursor = None,
               limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Proposals in scope, ordered by id."""
-    return _scoped_list(request, "proposals", ProposalsPage, lambda p: p.proposal_id, organization, body, cursor,
-                        limit, as_of, known_at)
+    return _list(request, _PROPOSALS, Queries.proposals, _Paging(cursor, limit, as_of, known_at),
+                 lambda: _Scope(organization, body))
 
 
 @router.get("/documents", response_model=DocumentsPage, summary="Documents, by cursor")
 def documents(request: Request, organization: Org = None, body: BodyId = None, cursor: Cursor = None,
               limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Documents in scope with each party's standing, ordered by id."""
-    return _scoped_list(request, "documents", DocumentsPage, lambda d: d.document_id, organization, body, cursor,
-                        limit, as_of, known_at)
+    return _list(request, _DOCUMENTS, Queries.documents, _Paging(cursor, limit, as_of, known_at),
+                 lambda: _Scope(organization, body))
 
 
 @router.get("/meetings", response_model=MeetingsPage, summary="Meetings, by cursor")
 def meetings(request: Request, organization: Org = None, body: BodyId = None, cursor: Cursor = None,
              limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Meetings in scope, ordered by id."""
-    return _scoped_list(request, "meetings", MeetingsPage, lambda m: m.meeting_id, organization, body, cursor,
-                        limit, as_of, known_at)
+    return _list(request, _MEETINGS, Queries.meetings, _Paging(cursor, limit, as_of, known_at),
+                 lambda: _Scope(organization, body))
 
 
 @router.get("/presidencies", response_model=PresidenciesPage, summary="Presidencies, by cursor")
 def presidencies(request: Request, organization: Org = None, body: BodyId = None, cursor: Cursor = None,
                  limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """The presidency of every body in scope, ordered by body id."""
-    return _scoped_list(request, "presidencies", PresidenciesPage, lambda p: p.body_id, organization, body, cursor,
-                        limit, as_of, known_at)
-
-
-def _development_key(d: DevelopmentSummary) -> str:
-    when = d.occurred_on
-    return f"{when.earliest.isoformat()}|{when.latest.isoformat()}|{d.recorded_at.isoformat()}|{d.ref}"
+    return _list(request, _PRESIDENCIES, Queries.presidencies, _Paging(cursor, limit, as_of, known_at),
+                 lambda: _Scope(organization, body))
 
 
 @router.get("/developments", response_model=DevelopmentsPage, summary="Developments since a time, by cursor")
@@ -360,17 +423,13 @@ def developments(
     cursor: Cursor = None, limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None,
 ) -> Response:
     """Developments in scope in world order, optionally only those recorded after `since`."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    found = read_model(request).developments(
-        organization_id=organization, body_id=body, recorded_after=since, occurred_after=occurred_after,
-        as_of=times.as_of, known_at=times.known_at)
-    return _paged(request, DevelopmentsPage, "developments", found, _development_key, cursor, limit, tag, times)
+    recorded_after = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+
+    def query(queries: Queries, /, **scope: Any) -> list[DevelopmentSummary]:
+        return queries.developments(recorded_after=recorded_after, occurred_after=occurred_after, **scope)
+
+    return _list(request, _DEVELOPMENTS, query, _Paging(cursor, limit, as_of, known_at),
+                 lambda: _Scope(organization, body))
 
 
 @router.get("/review", response_model=ReviewPage, summary="The review queue, by cursor")
@@ -380,28 +439,20 @@ def review(
     cursor: Cursor = None, limit: Limit = 50, as_of: AsOf = None, known_at: KnownAt = None,
 ) -> Response:
     """What needs review, each item with its stable id, state and decisions."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    queue = read_model(request).review_queue(
-        organization_id=organization, body_id=body, as_of=times.as_of, known_at=times.known_at)
-    found = [e for e in queue if state is None or e.state == state]
     assert state is None or state in REVIEW_STATES
-    return _paged(request, ReviewPage, "review", found, lambda e: e.item_id, cursor, limit, tag, times)
+
+    def in_state(entry: ReviewEntry) -> bool:
+        return state is None or entry.state == state
+
+    return _list(request, _REVIEW, Queries.review_queue, _Paging(cursor, limit, as_of, known_at),
+                 lambda: _Scope(organization, body, in_state))
 
 
 @router.get("/review/{item_id}", response_model=ReviewItemAnswer, summary="One review item")
 def review_item(request: Request, item_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """One review item with its decisions."""
-    account = require(request, "read")
-    tag, cached = _not_modified(request, account)
-    if cached:
-        return cached
-    times = _times(as_of, known_at)
-    entry = find_review_entry(tracker_of(request), item_id, as_of=times.as_of, known_at=times.known_at)
-    return _answer(ReviewItemAnswer, tag, times, request, review=entry)
+    return _get(request, as_of, known_at, ReviewItemAnswer, lambda times: {"review": find_review_entry(
+        tracker_of(request), item_id, as_of=times.as_of, known_at=times.known_at)})
 
 
 # --- writes -------------------------------------------------------------------------------------------
