@@ -461,10 +461,9 @@ class BulkWriter:
         import psycopg  # deferred writers exist only on PostgreSQL
 
         try:
-            sql.lock_table(self.cursor, self.log.table, self.log.lock_timeout, set_timeout=False)
+            versions, last = sql.lock_and_read_versions(self.cursor, self.log.table, list(self._seen))
         except psycopg.errors.LockNotAvailable:
             raise StoreBusy(self.log.describe(), self.log.lock_timeout, self.log.holders()) from None
-        versions, last = sql.stream_versions(self.cursor, self.log.table, list(self._seen))
         changed = sorted(s for s, v in self._seen.items() if versions.get(s, 0) != v)
         if changed:
             # An import (which takes no stream lock) or a writer of a stream only checked for existence.

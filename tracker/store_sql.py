@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = [
-    "RECORD_TIMES", "Cursor", "EventsTable", "StoredRow", "blocking_holders", "copy_rows", "create_record_times",
-    "insert_one", "insert_rows", "last_row_state", "lock_stream", "lock_table", "max_position", "note_record_time",
-    "notify", "position_known_at", "record_time_rows", "record_times_exist", "record_times_position",
-    "schema_is_complete", "stream_exists", "stream_order_statement", "stream_rows", "stream_versions", "streams",
+    "RECORD_TIMES", "Cursor", "EventsTable", "StoredRow", "blocking_holders", "copy_rows",
+    "create_record_times", "insert_one", "insert_rows", "last_row_state", "lock_and_read_versions",
+    "lock_stream", "lock_table", "max_position", "note_record_time", "notify", "position_known_at",
+    "record_time_rows", "record_times_exist", "record_times_position", "schema_is_complete", "stream_exists",
+    "stream_order_statement", "stream_rows", "streams",
 ]
 
 RECORD_TIMES = "tracker_record_times"
@@ -99,12 +100,11 @@ def _row(row: Any) -> tuple[Any, ...]:
     return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
-def lock_table(curs: Cursor, table: EventsTable, timeout_s: float, *, set_timeout: bool = True) -> None:
+def lock_table(curs: Cursor, table: EventsTable, timeout_s: float) -> None:
     """PostgreSQL: take eventsourcing's insert lock, waiting at most `timeout_s` (SQLite locks at BEGIN)."""
     if not table.postgres:
         return
-    if set_timeout:
-        curs.execute(f"SET LOCAL lock_timeout = '{int(timeout_s * 1000)}ms'")
+    curs.execute(f"SET LOCAL lock_timeout = '{int(timeout_s * 1000)}ms'")
     curs.execute(f"LOCK TABLE {table.qualified} IN EXCLUSIVE MODE")
 
 
@@ -121,14 +121,23 @@ def lock_stream(curs: Cursor, stream_key: int, purpose: str, timeout_s: float) -
                  f"SELECT pg_advisory_xact_lock({_STREAM_LOCK_SPACE}, {int(stream_key)})")
 
 
-def stream_versions(curs: Cursor, table: EventsTable, streams: Sequence[str]) -> tuple[dict[str, int], bytes | None]:
-    """PostgreSQL: the last version of each stream named (absent when none), and the log's last state, in one query."""
-    curs.execute(
-        f"SELECT originator_id, max(originator_version), NULL FROM {table.qualified} "  # noqa: S608 - fixed names
-        "WHERE originator_id = ANY(%s) GROUP BY originator_id "
-        f"UNION ALL (SELECT NULL, NULL, state FROM {table.qualified} ORDER BY notification_id DESC LIMIT 1)",
-        [list(streams)],
-    )
+def lock_and_read_versions(
+    curs: Any, table: EventsTable, streams: Sequence[str]
+) -> tuple[dict[str, int], bytes | None]:
+    """PostgreSQL: take the insert lock, then read each named stream's last version and the log's last state.
+
+    One round trip (the lock's timeout is already set): the lock is held from here to commit,
+    so every step under it counts for every other writer.
+    """
+    from psycopg import sql as pgsql  # only on the PostgreSQL path
+
+    curs.execute(pgsql.SQL(
+        "LOCK TABLE {table} IN EXCLUSIVE MODE; "
+        "SELECT originator_id, max(originator_version), NULL FROM {table} "
+        "WHERE originator_id = ANY({streams}) GROUP BY originator_id "
+        "UNION ALL (SELECT NULL, NULL, state FROM {table} ORDER BY notification_id DESC LIMIT 1)"
+    ).format(table=pgsql.Identifier(table.schema, table.name), streams=pgsql.Literal(list(streams))))
+    curs.nextset()  # past the LOCK's empty result
     versions: dict[str, int] = {}
     last: bytes | None = None
     for stream, version, state in map(_row, curs.fetchall()):
