@@ -469,6 +469,7 @@ class BulkWriter:
             # An import (which takes no stream lock) or a writer of a stream only checked for existence.
             raise StreamChanged(f"changed while judging: {', '.join(changed)}")
         self._locked = True
+        self._notified = True  # NOTIFY went with the lock
         self._start(last)
 
     def rows(self, stream: str, *, after: int = 0) -> list[StoredRow]:

@@ -124,20 +124,23 @@ def lock_stream(curs: Cursor, stream_key: int, purpose: str, timeout_s: float) -
 def lock_and_read_versions(
     curs: Any, table: EventsTable, streams: Sequence[str]
 ) -> tuple[dict[str, int], bytes | None]:
-    """PostgreSQL: take the insert lock, then read each named stream's last version and the log's last state.
+    """PostgreSQL: take the insert lock, NOTIFY at commit, read the named streams' last versions and the last state.
 
     One round trip (the lock's timeout is already set): the lock is held from here to commit,
     so every step under it counts for every other writer.
     """
     from psycopg import sql as pgsql  # only on the PostgreSQL path
 
+    # NOTIFY is delivered at commit: sent here, it costs no round trip of its own.
     curs.execute(pgsql.SQL(
-        "LOCK TABLE {table} IN EXCLUSIVE MODE; "
+        "LOCK TABLE {table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
         "SELECT originator_id, max(originator_version), NULL FROM {table} "
         "WHERE originator_id = ANY({streams}) GROUP BY originator_id "
         "UNION ALL (SELECT NULL, NULL, state FROM {table} ORDER BY notification_id DESC LIMIT 1)"
-    ).format(table=pgsql.Identifier(table.schema, table.name), streams=pgsql.Literal(list(streams))))
+    ).format(table=pgsql.Identifier(table.schema, table.name), streams=pgsql.Literal(list(streams)),
+             channel=pgsql.Identifier(_channel(table))))
     curs.nextset()  # past the LOCK's empty result
+    curs.nextset()  # and the NOTIFY's
     versions: dict[str, int] = {}
     last: bytes | None = None
     for stream, version, state in map(_row, curs.fetchall()):
@@ -151,7 +154,12 @@ def lock_and_read_versions(
 def notify(curs: Cursor, table: EventsTable) -> None:
     """PostgreSQL: wake eventsourcing's LISTEN subscribers when the transaction commits."""
     if table.postgres:
-        curs.execute(f'NOTIFY "{table.name.replace(".", "_")}"')
+        curs.execute(f'NOTIFY "{_channel(table)}"')
+
+
+def _channel(table: EventsTable) -> str:
+    """The channel eventsourcing's subscribers LISTEN on."""
+    return table.name.replace(".", "_")
 
 
 def stream_rows(
