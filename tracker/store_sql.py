@@ -8,6 +8,9 @@ need a cursor inside our transaction, and these statements run on it. They use o
 table layout eventsourcing documents (originator_id, originator_version, topic, state, and
 notification_id on PostgreSQL / rowid on SQLite), and the same lock eventsourcing takes
 before inserting (PostgreSQL: EXCLUSIVE table lock, so ids are issued in commit order).
+A PostgreSQL `record()` judges under a per-stream advisory lock only (`lock_stream`), and
+takes the table lock at its append (`lock_and_read_versions`), re-reading there what the
+judgement read: the table lock covers one check, the insert and the commit.
 Everything else (reading streams and the log, creating tables) goes through its recorder.
 
 Beside eventsourcing's table we keep one small table of our own, `RECORD_TIMES`: one row per
