@@ -248,10 +248,12 @@ def record_times_exist(curs: Cursor, table: EventsTable) -> bool:
 
 
 def create_record_times(curs: Cursor, table: EventsTable) -> None:
-    """Create our record-time table and its index when missing."""
-    key = "BIGINT PRIMARY KEY" if table.postgres else "INTEGER PRIMARY KEY"
-    curs.execute(f"CREATE TABLE IF NOT EXISTS {_times(table)} (position {key}, at_us BIGINT NOT NULL)")
-    curs.execute(f"CREATE INDEX IF NOT EXISTS {RECORD_TIMES}_at ON {_times(table)} (at_us)")
+    """Create our record-time table when missing: one B-tree keyed by (record time, position)."""
+    # One index only (SQLite: WITHOUT ROWID): every record() writes a row, and each B-tree
+    # it touches is one more page in the commit.
+    tail = "" if table.postgres else " WITHOUT ROWID"
+    curs.execute(f"CREATE TABLE IF NOT EXISTS {_times(table)} (at_us BIGINT NOT NULL, position BIGINT NOT NULL, "
+                 f"PRIMARY KEY (at_us, position)){tail}")
 
 
 def note_record_time(curs: Cursor, table: EventsTable, position: int, recorded_us: int) -> None:
@@ -261,8 +263,8 @@ def note_record_time(curs: Cursor, table: EventsTable, position: int, recorded_u
 
 
 def record_times_position(curs: Cursor, table: EventsTable) -> int:
-    """The last log position our record-time table covers (0 when empty)."""
-    curs.execute(f"SELECT max(position) FROM {_times(table)}")  # noqa: S608
+    """The last log position our record-time table covers (0 when empty): its latest row, as times are monotonic."""
+    curs.execute(f"SELECT position FROM {_times(table)} ORDER BY at_us DESC, position DESC LIMIT 1")  # noqa: S608
     row = curs.fetchone()
     value = None if row is None else _row(row)[0]
     return 0 if value is None else int(value)
@@ -308,7 +310,7 @@ def stream_order_statement(table: EventsTable) -> str:
 def schema_is_complete(curs: Cursor, table: EventsTable, index: str) -> bool:
     """PostgreSQL: True when the events table, its notification index and our record times exist (catalog only)."""
     curs.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
-                 [table.qualified, f'"{table.schema}"."{index}"', f'"{table.schema}".{RECORD_TIMES}_at'])
+                 [table.qualified, f'"{table.schema}"."{index}"', _times(table)])
     row = curs.fetchone()
     return bool(row is not None and _row(row)[0])
 
