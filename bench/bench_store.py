@@ -14,7 +14,7 @@ Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--rec
    without their link), as a share of the time single recording and bulk import take per event
    in this run (goal: under 10%);
 5. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
-   SQLite, to show memory stays flat as the file grows;
+   each backend, to show memory stays flat as the file grows;
 6. PostgreSQL writers: N processes (1, 2, 4, 8) each calling `Tracker.record()` on its own
    commitments, total events/s, against N processes each doing the raw locked write of the same
    rows (BEGIN; LOCK TABLE ... IN EXCLUSIVE MODE, as eventsourcing does; INSERT; COMMIT). Goal:
@@ -574,9 +574,8 @@ def child_import(path: str, url: str) -> None:
     print(json.dumps({"stored": stored, "seconds": seconds, "vmhwm_kb": hwm}))
 
 
-def memory_run(workdir: Path, sizes: Iterable[int]) -> list[tuple[int, int, float, int]]:
-    """(lines, stored, seconds, peak RSS KiB) of a child importing each size into a fresh SQLite file."""
-    backend = Backend("sqlite", workdir)
+def memory_run(backend: Backend, workdir: Path, sizes: Iterable[int]) -> list[tuple[int, int, float, int]]:
+    """(lines, stored, seconds, peak RSS KiB) of a child importing each size into a fresh database."""
     out: list[tuple[int, int, float, int]] = []
     for size in (0, *sizes):
         path = workdir / f"million-{size}.jsonl"
@@ -765,10 +764,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, profiler in profiles:
             print_profile(label, profiler)
 
-        if args.million:
-            print("\npeak memory importing into SQLite (child process per size; 0 = interpreter + imports)")
+        for backend in backends if args.million else []:
+            print(f"\npeak memory importing into {backend.name} (child process per size; 0 = interpreter + imports)")
             t0 = time.perf_counter()
-            results = memory_run(workdir, args.sizes)
+            results = memory_run(backend, workdir, args.sizes)
             base = results[0][3]
             print(f"\n{'lines':>10} {'stored':>10} {'import s':>9} {'events/s':>9} {'peak RSS MiB':>13} "
                   f"{'over base MiB':>14}")
@@ -778,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{(hwm - base) / 1024:>14.1f}")
             steps = ", ".join(f"{a[0]:,} -> {b[0]:,}: {(b[3] - a[3]) / 1024:+.1f} MiB"
                               for a, b in itertools.pairwise(results[1:]))
-            print(f"peak RSS growth (goal: flat as the file grows): {steps}")
+            print(f"{backend.name} peak RSS growth (goal: flat as the file grows): {steps}")
             print(f"memory section took {time.perf_counter() - t0:.0f}s")
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
     return 0
