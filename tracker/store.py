@@ -53,26 +53,26 @@ def _stream_key(stream: str) -> int:
 class _WrittenStreams:
     """A fixed-size Bloom filter of the streams one transaction appended to: a "no" is certain.
 
-    Memory stays 1 MiB whatever the import's size; a false "maybe" (about 2% at a million
-    streams, far fewer below) only costs the database query it would have made anyway.
+    Memory stays 1 MiB whatever the import's size; a false "maybe" (about 5% at a million
+    streams, 0.05% at 100,000) only costs the database query it would have made anyway.
+    Two slots from the string's own hash, which Python caches on the string: nearly free.
     """
 
-    _BITS = 1 << 23
+    _MASK = (1 << 23) - 1
 
     def __init__(self) -> None:
-        self._bits = bytearray(self._BITS // 8)
-
-    def _slots(self, stream: str) -> list[int]:
-        digest = hashlib.blake2b(stream.encode(), digest_size=16).digest()
-        return [int.from_bytes(digest[i:i + 4], "little") % self._BITS for i in (0, 4, 8, 12)]
+        self._bits = bytearray((self._MASK + 1) // 8)
 
     def add(self, stream: str) -> None:
         """Note that the transaction appended to `stream`."""
-        for slot in self._slots(stream):
+        h = hash(stream)
+        for slot in (h & self._MASK, (h >> 32) & self._MASK):
             self._bits[slot >> 3] |= 1 << (slot & 7)
 
     def __contains__(self, stream: str) -> bool:
-        return all(self._bits[slot >> 3] & (1 << (slot & 7)) for slot in self._slots(stream))
+        h = hash(stream)
+        a, b = h & self._MASK, (h >> 32) & self._MASK
+        return bool(self._bits[a >> 3] & (1 << (a & 7)) and self._bits[b >> 3] & (1 << (b & 7)))
 
 
 class StreamChanged(IntegrityError):
