@@ -6,7 +6,7 @@ Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--rec
 1. single recording: `Tracker.record()` of ProgressAssessed events, one per call, against a plain
    autocommit INSERT per row of the same stored rows (same schema, same bytes, same durability);
 2. bulk import: `Tracker.import_events()` of a JSON Lines file against one transaction of
-   `executemany` (SQLite) or COPY (PostgreSQL) of the same rows;
+   `executemany` (SQLite) or COPY in binary format (PostgreSQL) of the same rows;
 3. import order: the same lines over 1,000 commitments imported grouped by commitment and
    interleaved (one event of each commitment per round, as `tracker export` writes histories
    recorded side by side); the interleaved/grouped time ratio (goal: within 2x);
@@ -14,7 +14,11 @@ Run: PYTHONPATH=. .venv/bin/python bench/bench_store.py [--events 100000] [--rec
    without their link), as a share of the time single recording and bulk import take per event
    in this run (goal: under 10%);
 5. with --million: peak RSS (VmHWM) of a child process importing 100k, 300k and 1M events into
-   SQLite, to show memory stays flat as the file grows.
+   each backend, to show memory stays flat as the file grows;
+6. PostgreSQL writers: N processes (1, 2, 4, 8) each calling `Tracker.record()` on its own
+   commitments, total events/s, against N processes each doing the raw locked write of the same
+   rows (BEGIN; LOCK TABLE ... IN EXCLUSIVE MODE, as eventsourcing does; INSERT; COMMIT). Goal:
+   the total grows with N up to the raw+lock rate.
 
 It prints figures and the goals next to them; it asserts nothing and always exits 0 on success.
 """
@@ -57,8 +61,11 @@ from tracker.app import Tracker  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 from tracker.store import body_and_digest, encode, encode_chained  # noqa: E402
 
-RECORD_GOAL = 0.4  # SQLite: Tracker.record() rate / raw single-row insert rate
-IMPORT_GOAL = 0.10  # SQLite: Tracker.import_events() rate / raw executemany rate
+RECORD_GOAL = 0.6  # SQLite: Tracker.record() rate / raw single-row insert rate
+IMPORT_GOAL = 0.25  # SQLite: Tracker.import_events() rate / raw executemany rate
+IMPORT_GOAL_POSTGRES = 0.15  # PostgreSQL: Tracker.import_events() rate / raw COPY binary rate
+WRITERS = (1, 2, 4, 8)
+WRITER_COMMITMENTS = 10  # commitments each concurrent writer records on (its own)
 RECORD_BLOCK = 100  # single recordings timed in blocks alternating with the raw inserts
 WARMUP = 100  # single recordings (and raw inserts) done before the clock starts
 RECORD_COMMITMENTS = 100
@@ -251,7 +258,7 @@ def insert_statement(url: str, schema: Schema) -> str:
 
 
 def raw_bulk(conn: Any, url: str, schema: Schema, rows: list[Row]) -> None:
-    """All rows in one transaction: executemany on SQLite, COPY on PostgreSQL."""
+    """All rows in one transaction: executemany on SQLite, COPY in binary format on PostgreSQL."""
     if url.startswith("sqlite"):
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(insert_statement(url, schema), rows)
@@ -259,7 +266,8 @@ def raw_bulk(conn: Any, url: str, schema: Schema, rows: list[Row]) -> None:
         return
     with conn.transaction(), conn.cursor() as curs:
         columns = "originator_id, originator_version, topic, state"
-        with curs.copy(f"COPY {schema.table} ({columns}) FROM STDIN") as copy:
+        with curs.copy(f"COPY {schema.table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int8", "text", "bytea"])
             for row in rows:
                 copy.write_row(row)
 
@@ -342,6 +350,123 @@ def single_recording(backend: Backend, records: int, profiler: cProfile.Profile 
                   RECORD_GOAL if backend.admin_url is None else None)
 
 
+# --- concurrent PostgreSQL writers ------------------------------------------------------------
+
+
+def writer_events(index: int, count: int) -> list[dict[str, Any]]:
+    """The ProgressAssessed events writer `index` records, round-robin over its own commitments."""
+    return [assessment(index * WRITER_COMMITMENTS + n % WRITER_COMMITMENTS, n // WRITER_COMMITMENTS)
+            for n in range(count)]
+
+
+def child_writer(mode: str, url: str, index: int, count: int, table: str) -> None:
+    """In a child process: get ready, wait for 'go' on stdin, write, print JSON with start and end times."""
+    items = writer_events(index, count)
+    locked_at = [0.0]  # when the table lock's round trip last returned
+    held = 0.0  # seconds from there to the commit returning, summed over the measured events
+    if mode == "tracker":
+        from tracker import store_sql
+
+        take_lock = store_sql.lock_and_read_versions
+
+        def timed_lock(*args: Any) -> Any:
+            result = take_lock(*args)
+            locked_at[0] = time.perf_counter()
+            return result
+
+        store_sql.lock_and_read_versions = timed_lock  # type: ignore[assignment]  # a probe, in the child only
+        tracker = Tracker(Settings(database_url=url, lock_timeout=120))
+        tracker.record(items[0])  # connections open and code warm before the clock starts
+        print("ready", flush=True)
+        sys.stdin.readline()
+        start = time.time()
+        stored = 0
+        for data in items[1:]:
+            stored += tracker.record(data).stored
+            held += time.perf_counter() - locked_at[0]
+        end = time.time()
+        tracker.close()
+    else:
+        rows = encoded_rows(items)  # versions 1.. of the writer's own raw streams
+        rows = [(f"raw-{row[0]}", *row[1:]) for row in rows]
+        statement = insert_statement(url, Schema([], table))
+        with psycopg.connect(url, autocommit=False) as conn:
+            with conn.transaction():
+                conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+                conn.execute(statement, rows[0])
+            print("ready", flush=True)
+            sys.stdin.readline()
+            start = time.time()
+            for row in rows[1:]:
+                with conn.transaction():
+                    conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # eventsourcing's insert lock
+                    locked_at[0] = time.perf_counter()
+                    conn.execute(statement, row)
+                held += time.perf_counter() - locked_at[0]
+            end = time.time()
+        stored = len(rows) - 1
+    print(json.dumps({"start": start, "end": end, "stored": stored, "held": held}), flush=True)
+
+
+def run_writers(mode: str, url: str, writers: int, per_writer: int, table: str) -> tuple[float, float]:
+    """Total events/s of `writers` child processes started together, each writing `per_writer` events,
+    and the mean ms an event held the table lock (from the lock's round trip returning to commit)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--child-writer", mode, url, str(i), str(per_writer + 1), table],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        for i in range(writers)
+    ]
+    for child in children:
+        assert child.stdout is not None
+        if child.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{mode} writer failed to start")
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    results = []
+    for child in children:
+        out, _ = child.communicate(timeout=600)
+        if child.returncode != 0:
+            raise RuntimeError(f"{mode} writer exited {child.returncode}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    stored = sum(r["stored"] for r in results)
+    if stored != writers * per_writer:
+        raise RuntimeError(f"{mode}: stored {stored} of {writers * per_writer}")
+    held_ms = 1000 * sum(r["held"] for r in results) / stored
+    return stored / (max(r["end"] for r in results) - min(r["start"] for r in results)), held_ms
+
+
+WriterRates = tuple[int, float, float, float, float]
+
+
+def concurrent_writers(backend: Backend, counts: Iterable[int], total: int) -> list[WriterRates]:
+    """(N, tracker events/s, raw+lock events/s, tracker and raw ms held under the table lock) for each N."""
+    out = []
+    for writers in counts:
+        per_writer = max(1, total // writers)
+        setup = [*setup_events(), *(commitment(i) for i in range(writers * WRITER_COMMITMENTS))]
+        with backend.fresh("writers") as url, backend.fresh("raw-writers") as raw_url:
+            tracker = Tracker(Settings(database_url=url))
+            try:
+                schema = schema_of(tracker)
+                tracker.import_events(orjson.dumps(d) for d in setup)
+            finally:
+                tracker.close()
+            with raw_connection(raw_url, schema) as conn:
+                raw_bulk(conn, raw_url, schema, encoded_rows(setup))
+            # Alternate the order between sizes, so drift in the disk falls on both sides alike.
+            sides = ("tracker", "raw") if writers % 2 else ("raw", "tracker")
+            rates = {side: run_writers(side, url if side == "tracker" else raw_url, writers, per_writer,
+                                       schema.table) for side in sides}
+        out.append((writers, rates["tracker"][0], rates["raw"][0], rates["tracker"][1], rates["raw"][1]))
+        print(f"  postgres: {writers} writer(s) measured: {rates['tracker'][0]:,.0f} ev/s "
+              f"(raw+lock {rates['raw'][0]:,.0f})", flush=True)
+    return out
+
+
 def bulk_import(backend: Backend, path: Path, lines: int, profiler: cProfile.Profile | None) -> Figure:
     """Tracker.import_events() of the file against one transaction of executemany / COPY."""
     with backend.fresh("import") as url:
@@ -364,7 +489,7 @@ def bulk_import(backend: Backend, path: Path, lines: int, profiler: cProfile.Pro
     with backend.fresh("raw-import") as url, raw_connection(url, schema) as conn:
         raw_s, _ = timed(lambda: raw_bulk(conn, url, schema, rows))
     return Figure(backend.name, "bulk import_events()", lines, tracker_s, raw_s,
-                  IMPORT_GOAL if backend.admin_url is None else None)
+                  IMPORT_GOAL if backend.admin_url is None else IMPORT_GOAL_POSTGRES)
 
 
 CHAIN_GOAL = 0.10  # extra time the chain adds / time per event
@@ -449,9 +574,8 @@ def child_import(path: str, url: str) -> None:
     print(json.dumps({"stored": stored, "seconds": seconds, "vmhwm_kb": hwm}))
 
 
-def memory_run(workdir: Path, sizes: Iterable[int]) -> list[tuple[int, int, float, int]]:
-    """(lines, stored, seconds, peak RSS KiB) of a child importing each size into a fresh SQLite file."""
-    backend = Backend("sqlite", workdir)
+def memory_run(backend: Backend, workdir: Path, sizes: Iterable[int]) -> list[tuple[int, int, float, int]]:
+    """(lines, stored, seconds, peak RSS KiB) of a child importing each size into a fresh database."""
     out: list[tuple[int, int, float, int]] = []
     for size in (0, *sizes):
         path = workdir / f"million-{size}.jsonl"
@@ -507,6 +631,23 @@ def print_table(figures: list[Figure]) -> None:
               f"{f.events / f.raw_s:>11,.0f} {extra:>12.3f} {f.ratio:>7.3f}  {goal}")
 
 
+def print_writers(rates: list[WriterRates]) -> None:
+    """Concurrent PostgreSQL writers: total rates and their ratio, and whether the total grows with N."""
+    print(f"\nconcurrent PostgreSQL writers ({WRITER_COMMITMENTS} commitments each; raw+lock = BEGIN; LOCK TABLE "
+          "IN EXCLUSIVE MODE; INSERT; COMMIT per event; held = ms an event holds the table lock, from the "
+          "lock's round trip returning to commit)")
+    print(f"  {'writers':>7} {'tracker ev/s':>13} {'raw+lock ev/s':>14} {'ratio':>7} {'held ms':>8} "
+          f"{'raw held ms':>12}")
+    for writers, tracker_rate, raw_rate, held, raw_held in rates:
+        print(f"  {writers:>7} {tracker_rate:>13,.0f} {raw_rate:>14,.0f} {tracker_rate / raw_rate:>7.3f} "
+              f"{held:>8.2f} {raw_held:>12.2f}")
+    steps = [f"{a[0]}->{b[0]}: {b[1] / a[1]:.2f}x" for a, b in itertools.pairwise(rates)]
+    # Met when each added writer keeps the total growing (5% noise allowed) or already at 90% of raw+lock.
+    grows = all(b[1] >= a[1] * 0.95 or b[1] >= 0.9 * b[2] for a, b in itertools.pairwise(rates))
+    print(f"  tracker total as writers are added: {', '.join(steps)} "
+          f"(goal: grows with N up to the raw+lock rate: {'met' if grows else 'MISSED'})")
+
+
 def print_profile(label: str, profiler: cProfile.Profile, top: int = 18) -> None:
     """The functions that cost most time (own time), from the measured Tracker calls only."""
     out = io.StringIO()
@@ -542,10 +683,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=list(MILLION_SIZES),
                         help="file sizes for --million (comma separated)")
     parser.add_argument("--profile", action="store_true", help="cProfile the Tracker side and print top costs")
+    parser.add_argument("--writers", type=lambda s: [int(x) for x in s.split(",") if x], default=list(WRITERS),
+                        help="numbers of concurrent PostgreSQL writers, comma separated (empty to skip)")
+    parser.add_argument("--writer-events", type=int, default=800,
+                        help="events recorded per concurrent-writers run, split among the writers")
+    parser.add_argument("--only", choices=["writers"], help="run one section only")
     parser.add_argument("--child-import", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-writer", nargs=5, metavar=("MODE", "URL", "INDEX", "COUNT", "TABLE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_import:
         child_import(*args.child_import)
+        return 0
+    if args.child_writer:
+        mode, url, index, count, table = args.child_writer
+        child_writer(mode, url, int(index), int(count), table)
         return 0
 
     started = time.perf_counter()
@@ -557,13 +709,18 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         backends = [Backend("sqlite", workdir)] + ([Backend("postgres", workdir, admin)] if admin else [])
         path = workdir / "import.jsonl"
-        lines = write_jsonl(path, bulk_lines(commitments_for(args.events)))
+        lines = write_jsonl(path, bulk_lines(commitments_for(args.events if args.only is None else 100)))
         print(f"  temp dir    {workdir} ({path.stat().st_size / 1e6:.1f} MB import file, {lines:,} events; "
               f"single recording: {args.records:,} ProgressAssessed over {RECORD_COMMITMENTS} commitments "
               f"after {WARMUP} warm-up)\n", flush=True)
         figures: list[Figure] = []
         profiles: list[tuple[str, cProfile.Profile]] = []
-        for backend in backends:
+        writer_rates: list[WriterRates] = []
+        if admin and args.writers:
+            t0 = time.perf_counter()
+            writer_rates = concurrent_writers(backends[-1], args.writers, args.writer_events)
+            print(f"  postgres: concurrent writers measured ({time.perf_counter() - t0:.1f}s)\n", flush=True)
+        for backend in backends if args.only is None else []:
             warm_up(backend, path)
             for label in ("single record()", "bulk import_events()"):
                 profiler = cProfile.Profile() if args.profile else None
@@ -577,11 +734,16 @@ def main(argv: list[str] | None = None) -> int:
                 if profiler is not None:
                     profiles.append((f"{backend.name} {label}", profiler))
         orders: list[tuple[str, int, float, float]] = []
-        if args.order_events:
+        if args.order_events and args.only is None:
             for backend in backends:
                 t0 = time.perf_counter()
                 orders.append((backend.name, *import_order(backend, workdir, args.order_events)))
                 print(f"  {backend.name}: import order measured ({time.perf_counter() - t0:.1f}s)", flush=True)
+        if writer_rates:
+            print_writers(writer_rates)
+        if args.only is not None:
+            print(f"\ntotal {time.perf_counter() - started:.0f}s")
+            return 0
         chain_s = chain_cost(path)
         print()
         print_table(figures)
@@ -602,10 +764,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, profiler in profiles:
             print_profile(label, profiler)
 
-        if args.million:
-            print("\npeak memory importing into SQLite (child process per size; 0 = interpreter + imports)")
+        for backend in backends if args.million else []:
+            print(f"\npeak memory importing into {backend.name} (child process per size; 0 = interpreter + imports)")
             t0 = time.perf_counter()
-            results = memory_run(workdir, args.sizes)
+            results = memory_run(backend, workdir, args.sizes)
             base = results[0][3]
             print(f"\n{'lines':>10} {'stored':>10} {'import s':>9} {'events/s':>9} {'peak RSS MiB':>13} "
                   f"{'over base MiB':>14}")
@@ -615,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{(hwm - base) / 1024:>14.1f}")
             steps = ", ".join(f"{a[0]:,} -> {b[0]:,}: {(b[3] - a[3]) / 1024:+.1f} MiB"
                               for a, b in itertools.pairwise(results[1:]))
-            print(f"peak RSS growth (goal: flat as the file grows): {steps}")
+            print(f"{backend.name} peak RSS growth (goal: flat as the file grows): {steps}")
             print(f"memory section took {time.perf_counter() - t0:.0f}s")
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
     return 0

@@ -135,9 +135,9 @@ class Tracker(RecordingMethods):
         prepared = body_and_digest(development)
         for attempt in range(_MAX_ATTEMPTS):
             try:
-                # One write transaction holding the store's write lock: the rules are judged
-                # on a history no other writer can change before this event lands.
-                with self.event_log.bulk("record") as writer:
+                # One write transaction: the rules are judged under the stream's lock (PostgreSQL:
+                # other streams' writers go on meanwhile), and the append re-checks what was read.
+                with self.event_log.bulk("record", stream=stream) as writer:
                     state = self._stream_state(writer, development)
                     # The same rule as import: the same key, or without a key the same content,
                     # is already present. Storing it twice would shift every later version of
@@ -151,7 +151,7 @@ class Tracker(RecordingMethods):
                 # The cached state does not take the new event here: the next record() reads it
                 # back under the write lock, so a commit that failed can never linger in the cache.
             except IntegrityError:
-                # Only reachable if another writer bypassed the lock; re-read and re-judge.
+                # What the judgement read changed before the write lock (StreamChanged): re-judge.
                 time.sleep(random.uniform(0, 0.01 * (2**attempt)))
                 continue
             return RecordResult(recorded.ref, stored=True, position=positions[0] if positions else None)

@@ -31,13 +31,55 @@ if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresApplicationRecorder
 
 __all__ = [
-    "BulkWriter", "EventLog", "StoredRow", "body_and_digest", "decode_row", "encode", "encode_chained",
-    "eventsourcing_env", "schema_lock",
+    "BulkWriter", "EventLog", "StoredRow", "StreamChanged", "body_and_digest", "decode_row", "encode",
+    "encode_chained", "epoch_us", "eventsourcing_env", "schema_lock",
 ]
 
 # eventsourcing names the application's table after the environment's name on PostgreSQL.
 _APPLICATION_NAME = "tracker"
 _ONE_TICK = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FILL_PAGE = 5000
+
+
+def epoch_us(moment: datetime) -> int:
+    """A time as whole microseconds since the epoch (exact integer arithmetic; naive means UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // _ONE_TICK
+
+
+def _stream_key(stream: str) -> int:
+    """A stream's advisory-lock key: 32 stable bits (a collision only makes two streams queue together)."""
+    return int.from_bytes(hashlib.blake2b(stream.encode(), digest_size=4).digest(), "big", signed=True)
+
+
+class _WrittenStreams:
+    """A fixed-size Bloom filter of the streams one transaction appended to: a "no" is certain.
+
+    Memory stays 1 MiB whatever the import's size; a false "maybe" (about 5% at a million
+    streams, 0.05% at 100,000) only costs the database query it would have made anyway.
+    Two slots from the string's own hash, which Python caches on the string: nearly free.
+    """
+
+    _MASK = (1 << 23) - 1
+
+    def __init__(self) -> None:
+        self._bits = bytearray((self._MASK + 1) // 8)
+
+    def add(self, stream: str) -> None:
+        """Note that the transaction appended to `stream`."""
+        h = hash(stream)
+        for slot in (h & self._MASK, (h >> 32) & self._MASK):
+            self._bits[slot >> 3] |= 1 << (slot & 7)
+
+    def __contains__(self, stream: str) -> bool:
+        h = hash(stream)
+        a, b = h & self._MASK, (h >> 32) & self._MASK
+        return bool(self._bits[a >> 3] & (1 << (a & 7)) and self._bits[b >> 3] & (1 << (b & 7)))
+
+
+class StreamChanged(IntegrityError):
+    """What a judgement read changed before the write lock was taken: judge again (record() retries)."""
 
 
 def eventsourcing_env(database_url: str, lock_timeout: float = 10.0) -> dict[str, str]:
@@ -222,8 +264,19 @@ class EventLog:
             with schema_lock(self.database_url, self.lock_timeout):
                 if not self._schema_is_complete(recorder):
                     recorder.create_table()
+                    self._create_record_times()
             return
         self.recorder.create_table()  # SQLite: IF NOT EXISTS on an existing table takes no write lock
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            missing = not sql.record_times_exist(curs, self.table)
+        if missing:  # checked first: the write lock below is taken once in a store's life
+            self._create_record_times()
+
+    def _create_record_times(self) -> None:
+        """Create our record-time table and fill it from the log already stored (a store from before it)."""
+        with self.bulk("schema") as writer:
+            sql.create_record_times(writer.cursor, self.table)
+            writer.fill_record_times()
 
     def _schema_is_complete(self, recorder: PostgresApplicationRecorder) -> bool:
         with recorder.datastore.transaction(commit=False) as curs:
@@ -233,9 +286,27 @@ class EventLog:
         """Release the recorder's connections."""
         self.factory.close()
 
-    def load(self, stream: str) -> list[Recorded]:
-        """Every event of one stream, in version order."""
-        return [decode(s)[0] for s in self.recorder.select_events(stream)]
+    def load(self, stream: str, *, known_at: datetime | None = None) -> list[Recorded]:
+        """Every event of one stream, in version order; only those recorded by `known_at` when given.
+
+        The record-time filter runs in the database (`position_known_at`), not by decoding
+        every event to read its record time.
+        """
+        if known_at is None:
+            return [decode(s)[0] for s in self.recorder.select_events(stream)]
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            until = sql.position_known_at(curs, self.table, epoch_us(known_at))
+            rows = sql.stream_rows(curs, self.table, stream, until=until) if until else []
+        return [decode_row(row)[0] for row in rows]
+
+    def position_known_at(self, known_at: datetime) -> int:
+        """The last log position recorded at or before `known_at` (0 when none): everything known then.
+
+        Record times are monotonic along the log, so the events known at a time are exactly
+        the log up to this position (`read(..., stop=)` and `load(known_at=)` use it).
+        """
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            return sql.position_known_at(curs, self.table, epoch_us(known_at))
 
     def exists(self, stream: str) -> bool:
         """True when the stream has at least one event."""
@@ -321,25 +392,35 @@ class EventLog:
         return copy
 
     @contextmanager
-    def bulk(self, purpose: str = "write") -> Iterator[BulkWriter]:
-        """One transaction holding the write lock for many appends: all of them are stored, or none."""
+    def bulk(self, purpose: str = "write", *, stream: str | None = None) -> Iterator[BulkWriter]:
+        """One write transaction: all of its appends are stored, or none.
+
+        Without `stream` the write lock is held from the start (an import, a migration). With
+        `stream` (one `record()`), PostgreSQL takes only that stream's lock while the rules are
+        judged, so writers of different streams judge side by side; the table lock is taken at
+        the first append, where what the judgement read is checked again (`StreamChanged`).
+        """
         started = time.monotonic()
         if self._pg is not None:
             import psycopg  # only on the PostgreSQL path
 
             recorder = self._pg
             with recorder.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-                # Named, so a writer that times out behind us can say who holds the lock.
-                curs.execute(f"SET LOCAL application_name = 'tracker {purpose}'")
                 try:
-                    # eventsourcing's own insert lock, taken before reading: the rules are judged
-                    # on streams no other writer can change until we commit.
-                    sql.lock_table(curs, self.table, self.lock_timeout)
+                    if stream is not None:
+                        # Named, so a writer that times out behind us can say who holds the lock.
+                        sql.lock_stream(curs, _stream_key(stream), purpose, self.lock_timeout)
+                        writer = BulkWriter(self, curs, deferred=True)
+                    else:
+                        curs.execute(f"SET LOCAL application_name = 'tracker {purpose}'")
+                        # eventsourcing's own insert lock, taken before reading: the rules are judged
+                        # on streams no other writer can change until we commit.
+                        sql.lock_table(curs, self.table, self.lock_timeout)
+                        writer = BulkWriter(self, curs)
                 except psycopg.errors.LockNotAvailable:
-                    raise StoreBusy(self.describe(), self.lock_timeout, self._holders()) from None
-                writer = BulkWriter(self, curs)
+                    raise StoreBusy(self.describe(), self.lock_timeout, self.holders()) from None
                 yield writer
-                writer.flush()
+                writer.finish()
             return
         # BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that
         # reads first would fail with SQLITE_BUSY if another writer committed meanwhile.
@@ -355,7 +436,7 @@ class EventLog:
             try:
                 writer = BulkWriter(self, lite_curs)
                 yield writer
-                writer.flush()
+                writer.finish()
             except sqlite3.IntegrityError as exc:
                 lite.rollback()
                 raise IntegrityError(str(exc)) from exc  # as eventsourcing reports it on PostgreSQL
@@ -364,7 +445,8 @@ class EventLog:
                 raise
             lite.commit()
 
-    def _holders(self) -> list[str]:
+    def holders(self) -> list[str]:
+        """Who holds the write lock now (PostgreSQL), for a StoreBusy message."""
         import psycopg  # only on the PostgreSQL path
 
         try:
@@ -375,19 +457,41 @@ class EventLog:
 
 
 class BulkWriter:
-    """Appends inside one open transaction holding the write lock, reading its own uncommitted writes."""
+    """Appends inside one open transaction, reading its own uncommitted writes.
 
-    def __init__(self, log: EventLog, cursor: sql.Cursor) -> None:
+    Holding the write lock from the start, or (`deferred`, PostgreSQL `record()`) taking it at
+    the first append: then every stream read before is checked to be as it was read, and the
+    chain's head and the record time are read only under the lock.
+    """
+
+    def __init__(self, log: EventLog, cursor: sql.Cursor, *, deferred: bool = False) -> None:
         self.log = log
         self.cursor = cursor
         self.pending: list[tuple[str, int, str, bytes]] = []
         self.pending_streams: set[str] = set()
         self._notified = False
+        self._locked = not deferred
+        self._seen: dict[str, int] = {}  # stream -> last version the judgement read (0: none)
+        self._appended = False
+        self._copied = False
+        self._time_noted = False
+        self.head = GENESIS  # the chain's last link; a log from before the chain starts it afresh
+        self.empty = True
+        self.recorded_at = datetime.now(UTC)
+        self._recorded_at_text = self.recorded_at.isoformat()
+        # Set when the log was empty as this transaction took the write lock: a stream it has
+        # not appended to does not exist, and no query needs to ask (an import into a new store).
+        self._written: _WrittenStreams | None = None
+        if self._locked:
+            self._start(sql.last_row_state(cursor, log.table))
+            if self.empty:
+                self._written = _WrittenStreams()
+
+    def _start(self, last: bytes | None) -> None:
+        """Under the write lock: the chain head and this transaction's record time, from the log's last row."""
         # Record times are monotonic per store: a clock stepping back (or another host's
         # clock behind ours) never puts an event before one already in the log.
         now = datetime.now(UTC)
-        self.head = GENESIS  # the chain's last link; a log from before the chain starts it afresh
-        last = sql.last_row_state(cursor, log.table)
         self.empty = last is None
         if last is not None:
             state = orjson.loads(last)
@@ -396,11 +500,32 @@ class BulkWriter:
         self.recorded_at = now
         self._recorded_at_text = now.isoformat()
 
+    def _lock(self) -> None:
+        """Take the write lock, check that no stream the judgement read has changed, then start the chain."""
+        import psycopg  # deferred writers exist only on PostgreSQL
+
+        try:
+            versions, last = sql.lock_and_read_versions(self.cursor, self.log.table, list(self._seen))
+        except psycopg.errors.LockNotAvailable:
+            raise StoreBusy(self.log.describe(), self.log.lock_timeout, self.log.holders()) from None
+        changed = sorted(s for s, v in self._seen.items() if versions.get(s, 0) != v)
+        if changed:
+            # An import (which takes no stream lock) or a writer of a stream only checked for existence.
+            raise StreamChanged(f"changed while judging: {', '.join(changed)}")
+        self._locked = True
+        self._notified = True  # NOTIFY went with the lock
+        self._start(last)
+
     def rows(self, stream: str, *, after: int = 0) -> list[StoredRow]:
         """A stream's rows as this transaction sees them, from version `after` + 1 on."""
+        if self._written is not None and stream not in self._written:
+            return []
         if stream in self.pending_streams:
             self.flush()  # only when this stream has queued rows: one flush per batch otherwise
-        return sql.stream_rows(self.cursor, self.log.table, stream, after)
+        found = sql.stream_rows(self.cursor, self.log.table, stream, after)
+        if not self._locked:
+            self._seen[stream] = found[-1].version if found else after
+        return found
 
     def load(self, stream: str) -> list[Recorded]:
         """A whole stream, decoded, as this transaction sees it."""
@@ -408,24 +533,39 @@ class BulkWriter:
 
     def exists(self, stream: str) -> bool:
         """True when the stream has an event (committed, or queued in this transaction)."""
-        return stream in self.pending_streams or sql.stream_exists(self.cursor, self.log.table, stream)
+        if stream in self.pending_streams:
+            return True
+        if self._written is not None and stream not in self._written:
+            return False
+        found = sql.stream_exists(self.cursor, self.log.table, stream)
+        if not found and not self._locked:
+            self._seen.setdefault(stream, 0)  # streams only grow: only an absence can change
+        return found
 
     def append(
         self, stream: str, version: int, event: Development, prepared: tuple[dict[str, Any], str] | None = None
     ) -> Recorded:
         """Queue an event; it is written with the next flush, inside the transaction."""
+        if not self._locked:
+            self._lock()
+        self._appended = True
         stored, self.head = encode_chained(
             self.head, stream, version, self._recorded_at_text, event, prepared=prepared)
         self.pending.append((stream, version, stored.topic, stored.state))
         self.pending_streams.add(stream)
+        if self._written is not None:
+            self._written.add(stream)
         return Recorded.model_construct(
             stream=stream, version=version, recorded_at=self.recorded_at, event=event, position=None
         )
 
     def append_stored(self, stream: str, version: int, topic: str, state: bytes) -> None:
         """Queue an event exactly as another store holds it (a migration); flushed every 500."""
+        self._copied = True
         self.pending.append((stream, version, topic, state))
         self.pending_streams.add(stream)
+        if self._written is not None:
+            self._written.add(stream)
         if len(self.pending) >= 500:
             self.flush()
 
@@ -433,10 +573,43 @@ class BulkWriter:
         """Write queued events without committing; their log positions when asked for."""
         if not self.pending:
             return []
+        table = self.log.table
         if not self._notified:
-            sql.notify(self.cursor, self.log.table)  # delivered at commit, once per transaction
+            sql.notify(self.cursor, table)  # delivered at commit, once per transaction
             self._notified = True
-        positions = sql.insert_rows(self.cursor, self.log.table, self.pending, with_positions=with_positions)
-        self.pending = []
+        pending, self.pending = self.pending, []
         self.pending_streams.clear()
-        return positions
+        if with_positions and len(pending) == 1 and not self._copied and not self._time_noted:
+            # One record(): its row and the transaction's record time in one statement.
+            self._time_noted = True
+            return [sql.insert_one(self.cursor, table, pending[0], epoch_us(self.recorded_at))]
+        if table.postgres and not with_positions:
+            sql.copy_rows(self.cursor, table, pending)
+            return []
+        return sql.insert_rows(self.cursor, table, pending, with_positions=with_positions)
+
+    def finish(self) -> None:
+        """Before commit: write what is queued, and the record time of what this transaction stored."""
+        self.flush()
+        if self._copied:
+            self.fill_record_times()  # copied rows keep the record times they had
+        elif self._appended and not self._time_noted:
+            self._time_noted = True
+            sql.note_record_time(self.cursor, self.log.table, sql.max_position(self.cursor, self.log.table),
+                                 epoch_us(self.recorded_at))
+
+    def fill_record_times(self) -> None:
+        """Cover the log's rows past our record-time table with one row per run of equal record time."""
+        self.flush()
+        table = self.log.table
+        after = sql.record_times_position(self.cursor, table)
+        run: tuple[int, str] | None = None  # (last position, record time) of the run being read
+        while page := sql.record_time_rows(self.cursor, table, after, _FILL_PAGE):
+            for position, blob in page:
+                at = str(orjson.loads(blob)["at"])
+                if run is not None and at != run[1]:
+                    sql.note_record_time(self.cursor, table, run[0], epoch_us(datetime.fromisoformat(run[1])))
+                run = (position, at)
+            after = page[-1][0]
+        if run is not None:
+            sql.note_record_time(self.cursor, table, run[0], epoch_us(datetime.fromisoformat(run[1])))
