@@ -100,8 +100,45 @@ def _plain(annotation: Any, origin: Any) -> Convert:
     if annotation is date:
         return date.fromisoformat
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return constructor(annotation)
+        shareable = annotation.model_config.get("frozen") and all(
+            _is_text(info.annotation) for info in annotation.model_fields.values())
+        return _shared(constructor(annotation)) if shareable else constructor(annotation)
     raise _Unsupported(annotation)
+
+
+def _is_text(annotation: Any) -> bool:
+    """True when the field's JSON value is text or null (so equal keys mean equal bodies: 1 == True is not text)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _is_text(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return all(a is type(None) or _is_text(a) for a in typing.get_args(annotation))
+    if origin is typing.Literal:
+        return all(isinstance(a, str) for a in typing.get_args(annotation))
+    return annotation in (str, date, PartialDate)
+
+
+def _shared(build: Convert) -> Convert:
+    """A nested frozen value (a source, an attendee) built once per distinct flat body and shared.
+
+    Sources repeat across a log (one publication cited by many events); an immutable instance
+    can be shared by all of them. Bodies with nested values (unhashable) are built each time.
+    """
+    made: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+    def build_shared(body: Any) -> Any:
+        try:
+            key = tuple(body.items())
+            found = made.get(key)
+        except (TypeError, AttributeError):  # a nested list or dict, or not an object at all
+            return build(body)
+        if found is None:
+            if len(made) > 50_000:
+                made.clear()
+            found = made[key] = build(body)
+        return found
+
+    return build_shared
 
 
 def _reshapes_input(cls: type[BaseModel]) -> bool:

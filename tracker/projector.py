@@ -46,11 +46,14 @@ class Projector:
         database_url: str,
         *,
         batch_size: int = 500,
+        rebuild_batch_size: int = 10_000,
     ) -> None:
         self.engine = engine
         self.log = log
         self.database_url = database_url
         self.batch_size = batch_size
+        # A rebuild commits per this many events: few commits, memory still bounded by one batch.
+        self.rebuild_batch_size = rebuild_batch_size
         self.is_postgres = engine.dialect.name == "postgresql"
 
     def ensure_schema(self) -> None:
@@ -151,7 +154,7 @@ class Projector:
                 continue  # not an entity (review decisions): no view rows
             pending.append((stream, records))
             pending_events += len(records)
-            if pending_events >= self.batch_size:
+            if pending_events >= self.rebuild_batch_size:
                 entities += self._write_rebuilt(pending)
                 pending, pending_events = [], 0
         entities += self._write_rebuilt(pending)

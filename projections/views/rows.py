@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from events import Recorded
+import orjson
+
+from events import Recorded, Source
 from projections.folds import FOLDS, EntityFold, fold, kind_of
-from projections.model import ReviewItem
+from projections.model import DevelopmentSummary, ReviewItem
 from projections.reduce import (
     body_status,
     commitment_status,
@@ -23,7 +25,6 @@ from projections.timeline import timeline_of
 from projections.views.batch import RowBatch
 from projections.views.schema import (
     COMMITMENT,
-    DEVELOPMENT,
     DOCUMENT,
     MEETING,
     PROPOSAL,
@@ -36,7 +37,7 @@ from projections.views.schema import (
     ReviewItemViewRow,
 )
 
-__all__ = ["END_OF_TIME", "derive_entity"]
+__all__ = ["END_OF_TIME", "derive_entity", "development_doc"]
 
 # Views hold each entity as of the end of time, as known now; the asked date is judged per query.
 END_OF_TIME = date(9999, 12, 31)
@@ -78,7 +79,7 @@ def _meeting(entity: _Entity, batch: RowBatch, organization_of: Callable[[str], 
     entity.organization_id, entity.body_id = organization_id, status.body_id
     batch.add(MeetingViewRow.__table__, {
         "meeting_id": status.meeting_id, "organization_id": organization_id or "", "body_id": status.body_id,
-        "doc": MEETING.dump_python(status, mode="json"),
+        "doc": MEETING.dump_json(status).decode(),
     })
     return True
 
@@ -90,7 +91,7 @@ def _proposal(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(ProposalViewRow.__table__, {
         "proposal_id": status.proposal_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": PROPOSAL.dump_python(status, mode="json"),
+        "doc": PROPOSAL.dump_json(status).decode(),
     })
     return True
 
@@ -102,7 +103,7 @@ def _commitment(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(CommitmentViewRow.__table__, {
         "commitment_id": status.commitment_id, "organization_id": status.organization_id,
-        "body_id": status.body_id, "doc": COMMITMENT.dump_python(status, mode="json"),
+        "body_id": status.body_id, "doc": COMMITMENT.dump_json(status).decode(),
     })
     return True
 
@@ -114,7 +115,7 @@ def _document(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(DocumentViewRow.__table__, {
         "document_id": status.document_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": DOCUMENT.dump_python(status, mode="json"),
+        "doc": DOCUMENT.dump_json(status).decode(),
     })
     return True
 
@@ -157,10 +158,33 @@ def derive_entity(
     for development in timeline_of(resolution, as_of=END_OF_TIME):
         batch.add(DevelopmentViewRow.__table__, {
             "stream": stream, **scope, "occurred_earliest": development.occurred_on.earliest,
-            "doc": DEVELOPMENT.dump_python(development, mode="json"),
+            "doc": development_doc(development),
         })
     for item in [*resolution.problems, *entity.state.problems]:
         batch.add(ReviewItemViewRow.__table__, _review_row(stream, scope, item))
+
+
+def development_doc(development: DevelopmentSummary) -> str:
+    """A development's JSON document, as DEVELOPMENT dumps it, without pydantic's per-row walk (one per event)."""
+    return orjson.dumps({
+        "ref": development.ref, "type": development.type, "entity": development.entity,
+        "occurred_on": development.occurred_on, "recorded_at": development.recorded_at,
+        "summary": development.summary, "sources": [_source_doc(source) for source in development.sources],
+        "retracted": development.retracted, "corrected_by": development.corrected_by,
+    }, option=orjson.OPT_UTC_Z).decode()
+
+
+_SOURCE_DOCS: dict[Source, dict[str, Any]] = {}
+
+
+def _source_doc(source: Source) -> dict[str, Any]:
+    """A source's JSON form, dumped once per distinct source (a log cites the same ones again and again)."""
+    found = _SOURCE_DOCS.get(source)
+    if found is None:
+        if len(_SOURCE_DOCS) > 50_000:
+            _SOURCE_DOCS.clear()
+        found = _SOURCE_DOCS[source] = source.model_dump(mode="json")
+    return found
 
 
 def _review_row(stream: str, scope: dict[str, str | None], item: ReviewItem) -> dict[str, Any]:

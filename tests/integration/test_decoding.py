@@ -6,6 +6,8 @@ import orjson
 import pytest
 
 from events import EVENT_TYPES
+from projections.views import DEVELOPMENT
+from projections.views.rows import development_doc
 from tests.builders import SCO_2018, event
 from tracker.app import Tracker
 from tracker.decoding import constructor
@@ -41,3 +43,16 @@ def test_a_body_the_plan_does_not_cover_is_validated_and_refused_by_name() -> No
     del body["surprise"], body["level"]
     with pytest.raises(ValueError, match="level"):
         build(body)
+
+
+def test_development_documents_are_what_the_adapter_dumps(tracker: Tracker) -> None:
+    tracker.import_events(demo_lines())
+    stream = "commitment:decoded"
+    tracker.record(event("CommitmentUndertaken", "2019-05", commitment_id="decoded", organization_id="sco",
+                         parties=SCO_2018[:2], title="Decoded", text="Read back"))
+    tracker.record(event("ProgressAssessed", "2019-06", commitment_id="decoded", level="limited"))
+    tracker.record(event("EventRetracted", "2019-07", target=f"{stream}#2", reason="wrong report"))
+    developments = tracker.read_model(use_views=False).developments()
+    assert any(d.retracted for d in developments)
+    for development in developments:
+        assert orjson.loads(development_doc(development)) == DEVELOPMENT.dump_python(development, mode="json")
