@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Protocol
 
+from events import PartialDate
 from projections import rotation as rot
-from projections.model import ChairTerm, MeetingStatus, PresidencyStatus, ReviewItem
+from projections.model import ChairTerm, PresidencyStatus, ReviewItem
 from projections.reduce import BodyStatus, OrganizationStatus, describe_rule
 
-__all__ = ["compute_body_presidency", "presidency_review_items"]
+__all__ = ["PresidencyMeeting", "compute_body_presidency", "presidency_review_items"]
+
+
+class PresidencyMeeting(rot.MeetingRecord, Protocol):
+    """What a presidency reads of a meeting: a MeetingStatus, or the views' typed columns of one."""
+
+    @property
+    def number(self) -> int | None:
+        """Its number in the body's series, if it has one."""
+
+    @property
+    def ends_on(self) -> PartialDate | None:
+        """Its last day, when it lasts more than one."""
 
 
 def _term(t: rot.RecordedTerm) -> ChairTerm:
@@ -22,7 +36,7 @@ def _term(t: rot.RecordedTerm) -> ChairTerm:
     )
 
 
-def _meeting_problems(meetings: Sequence[MeetingStatus], as_of: date) -> list[rot.Problem]:
+def _meeting_problems(meetings: Sequence[PresidencyMeeting], as_of: date) -> list[rot.Problem]:
     """Numbered meetings with no record, and meetings whose dates passed with no word of them."""
     problems: list[rot.Problem] = []
     numbers = {m.number for m in meetings if m.number is not None}
@@ -55,7 +69,7 @@ def _rule_notes(body: BodyStatus, as_of: date) -> tuple[str, ...]:
 def compute_body_presidency(
     body: BodyStatus,
     organization: OrganizationStatus,
-    meetings: Sequence[MeetingStatus],
+    meetings: Sequence[PresidencyMeeting],
     *,
     as_of: date,
     horizon: int = rot.DEFAULT_HORIZON,

@@ -38,7 +38,8 @@ class RowBatch:
 
     def __init__(self) -> None:
         self.rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        self.streams: list[str] = []
+        self.streams: list[str] = []  # entities whose rows are all replaced
+        self.partial: dict[str, list[str]] = {}  # entities whose development rows of these refs are replaced
         self.bodies: dict[str, str] = {}  # body id -> organization id, for meetings later in the batch
 
     def add(self, table: Any, row: dict[str, Any]) -> None:
@@ -47,8 +48,8 @@ class RowBatch:
 
     def write(self, conn: Connection, *, replace: bool = True) -> None:
         """Delete the batch's entities' old rows (unless the views were just emptied), then insert."""
-        if replace and self.streams:
-            _clear(conn, self.streams)
+        if replace and (self.streams or self.partial):
+            _clear(conn, self.streams, self.partial)
         # Parents first, in metadata order; one driver-level executemany per table: SQLAlchemy's
         # per-row parameter processing cost more than the inserts themselves (issue 11).
         for table in ViewBase.metadata.sorted_tables:
@@ -86,15 +87,23 @@ def _insert_plan(table: Any, dialect: str) -> tuple[str, Callable[[dict[str, Any
     return statement, encode
 
 
-def _clear(conn: Connection, streams: Sequence[str]) -> None:
+def _clear(conn: Connection, streams: Sequence[str], partial: dict[str, list[str]]) -> None:
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for stream in streams:
+    every = [*streams, *partial]
+    for stream in every:
         kind, _, entity_id = stream.partition(":")
         by_kind[kind].append(entity_id)
+    for start in range(0, len(every), _CHUNK):
+        chunk = every[start : start + _CHUNK]
+        for table in (ReviewItemViewRow, EntityIndexRow):
+            conn.execute(delete(table).where(table.stream.in_(chunk)))
     for start in range(0, len(streams), _CHUNK):
         chunk = list(streams[start : start + _CHUNK])
-        for table in (ReviewItemViewRow, EntityIndexRow, DevelopmentViewRow):
-            conn.execute(delete(table).where(table.stream.in_(chunk)))
+        conn.execute(delete(DevelopmentViewRow).where(DevelopmentViewRow.stream.in_(chunk)))
+    for stream, refs in partial.items():
+        for start in range(0, len(refs), _CHUNK):
+            conn.execute(delete(DevelopmentViewRow).where(
+                DevelopmentViewRow.stream == stream, DevelopmentViewRow.ref.in_(refs[start : start + _CHUNK])))
     for kind, ids in by_kind.items():
         key = _KEYS.get(kind)
         if key is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -9,8 +10,9 @@ from typing import Any
 
 import orjson
 
-from events import Recorded, Source
+from events import MeetingHeld, Recorded, Source
 from projections.folds import FOLDS, EntityFold, fold, kind_of
+from projections.folds.base import partial_text
 from projections.model import DevelopmentSummary, ReviewItem
 from projections.reduce import (
     body_status,
@@ -20,7 +22,7 @@ from projections.reduce import (
     organization_status,
     proposal_status,
 )
-from projections.resolution import Resolution, counted, resolve
+from projections.resolution import AMENDMENTS, Resolution, counted, resolve
 from projections.timeline import timeline_of
 from projections.views.batch import RowBatch
 from projections.views.schema import (
@@ -79,7 +81,9 @@ def _meeting(entity: _Entity, batch: RowBatch, organization_of: Callable[[str], 
     entity.organization_id, entity.body_id = organization_id, status.body_id
     batch.add(MeetingViewRow.__table__, {
         "meeting_id": status.meeting_id, "organization_id": organization_id or "", "body_id": status.body_id,
-        "doc": MEETING.dump_json(status).decode(),
+        "doc": MEETING.dump_json(status).decode(), "number": status.number, "status": status.status,
+        "starts_on": status.starts_on.text, "ends_on": partial_text(status.ends_on),
+        "held_on": partial_text(status.held_on), "host_state": status.host_state, "chaired_by": status.chaired_by,
     })
     return True
 
@@ -137,16 +141,24 @@ def _latest_world(resolution: Resolution) -> date:
 
 def derive_entity(
     batch: RowBatch, stream: str, records: Sequence[Recorded], organization_of: Callable[[str], str | None],
+    *, new: Sequence[Recorded] | None = None,
 ) -> None:
     """Add the rows derived from one entity's stream to `batch` (nothing when it no longer exists).
 
     The stream is resolved once and folded once; the entity's status, its developments and its
-    review items all come from that one resolution.
+    review items all come from that one resolution. With `new` (the stream's events a catch-up
+    applies, at its end), only their development rows are written when no earlier one can have
+    changed: none of them amends an event or creates the entity (which may move its scope).
     """
-    batch.streams.append(stream)
     kind = kind_of(stream)
     if kind not in _DERIVE:
         raise ValueError(f"stream: unknown entity kind in {stream!r}")
+    fresh: set[str] | None = None
+    if new is not None and len(new) < len(records) and not any(_reaches_back(kind, r) for r in new):
+        fresh = {r.ref for r in new}
+        batch.partial[stream] = sorted(fresh)
+    else:
+        batch.streams.append(stream)
     resolution = resolve(records)
     entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)))
     if not resolution.known or not _DERIVE[kind](entity, batch, organization_of):
@@ -155,13 +167,26 @@ def derive_entity(
     batch.add(EntityIndexRow.__table__, {
         "stream": stream, "kind": kind, **scope, "latest_world": _latest_world(resolution),
     })
-    for development in timeline_of(resolution, as_of=END_OF_TIME):
+    shown = resolution
+    if fresh is not None:
+        # Only the new events' developments: the earlier ones' rows stand, unchanged by this batch.
+        latest = resolution.known[len(resolution.known) - len(fresh):]  # version order: the new ones are last
+        shown = dataclasses.replace(resolution, known=tuple(r for r in latest if r.ref in fresh))
+    for development in timeline_of(shown, as_of=END_OF_TIME):
         batch.add(DevelopmentViewRow.__table__, {
-            "stream": stream, **scope, "occurred_earliest": development.occurred_on.earliest,
+            "stream": stream, "ref": development.ref, **scope, "occurred_earliest": development.occurred_on.earliest,
             "doc": development_doc(development),
         })
     for item in [*resolution.problems, *entity.state.problems]:
         batch.add(ReviewItemViewRow.__table__, _review_row(stream, scope, item))
+
+
+def _reaches_back(kind: str, record: Recorded) -> bool:
+    """True when a new event can change the rows of the entity's earlier events (an amendment, a creation)."""
+    event = record.event
+    if isinstance(event, MeetingHeld):
+        return event.body_id is not None  # names its body: may create the meeting
+    return isinstance(event, (*AMENDMENTS, FOLDS[kind].creator))
 
 
 def development_doc(development: DevelopmentSummary) -> str:
