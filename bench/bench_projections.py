@@ -1,10 +1,11 @@
 """Projection throughput, query latency and rebuild memory.
 
 Run: PYTHONPATH=. .venv/bin/python bench/bench_projections.py [--events 100000] [--postgres URL]
-     [--million] [--profile]
+     [--meetings 2500] [--million] [--profile]
 
 1. rebuild rate: `Projector.rebuild()` of N stored events against the raw rate of reading the
-   same stored rows and orjson-decoding their state column (goal on SQLite: >= 0.25);
+   same stored rows and orjson-decoding their state column (goal on SQLite: >= 0.25); also the
+   ratio of their CPU times, steadier than wall time when other jobs share the machine;
 2. past vs current: latency of one commitment's status as of a past date
    (`read_model().status(stream, as_of=...)`) with N events stored, against its current status
    from the views (one view row, and `commitments(body_id=...)` of a body holding only it)

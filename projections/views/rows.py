@@ -199,17 +199,19 @@ def development_doc(development: DevelopmentSummary) -> str:
     }, option=orjson.OPT_UTC_Z).decode()
 
 
-_SOURCE_DOCS: dict[Source, dict[str, Any]] = {}
+# By identity: the store's decoder shares one instance per distinct source, and the entry keeps
+# its source alive, so an id here can never be another object's (no pydantic hash or eq per event).
+_SOURCE_DOCS: dict[int, tuple[Source, dict[str, Any]]] = {}
 
 
 def _source_doc(source: Source) -> dict[str, Any]:
-    """A source's JSON form, dumped once per distinct source (a log cites the same ones again and again)."""
-    found = _SOURCE_DOCS.get(source)
+    """A source's JSON form, dumped once per source instance (a log cites the same ones again and again)."""
+    found = _SOURCE_DOCS.get(id(source))
     if found is None:
         if len(_SOURCE_DOCS) > 50_000:
             _SOURCE_DOCS.clear()
-        found = _SOURCE_DOCS[source] = source.model_dump(mode="json")
-    return found
+        found = _SOURCE_DOCS[id(source)] = (source, source.model_dump(mode="json"))
+    return found[1]
 
 
 def _review_row(stream: str, scope: dict[str, str | None], item: ReviewItem) -> dict[str, Any]:
