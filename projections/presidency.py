@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Protocol
 
-from events import Recorded, party_organization
+from events import PartialDate, Recorded, party_organization
 from projections import rotation as rot
-from projections.model import ChairTerm, MeetingStatus, Message, PresidencyStatus, ReviewItem, params
+from projections.model import ChairTerm, Message, PresidencyStatus, ReviewItem, params
 from projections.reduce import BodyStatus, OrganizationStatus, describe_rule, reduce_body, reduce_organization
 
-__all__ = ["PresidencyInputs", "compute_body_presidency", "presidency_inputs", "presidency_review_items"]
+__all__ = [
+    "PresidencyInputs", "PresidencyMeeting", "compute_body_presidency", "presidency_inputs", "presidency_review_items",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,18 @@ def presidency_inputs(
     return PresidencyInputs(body, organization, party_names)
 
 
+class PresidencyMeeting(rot.MeetingRecord, Protocol):
+    """What a presidency reads of a meeting: a MeetingStatus, or the views' typed columns of one."""
+
+    @property
+    def number(self) -> int | None:
+        """Its number in the body's series, if it has one."""
+
+    @property
+    def ends_on(self) -> PartialDate | None:
+        """Its last day, when it lasts more than one."""
+
+
 def _term(t: rot.RecordedTerm) -> ChairTerm:
     # A regional rule expects a group ('group:African'), not a state: the term's expected
     # state is then unknown (the deviation line names the group), as ChairTerm holds codes.
@@ -63,7 +78,7 @@ def _term(t: rot.RecordedTerm) -> ChairTerm:
     )
 
 
-def _meeting_problems(meetings: Sequence[MeetingStatus], as_of: date) -> list[rot.Problem]:
+def _meeting_problems(meetings: Sequence[PresidencyMeeting], as_of: date) -> list[rot.Problem]:
     """Numbered meetings with no record, and meetings whose dates passed with no word of them."""
     problems: list[rot.Problem] = []
     numbers = {m.number for m in meetings if m.number is not None}
@@ -129,7 +144,7 @@ def _problem_line(p: rot.Problem) -> Message:
 def compute_body_presidency(
     body: BodyStatus,
     organization: OrganizationStatus,
-    meetings: Sequence[MeetingStatus],
+    meetings: Sequence[PresidencyMeeting],
     *,
     as_of: date,
     horizon: int = rot.DEFAULT_HORIZON,

@@ -11,15 +11,15 @@ judged here, per query, for that date; "today" and "now" come from the injected 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, Text, cast, literal, select
 
-from events import Recorded
+from events import PartialDate, Recorded, parse_partial_date
 from projections.changes import status_changes
 from projections.clock import SYSTEM_CLOCK, Clock
 from projections.errors import QueryRefused, Refusal
@@ -37,7 +37,12 @@ from projections.model import (
     ReviewItem,
     StatusChange,
 )
-from projections.presidency import compute_body_presidency, presidency_inputs, presidency_review_items
+from projections.presidency import (
+    PresidencyMeeting,
+    compute_body_presidency,
+    presidency_inputs,
+    presidency_review_items,
+)
 from projections.reduce import (
     judge_commitment,
     reduce_body,
@@ -113,6 +118,38 @@ _DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DOC
 _MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MEETING)
 
 
+class _MeetingFacts(NamedTuple):
+    """A meeting as a presidency reads it, from the views' typed columns (no document parsed)."""
+
+    meeting_id: str
+    number: int | None
+    starts_on: PartialDate
+    ends_on: PartialDate | None
+    host_state: str | None
+    status: str
+    held_on: PartialDate | None
+    chaired_by: str | None
+
+
+@overload
+def _date(text: str) -> PartialDate: ...
+@overload
+def _date(text: None) -> None: ...
+def _date(text: str | None) -> PartialDate | None:
+    """A partial date from its stored EDTF text (parsed once per distinct text)."""
+    if text is None:
+        return None
+    found = _DATES.get(text)
+    if found is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        found = _DATES[text] = parse_partial_date(text)
+    return found
+
+
+_DATES: dict[str, PartialDate] = {}
+
+
 def _development_key(d: DevelopmentSummary) -> tuple[date, date, datetime, str]:
     return (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref)
 
@@ -174,7 +211,8 @@ class Queries:
             return [item for item in found if item is not None]
         # Joined on the entity index's primary key, so a scope filter on the view table
         # (body_id, organization_id) drives the query rather than a walk over every entity.
-        query = select(_raw(kind.table.doc), EntityIndexRow.latest_world, EntityIndexRow.stream).join(
+        later = (EntityIndexRow.latest_world > ask.day).label("later")  # compared in SQL: no date parsed per row
+        query = select(_raw(kind.table.doc), later, EntityIndexRow.stream).join(
             EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
         )
         if ask.organization_id is not None:
@@ -184,10 +222,10 @@ class Queries:
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(kind.key)).all()
         results: list[_T] = []
-        for doc, latest_world, stream in rows:
+        for doc, later, stream in rows:
             # Events dated after the asked day: the row (as of the end of time) holds them, so
             # this entity is answered from its own events.
-            item = reduce(stream) if latest_world > ask.day else kind.adapter.validate_json(doc)
+            item = reduce(stream) if later else kind.adapter.validate_json(doc)
             if item is not None:
                 results.append(item)
         return results
@@ -308,13 +346,38 @@ class Queries:
             inputs = presidency_inputs(self.source.load, stream, as_of=ask.day, known_at=ask.known)
             if inputs is None:
                 continue
-            # From the views when they can answer, else reduced (the body once, not per meeting).
-            meetings = self.meetings(body_id=inputs.body.body_id, as_of=ask.day, known_at=known_at)
+            # From the views' typed columns when they can answer, else reduced (the body once, not per meeting).
+            meetings = self._presidency_meetings(inputs.body.body_id, ask)
             answers.append(compute_body_presidency(
                 inputs.body, inputs.organization, meetings, as_of=ask.day, horizon=horizon,
                 party_names=inputs.party_names,
             ))
         return answers
+
+    def _presidency_meetings(self, body_id: str, ask: _Ask) -> Sequence[PresidencyMeeting]:
+        """A body's meetings as a presidency reads them, in meeting id order as `meetings()` gives them."""
+        scoped = _Ask(ask.day, ask.known, ask.views, None, body_id)
+        organizations: dict[str, str] = {}
+        if not ask.views:
+            return self._entities(_MEETINGS, scoped, lambda stream: self._meeting(stream, scoped, organizations))
+        table = MeetingViewRow
+        query = select(
+            table.meeting_id, table.number, table.starts_on, table.ends_on, table.host_state, table.status,
+            # Compared in SQL: converting each row's date column back in Python cost more than the rest of the read.
+            table.held_on, table.chaired_by, (EntityIndexRow.latest_world > ask.day).label("later"),
+        ).join(EntityIndexRow, EntityIndexRow.stream == literal("meeting:") + table.meeting_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.where(table.body_id == body_id).order_by(table.meeting_id)).all()
+        found: list[PresidencyMeeting] = []
+        for meeting_id, number, starts_on, ends_on, host, status, held_on, chaired_by, later in rows:
+            if later:  # events dated after the asked day: reduced, as in `meetings()`
+                reduced = self._meeting(f"meeting:{meeting_id}", scoped, organizations)
+                if reduced is not None:
+                    found.append(reduced)
+                continue
+            found.append(_MeetingFacts(
+                meeting_id, number, _date(starts_on), _date(ends_on), host, status, _date(held_on), chaired_by))
+        return found
 
     def presidency(
         self, body_id: str, *, as_of: date | None = None, known_at: datetime | None = None,

@@ -49,6 +49,8 @@ class Resolution:
 
     def live(self) -> list[Recorded]:
         """Live developments (no amendments, nothing retracted), version order."""
+        if not self.retracted_by:  # the common case: no reference to build per event
+            return [r for r in self.known if not isinstance(r.event, AMENDMENTS)]
         return [r for r in self.known if r.ref not in self.retracted_by and not isinstance(r.event, AMENDMENTS)]
 
     def is_live(self, ref: str) -> bool:

@@ -28,11 +28,13 @@ def timeline(records: Iterable[Recorded], *, as_of: date, known_at: datetime | N
 def timeline_of(resolution: Resolution, *, as_of: date) -> list[DevelopmentSummary]:
     """The timeline of an already resolved stream (the marks agree with what the reductions count)."""
     shown = sorted((r for r in resolution.known if r.event.occurred_on.earliest <= as_of), key=world_key)
-    return [
-        replace(
-            summarize(record),
-            retracted=record.ref in resolution.retracted_by,
-            corrected_by=resolution.corrected_by.get(record.ref),
-        )
-        for record in shown
-    ]
+    if not resolution.retracted_by and not resolution.corrected_by:
+        return [summarize(record) for record in shown]  # nothing to mark: no copy per entry
+    found = []
+    for record in shown:
+        summary = summarize(record)
+        ref = summary.ref
+        retracted, corrected_by = ref in resolution.retracted_by, resolution.corrected_by.get(ref)
+        found.append(replace(summary, retracted=retracted, corrected_by=corrected_by)
+                     if retracted or corrected_by is not None else summary)
+    return found

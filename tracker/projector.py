@@ -7,14 +7,16 @@ BEGIN IMMEDIATE), so two workers never apply the same batch and never skip one.
 
 from __future__ import annotations
 
+import gc
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Engine, delete, insert, inspect, select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from events import EVENT_TYPES, Recorded
 from projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
@@ -24,6 +26,7 @@ from tracker.store import EventLog, decode, schema_lock
 __all__ = ["VIEWS", "Projector"]
 
 VIEWS = "views"  # one tracking row for the set of views, written with them
+HELD_EVENTS = 20_000  # events a projector keeps in memory between batches (some 2.4 kB each: ~50 MB)
 EVENT_SCHEMA = "event-schema"  # a fingerprint of the event classes' versions the rows were derived under
 
 
@@ -36,6 +39,19 @@ def _event_schema() -> int:
 _RETIRED_TABLES = ("view_presidency_terms", "view_document_parties")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (restored as it was, collected once after)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(generation=1)
+
+
 class Projector:
     """Applies the event log to the views, in batches, tracking its position."""
 
@@ -46,12 +62,18 @@ class Projector:
         database_url: str,
         *,
         batch_size: int = 500,
+        rebuild_batch_size: int = 10_000,
     ) -> None:
         self.engine = engine
         self.log = log
         self.database_url = database_url
         self.batch_size = batch_size
+        # A rebuild commits per this many events: few commits, memory still bounded by one batch.
+        self.rebuild_batch_size = rebuild_batch_size
         self.is_postgres = engine.dialect.name == "postgresql"
+        # Streams' events already read, by stream, least recently used first (see _history).
+        self._histories: OrderedDict[str, list[Recorded]] = OrderedDict()
+        self._held_events = 0
 
     def ensure_schema(self) -> None:
         """Create the view tables and the tracking row if missing (safe with several processes).
@@ -126,19 +148,55 @@ class Projector:
                 conn.execute(update(TrackingRow).where(TrackingRow.name == VIEWS).values(position=last))
             applied += len(batch)
             batches += 1
+            if len(batch) < self.batch_size:
+                break  # the log held no more when read: another transaction would find nothing
         return applied
 
     def _apply(self, conn: Connection, batch: Sequence[Recorded]) -> None:
         # Only entity streams have views; review decisions (stream kind "review") are read per item.
-        streams = sorted({r.stream for r in batch if r.stream.partition(":")[0] in KIND_ORDER},
-                         key=lambda s: (KIND_ORDER[s.partition(":")[0]], s))
+        new: dict[str, list[Recorded]] = {}
+        for record in batch:
+            if record.stream.partition(":")[0] in KIND_ORDER:
+                new.setdefault(record.stream, []).append(record)
         rows = RowBatch()
-        for stream in streams:
-            derive_entity(rows, stream, self.log.load(stream), lambda body: organization_of_body(conn, rows, body))
+        for stream in sorted(new, key=lambda s: (KIND_ORDER[s.partition(":")[0]], s)):
+            records = self._history(stream, new[stream])
+            derive_entity(rows, stream, records, lambda body: organization_of_body(conn, rows, body), new=new[stream])
         rows.write(conn)
+
+    def _history(self, stream: str, new: list[Recorded]) -> list[Recorded]:
+        """The stream up to the batch's last event of it: earlier events from memory where held, else read once.
+
+        The log only grows and its events never change, so a stream's events read for one batch
+        are still its first events at the next: a follower reads each history once, not per batch.
+        """
+        new.sort(key=lambda r: r.version)
+        held = self._histories.pop(stream, [])
+        self._held_events -= len(held)
+        first_new = new[0].version
+        held = held[: first_new - 1]  # a batch applied again (after a rebuild) starts earlier
+        if len(held) < first_new - 1:
+            stored = self.log.recorder.select_events(stream, gt=len(held), lte=first_new - 1)
+            held = [*held, *(decode(s)[0] for s in stored)]
+        records = [*held, *new]
+        if records[-1].version != len(records):  # versions start at 1 with no gap; never expected otherwise
+            records = self.log.load(stream)[: new[-1].version]
+        self._histories[stream] = records
+        self._held_events += len(records)
+        while self._held_events > HELD_EVENTS and len(self._histories) > 1:
+            _, dropped = self._histories.popitem(last=False)  # the stream used least recently
+            self._held_events -= len(dropped)
+        return records
 
     def rebuild(self) -> int:
         """Drop every view and rebuild it from the log, one stream at a time, in batches."""
+        # A batch holds some 10^5 live objects; the cyclic collector rescanning them (and every
+        # imported module's) cost more than decoding them (issue 11). Nothing here builds cycles:
+        # reference counting frees each batch, so memory stays bounded with the collector paused.
+        with _collector_paused():
+            return self._rebuild()
+
+    def _rebuild(self) -> int:
         with schema_lock(self.database_url):
             ViewBase.metadata.drop_all(self.engine)
         self.ensure_schema()
@@ -151,7 +209,7 @@ class Projector:
                 continue  # not an entity (review decisions): no view rows
             pending.append((stream, records))
             pending_events += len(records)
-            if pending_events >= self.batch_size:
+            if pending_events >= self.rebuild_batch_size:
                 entities += self._write_rebuilt(pending)
                 pending, pending_events = [], 0
         entities += self._write_rebuilt(pending)
@@ -193,7 +251,34 @@ class Projector:
             yield current, records
 
     def follow(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
-        """Keep applying new events until `stop` is set."""
-        while not stop.is_set():
-            if self.catch_up(max_batches=20) == 0:
+        """Keep applying new events until `stop` is set (woken by the log's NOTIFY on PostgreSQL)."""
+        with self._waker(poll_seconds) as wait:
+            while not stop.is_set():
+                if self.catch_up(max_batches=20) == 0:
+                    wait(stop)
+
+    @contextmanager
+    def _waker(self, poll_seconds: float) -> Iterator[Callable[[threading.Event], None]]:
+        """A wait for new events: PostgreSQL's LISTEN on the channel every write transaction notifies
+        (`tracker.store_sql.notify`), at most `poll_seconds`; elsewhere a plain poll."""
+        if not self.is_postgres:
+
+            def poll(stop: threading.Event) -> None:
                 stop.wait(poll_seconds)
+
+            yield poll
+            return
+        import psycopg  # only on the PostgreSQL path
+
+        conninfo = make_url(self.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as listener:
+            # The channel store_sql.notify names: the events table's name, dots replaced.
+            listener.execute(f'LISTEN "{self.log.table.name.replace(".", "_")}"')
+
+            def wait(stop: threading.Event) -> None:
+                # Returns on the first notification (queued ones included: none is lost between
+                # a catch-up and this wait) or after poll_seconds, so `stop` is seen in time.
+                for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
+                    pass
+
+            yield wait

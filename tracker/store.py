@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from events import EVENT_TYPES, Development, Recorded, upcast
 from tracker import store_sql as sql
 from tracker.chain import GENESIS, ChainReport, seal, verify_rows
+from tracker.decoding import constructor
 from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
 from tracker.store_sql import StoredRow
 
@@ -207,18 +208,29 @@ def decode_row(row: StoredRow) -> tuple[Recorded, str]:
 def _decode(stream: str, version: int, topic: str, blob: bytes, position: int | None) -> tuple[Recorded, str]:
     cls = EVENT_TYPES[topic]
     state = orjson.loads(blob)
-    payload = upcast(cls, state["event"], state.get("v", 1))  # the same upcast as a correction's replacement
-    # The envelope's fields come from our own store, already typed: skip re-validating them
-    # (the event itself is validated above, which is what upcasting and dates need).
-    record = Recorded.model_construct(
-        stream=stream,
-        version=version,
-        recorded_at=datetime.fromisoformat(state["at"]),
-        event=cls.model_validate(payload),
-        position=position,
-    )
-    return record, str(state["digest"])
+    written = state.get("v", 1)
+    if written == cls.class_version:
+        # Written by this store under the current schema and validated then: rebuilt, not re-validated.
+        event = constructor(cls)(state["event"])
+    else:
+        # The same upcast as a correction's replacement, then a full validation of the result.
+        event = cls.model_validate(upcast(cls, state["event"], written))
+    return _recorded(stream, version, datetime.fromisoformat(state["at"]), event, position), str(state["digest"])
 
+
+def _recorded(stream: str, version: int, recorded_at: datetime, event: Development, position: int | None) -> Recorded:
+    """A Recorded from values our store already typed (what model_construct does, without its per-field walk)."""
+    record = Recorded.__new__(Recorded)
+    object.__setattr__(record, "__dict__", {
+        "stream": stream, "version": version, "recorded_at": recorded_at, "event": event, "position": position,
+    })
+    object.__setattr__(record, "__pydantic_fields_set__", set(_RECORDED_FIELDS))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
+
+
+_RECORDED_FIELDS = frozenset(Recorded.model_fields)
 
 
 class EventLog:

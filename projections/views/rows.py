@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from events import Recorded
+import orjson
+
+from events import MeetingHeld, Recorded, Source
 from projections.folds import FOLDS, EntityFold, fold, kind_of
-from projections.model import ReviewItem
+from projections.folds.base import partial_text
+from projections.model import DevelopmentSummary, ReviewItem
 from projections.reduce import (
     body_status,
     commitment_status,
@@ -18,12 +22,11 @@ from projections.reduce import (
     organization_status,
     proposal_status,
 )
-from projections.resolution import Resolution, counted, resolve
+from projections.resolution import AMENDMENTS, Resolution, counted, resolve
 from projections.timeline import timeline_of
 from projections.views.batch import RowBatch
 from projections.views.schema import (
     COMMITMENT,
-    DEVELOPMENT,
     DOCUMENT,
     MEETING,
     PROPOSAL,
@@ -36,7 +39,7 @@ from projections.views.schema import (
     ReviewItemViewRow,
 )
 
-__all__ = ["END_OF_TIME", "derive_entity"]
+__all__ = ["END_OF_TIME", "derive_entity", "development_doc"]
 
 # Views hold each entity as of the end of time, as known now; the asked date is judged per query.
 END_OF_TIME = date(9999, 12, 31)
@@ -78,7 +81,9 @@ def _meeting(entity: _Entity, batch: RowBatch, organization_of: Callable[[str], 
     entity.organization_id, entity.body_id = organization_id, status.body_id
     batch.add(MeetingViewRow.__table__, {
         "meeting_id": status.meeting_id, "organization_id": organization_id or "", "body_id": status.body_id,
-        "doc": MEETING.dump_python(status, mode="json"),
+        "doc": MEETING.dump_json(status).decode(), "number": status.number, "status": status.status,
+        "starts_on": status.starts_on.text, "ends_on": partial_text(status.ends_on),
+        "held_on": partial_text(status.held_on), "host_state": status.host_state, "chaired_by": status.chaired_by,
     })
     return True
 
@@ -90,7 +95,7 @@ def _proposal(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(ProposalViewRow.__table__, {
         "proposal_id": status.proposal_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": PROPOSAL.dump_python(status, mode="json"),
+        "doc": PROPOSAL.dump_json(status).decode(),
     })
     return True
 
@@ -102,7 +107,7 @@ def _commitment(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(CommitmentViewRow.__table__, {
         "commitment_id": status.commitment_id, "organization_id": status.organization_id,
-        "body_id": status.body_id, "doc": COMMITMENT.dump_python(status, mode="json"),
+        "body_id": status.body_id, "doc": COMMITMENT.dump_json(status).decode(),
     })
     return True
 
@@ -114,7 +119,7 @@ def _document(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(DocumentViewRow.__table__, {
         "document_id": status.document_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": DOCUMENT.dump_python(status, mode="json"),
+        "doc": DOCUMENT.dump_json(status).decode(),
     })
     return True
 
@@ -136,16 +141,24 @@ def _latest_world(resolution: Resolution) -> date:
 
 def derive_entity(
     batch: RowBatch, stream: str, records: Sequence[Recorded], organization_of: Callable[[str], str | None],
+    *, new: Sequence[Recorded] | None = None,
 ) -> None:
     """Add the rows derived from one entity's stream to `batch` (nothing when it no longer exists).
 
     The stream is resolved once and folded once; the entity's status, its developments and its
-    review items all come from that one resolution.
+    review items all come from that one resolution. With `new` (the stream's events a catch-up
+    applies, at its end), only their development rows are written when no earlier one can have
+    changed: none of them amends an event or creates the entity (which may move its scope).
     """
-    batch.streams.append(stream)
     kind = kind_of(stream)
     if kind not in _DERIVE:
         raise ValueError(f"stream: unknown entity kind in {stream!r}")
+    fresh: set[str] | None = None
+    if new is not None and len(new) < len(records) and not any(_reaches_back(kind, r) for r in new):
+        fresh = {r.ref for r in new}
+        batch.partial[stream] = sorted(fresh)
+    else:
+        batch.streams.append(stream)
     resolution = resolve(records)
     entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)))
     if not resolution.known or not _DERIVE[kind](entity, batch, organization_of):
@@ -154,13 +167,51 @@ def derive_entity(
     batch.add(EntityIndexRow.__table__, {
         "stream": stream, "kind": kind, **scope, "latest_world": _latest_world(resolution),
     })
-    for development in timeline_of(resolution, as_of=END_OF_TIME):
+    shown = resolution
+    if fresh is not None:
+        # Only the new events' developments: the earlier ones' rows stand, unchanged by this batch.
+        latest = resolution.known[len(resolution.known) - len(fresh):]  # version order: the new ones are last
+        shown = dataclasses.replace(resolution, known=tuple(r for r in latest if r.ref in fresh))
+    for development in timeline_of(shown, as_of=END_OF_TIME):
         batch.add(DevelopmentViewRow.__table__, {
-            "stream": stream, **scope, "occurred_earliest": development.occurred_on.earliest,
-            "doc": DEVELOPMENT.dump_python(development, mode="json"),
+            "stream": stream, "ref": development.ref, **scope, "occurred_earliest": development.occurred_on.earliest,
+            "doc": development_doc(development),
         })
     for item in [*resolution.problems, *entity.state.problems]:
         batch.add(ReviewItemViewRow.__table__, _review_row(stream, scope, item))
+
+
+def _reaches_back(kind: str, record: Recorded) -> bool:
+    """True when a new event can change the rows of the entity's earlier events (an amendment, a creation)."""
+    event = record.event
+    if isinstance(event, MeetingHeld):
+        return event.body_id is not None  # names its body: may create the meeting
+    return isinstance(event, (*AMENDMENTS, FOLDS[kind].creator))
+
+
+def development_doc(development: DevelopmentSummary) -> str:
+    """A development's JSON document, as DEVELOPMENT dumps it, without pydantic's per-row walk (one per event)."""
+    return orjson.dumps({
+        "ref": development.ref, "type": development.type, "entity": development.entity,
+        "occurred_on": development.occurred_on, "recorded_at": development.recorded_at,
+        "summary": development.summary, "sources": [_source_doc(source) for source in development.sources],
+        "retracted": development.retracted, "corrected_by": development.corrected_by,
+    }, option=orjson.OPT_UTC_Z).decode()
+
+
+# By identity: the store's decoder shares one instance per distinct source, and the entry keeps
+# its source alive, so an id here can never be another object's (no pydantic hash or eq per event).
+_SOURCE_DOCS: dict[int, tuple[Source, dict[str, Any]]] = {}
+
+
+def _source_doc(source: Source) -> dict[str, Any]:
+    """A source's JSON form, dumped once per source instance (a log cites the same ones again and again)."""
+    found = _SOURCE_DOCS.get(id(source))
+    if found is None:
+        if len(_SOURCE_DOCS) > 50_000:
+            _SOURCE_DOCS.clear()
+        found = _SOURCE_DOCS[id(source)] = (source, source.model_dump(mode="json"))
+    return found[1]
 
 
 def _review_row(stream: str, scope: dict[str, str | None], item: ReviewItem) -> dict[str, Any]:

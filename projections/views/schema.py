@@ -103,7 +103,7 @@ class DocumentViewRow(ViewBase):
 
 
 class MeetingViewRow(ViewBase):
-    """A meeting (MeetingStatus as JSON)."""
+    """A meeting (MeetingStatus as JSON), with what a presidency reads of it in typed columns."""
 
     __tablename__ = "view_meetings"
 
@@ -111,6 +111,15 @@ class MeetingViewRow(ViewBase):
     organization_id: Mapped[str] = mapped_column(String(250), index=True)
     body_id: Mapped[str] = mapped_column(String(250), index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A presidency reads every meeting of its body: these columns answer it without parsing
+    # and validating each row's document (partial dates as their EDTF text).
+    number: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    starts_on: Mapped[str] = mapped_column(Text)
+    ends_on: Mapped[str | None] = mapped_column(Text)
+    held_on: Mapped[str | None] = mapped_column(Text)
+    host_state: Mapped[str | None] = mapped_column(String(20))
+    chaired_by: Mapped[str | None] = mapped_column(String(20))
 
 
 class ReviewItemViewRow(ViewBase):
@@ -136,6 +145,7 @@ class DevelopmentViewRow(ViewBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     stream: Mapped[str] = mapped_column(String(300), index=True)
+    ref: Mapped[str] = mapped_column(String(320))  # a catch-up replaces only the rows of its new events
     organization_id: Mapped[str | None] = mapped_column(String(250), index=True)
     body_id: Mapped[str | None] = mapped_column(String(250), index=True)
     occurred_earliest: Mapped[date] = mapped_column(Date)
