@@ -13,6 +13,9 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Engine, delete, insert, inspect, select, text, update
@@ -30,10 +33,33 @@ HELD_EVENTS = 20_000  # events a projector keeps in memory between batches (some
 EVENT_SCHEMA = "event-schema"  # a fingerprint of the event classes' versions the rows were derived under
 
 
+# Packages of projections whose code does not shape a view row (they render or export answers).
+_NOT_DERIVING = ("reports", "interchange")
+
+
+@cache
 def _event_schema() -> int:
-    """A fingerprint of every event class's version: it changes when an upcaster is added."""
+    """A fingerprint of the event classes' versions and of the code that derives view rows.
+
+    It changes when an upcaster is added, and when a fold, the resolution or a row builder
+    changes in a release: rows derived by the old code (a meeting's format guessed
+    `in_person`, say) would otherwise stay until someone ran `tracker rebuild`.
+    """
     versions = ",".join(f"{name}:{cls.class_version}" for name, cls in sorted(EVENT_TYPES.items()))
-    return zlib.crc32(versions.encode()) & 0x7FFFFFFF  # fits the tracking column on every backend
+    digest = zlib.crc32(versions.encode())
+    root = resources.files("projections")
+    for path in sorted(_sources(root), key=str):
+        digest = zlib.crc32(path.read_bytes(), digest)
+    return digest & 0x7FFFFFFF  # fits the tracking column on every backend
+
+
+def _sources(folder: Traversable, top: bool = True) -> Iterator[Traversable]:
+    """The Python sources under `folder`, the packages that only render answers left out."""
+    for item in folder.iterdir():
+        if item.is_dir() and item.name != "__pycache__" and not (top and item.name in _NOT_DERIVING):
+            yield from _sources(item, top=False)
+        elif item.name.endswith(".py"):
+            yield item
 
 # Tables earlier releases kept and no query reads any more: dropped when found.
 _RETIRED_TABLES = ("view_presidency_terms", "view_document_parties")
