@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from events import EVENT_TYPES, Recorded
 from projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
+from tracker import store_sql
 from tracker.db import write_transaction
 from tracker.store import EventLog, decode, schema_lock
 
@@ -298,8 +299,8 @@ class Projector:
 
         conninfo = make_url(self.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as listener:
-            # The channel store_sql.notify names: the events table's name, dots replaced.
-            listener.execute(f'LISTEN "{self.log.table.name.replace(".", "_")}"')
+            # The channel every write transaction notifies (store_sql.notify).
+            listener.execute(f'LISTEN "{store_sql.channel(self.log.table)}"')
 
             def wait(stop: threading.Event) -> None:
                 # Returns on the first notification (queued ones included: none is lost between

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = [
-    "RECORD_TIMES", "Cursor", "EventsTable", "StoredRow", "blocking_holders", "copy_rows",
+    "RECORD_TIMES", "Cursor", "EventsTable", "StoredRow", "blocking_holders", "channel", "copy_rows",
     "create_record_times", "insert_one", "insert_rows", "last_row_state", "lock_and_read_versions",
     "lock_stream", "lock_table", "max_position", "note_record_time", "notify", "position_known_at",
     "record_time_rows", "record_times_exist", "record_times_position", "schema_is_complete", "stream_exists",
@@ -141,7 +141,7 @@ def lock_and_read_versions(
         "WHERE originator_id = ANY({streams}) GROUP BY originator_id "
         "UNION ALL (SELECT NULL, NULL, state FROM {table} ORDER BY notification_id DESC LIMIT 1)"
     ).format(table=pgsql.Identifier(table.schema, table.name), streams=pgsql.Literal(list(streams)),
-             channel=pgsql.Identifier(_channel(table))))
+             channel=pgsql.Identifier(channel(table))))
     curs.nextset()  # past the LOCK's empty result
     curs.nextset()  # and the NOTIFY's
     versions: dict[str, int] = {}
@@ -157,10 +157,10 @@ def lock_and_read_versions(
 def notify(curs: Cursor, table: EventsTable) -> None:
     """PostgreSQL: wake eventsourcing's LISTEN subscribers when the transaction commits."""
     if table.postgres:
-        curs.execute(f'NOTIFY "{_channel(table)}"')
+        curs.execute(f'NOTIFY "{channel(table)}"')
 
 
-def _channel(table: EventsTable) -> str:
+def channel(table: EventsTable) -> str:
     """The channel eventsourcing's subscribers LISTEN on."""
     return table.name.replace(".", "_")
 
