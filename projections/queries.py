@@ -11,7 +11,7 @@ judged here, per query, for that date; "today" and "now" come from the injected 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
@@ -110,6 +110,10 @@ _COMMITMENTS = _Kind("commitment", CommitmentViewRow, CommitmentViewRow.commitme
 _PROPOSALS = _Kind("proposal", ProposalViewRow, ProposalViewRow.proposal_id, PROPOSAL)
 _DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DOCUMENT)
 _MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MEETING)
+
+
+# Bound parameters per IN (...) query: SQLite allows 32,766, PostgreSQL 65,535; smaller keeps plans simple.
+_IN_CHUNK = 500
 
 
 def _development_key(d: DevelopmentSummary) -> tuple[date, date, datetime, str]:
@@ -463,6 +467,44 @@ class Queries:
         if answer is None:
             raise ValueError(f"id: no status for {stream!r}")
         return answer()
+
+    def statuses_known_at(
+        self, asks: Sequence[tuple[str, datetime]], *, as_of: date | None = None,
+    ) -> list[EntityStatus | None]:
+        """`status(stream, as_of=as_of, known_at=moment)` for each (stream, moment), in order, asked as one batch.
+
+        An entity whose first event was recorded after its moment was not known then (None); the
+        views say when each entity was first recorded in one read, so only the entities known by
+        their moment are reduced from their events.
+        """
+        first = self._first_recorded(asks)
+        return [
+            None if stream in first and first[stream] > moment else self.status(stream, as_of=as_of, known_at=moment)
+            for stream, moment in asks
+        ]
+
+    def _first_recorded(self, asks: Sequence[tuple[str, datetime]]) -> dict[str, datetime]:
+        """When streams were first recorded, by the views (a stream they hold no row of is left out).
+
+        Only for streams asked at a moment the views cover: they hold every event recorded by
+        the time of their last one, as record times grow with the log position.
+        """
+        covered = self.views_known_at
+        if not self.use_views or covered is None:
+            return {}
+        streams = sorted({stream for stream, moment in asks if moment <= covered})
+        found: dict[str, datetime] = {}
+        recorded = DevelopmentViewRow.doc["recorded_at"].as_string()
+        with self.engine.connect() as conn:
+            for start in range(0, len(streams), _IN_CHUNK):
+                chunk = streams[start:start + _IN_CHUNK]
+                query = select(DevelopmentViewRow.stream, recorded).where(DevelopmentViewRow.stream.in_(chunk))
+                for stream, text in conn.execute(query):
+                    at = datetime.fromisoformat(text)
+                    earlier = found.get(stream)
+                    if earlier is None or at < earlier:
+                        found[stream] = at
+        return found
 
     def timeline(
         self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None
