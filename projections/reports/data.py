@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal, TypedDict
+from typing import Generic, Literal, TypedDict, TypeVar, overload
 
 from events import PartialDate, Source
 from projections.model import (
@@ -43,8 +43,10 @@ __all__ = [
     "Meetings",
     "ProposalRow",
     "ReportData",
+    "Rows",
     "Scope",
     "SourceEntry",
+    "Tally",
     "build_report",
     "consent_text",
     "describe",
@@ -67,6 +69,49 @@ LEVELS: tuple[str, ...] = ("no_evidence", "not_started", "limited", "substantial
 # so a quiet body still has context.
 RECENT_DAYS = 365
 RECENT_MINIMUM = 3
+
+
+_R = TypeVar("_R")
+
+
+class Rows(Sequence[_R], Generic[_R]):
+    """A report section whose rows are built when iterated, a page at a time (a streamed report's sections).
+
+    Rows cite their sources into the report's index as they are built, so renderers iterate the
+    sections in document order, each once; `preview()` builds them without citing (for a summary
+    printed ahead of the sections, like the HTML head's JSON-LD).
+    """
+
+    def __init__(self, count: int | Callable[[], int], build: Callable[[_SourceIndex], Iterator[_R]],
+                 index: _SourceIndex) -> None:
+        self._count = count
+        self._build = build
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._count if isinstance(self._count, int) else self._count()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[_R]:
+        return self._build(self._index)
+
+    def preview(self) -> Iterator[_R]:
+        """The rows, their sources numbered in a scratch index: the report's numbering is untouched."""
+        return self._build(_SourceIndex())
+
+    @overload
+    def __getitem__(self, i: int) -> _R: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[_R]: ...
+    def __getitem__(self, i: int | slice) -> _R | Sequence[_R]:
+        return tuple(self)[i]  # builds every row: for small sections and tests, not for renderers
+
+
+def preview(rows: Sequence[_R]) -> Sequence[_R]:
+    """Rows to show ahead of their section without numbering their sources (plain rows as they are)."""
+    return tuple(rows.preview()) if isinstance(rows, Rows) else rows
 
 
 @dataclass(frozen=True)
@@ -138,7 +183,7 @@ class CommitmentRow:
     superseded_by: str | None
     last_development: LastDevelopment
     developments: int
-    history: tuple[DevelopmentSummary, ...]  # world order, as the read model gives them
+    history: tuple[DevelopmentSummary, ...]  # world order, as the read model gives them (streamed: HTML only)
     sources: tuple[int, ...]
 
 
@@ -199,8 +244,8 @@ class MeetingRow:
 class Meetings:
     """Recent meetings (newest first) and upcoming ones (soonest first)."""
 
-    recent: tuple[MeetingRow, ...]
-    upcoming: tuple[MeetingRow, ...]
+    recent: Sequence[MeetingRow]
+    upcoming: Sequence[MeetingRow]
 
 
 @dataclass(frozen=True)
@@ -268,7 +313,7 @@ class Changes:
 
     kind: Literal["recorded", "world"]
     since: str  # ISO text of the datetime or date
-    groups: tuple[ChangeGroup, ...]
+    groups: Sequence[ChangeGroup]
 
 
 @dataclass(frozen=True)
@@ -286,17 +331,20 @@ class ReportData:
     # also when asked "as known at" an earlier time (see build_report).
     log_head: LogHead
     headline: Headline
-    commitments: tuple[CommitmentRow, ...]
-    proposals: tuple[ProposalRow, ...]
-    documents: tuple[DocumentRow, ...]
+    commitments: Sequence[CommitmentRow]
+    proposals: Sequence[ProposalRow]
+    documents: Sequence[DocumentRow]
     presidencies: tuple[PresidencyStatus, ...]
     meetings: Meetings
     changes: Changes | None
     review: tuple[ReviewItem, ...]
-    sources: tuple[SourceEntry, ...]
+    sources: Sequence[SourceEntry]
     names: dict[str, str]  # "organization:sco" / "body:..." -> its recorded name in the report's language
     labels: dict[str, str]  # any entity in scope ("meeting:...", "commitment:...") -> how a reader names it
     assumed_rules: frozenset[str]  # bodies whose rotation rule was recorded without a source
+    # The earliest and latest day of the commitments' lives (undertaken, due), when known before
+    # their rows are built (a streamed report); None: read them from the rows.
+    life_days: tuple[date, date] | None = None
 
     @property
     def texts(self) -> Texts:
@@ -363,6 +411,9 @@ class _SourceIndex:
             if number not in numbers:
                 numbers.append(number)
         return tuple(numbers)
+
+    def count(self) -> int:
+        return len(self._entries)
 
     def entries(self) -> tuple[SourceEntry, ...]:
         return tuple(replace(e, quotes=tuple(self._quotes.get(e.number, ()))) for e in self._entries)
@@ -579,6 +630,44 @@ def _assumed_rules(developments: Iterable[DevelopmentSummary], as_of: date) -> f
     return frozenset(entity.partition(":")[2] for entity, d in rule_set.items() if not d.sources)
 
 
+class Tally:
+    """The headline's counts, gathered one commitment and one proposal at a time."""
+
+    def __init__(self) -> None:
+        self.by_status = dict.fromkeys(COMMITMENT_STATES, 0)
+        self.by_level = dict.fromkeys(LEVELS, 0)
+        self.commitments = self.overdue = self.stale = 0
+        self.proposals = self.proposals_waiting = 0
+
+    def commitment(self, c: CommitmentStatus) -> None:
+        """Count one commitment."""
+        self.commitments += 1
+        self.by_status[c.status] = self.by_status.get(c.status, 0) + 1
+        self.by_level[c.level] = self.by_level.get(c.level, 0) + 1
+        self.overdue += c.overdue
+        self.stale += c.stale
+
+    def proposal(self, p: ProposalStatus) -> None:
+        """Count one proposal."""
+        self.proposals += 1
+        self.proposals_waiting += p.status in ("tabled", "deferred")
+
+    def headline(self, documents: Sequence[DocumentStatus], presidencies: Iterable[PresidencyStatus]) -> Headline:
+        """The headline of what was counted, with the documents and the bodies' chairs."""
+        return Headline(
+            commitments=self.commitments,
+            proposals=self.proposals,
+            proposals_waiting=self.proposals_waiting,
+            by_status=tuple(self.by_status.items()),
+            by_level=tuple(self.by_level.items()),
+            overdue=self.overdue,
+            stale=self.stale,
+            documents=len(documents),
+            documents_in_force=sum(d.in_force for d in documents),
+            chairs=tuple(_current_chair(p) for p in presidencies),
+        )
+
+
 def build_report(
     read_model: ReadModel,
     *,
@@ -666,23 +755,12 @@ def build_report(
             labels=labels,
         )
 
-    by_status = {s: 0 for s in COMMITMENT_STATES}
-    by_level = {lv: 0 for lv in LEVELS}
+    tally = Tally()
     for c in commitments:
-        by_status[c.status] = by_status.get(c.status, 0) + 1
-        by_level[c.level] = by_level.get(c.level, 0) + 1
-    headline = Headline(
-        commitments=len(commitments),
-        proposals=len(proposals),
-        proposals_waiting=sum(p.status in ("tabled", "deferred") for p in proposals),
-        by_status=tuple(by_status.items()),
-        by_level=tuple(by_level.items()),
-        overdue=sum(c.overdue for c in commitments),
-        stale=sum(c.stale for c in commitments),
-        documents=len(documents),
-        documents_in_force=sum(d.in_force for d in documents),
-        chairs=tuple(_current_chair(p) for p in presidencies),
-    )
+        tally.commitment(c)
+    for p in proposals:
+        tally.proposal(p)
+    headline = tally.headline(documents, presidencies)
     return ReportData(
         schema=SCHEMA,
         lang=lang,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from events import PartialDate
 from projections.model import MeetingStatus, PresidencyStatus, ReviewItem
@@ -25,7 +25,7 @@ from projections.reports.data import (
 from projections.reports.i18n import Texts
 from projections.safety import safe_text
 
-__all__ = ["escape_markdown", "render_markdown"]
+__all__ = ["escape_markdown", "markdown_chunks", "render_markdown"]
 
 # One translation table, applied in a single pass so an entity's own '&' and ';' are never
 # re-escaped: raw HTML becomes entities, and what Markdown (CommonMark + GFM tables) would read
@@ -85,10 +85,12 @@ class _Writer:
         return cited or f"*{self.tr('mark.unsourced')}*"
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines.extend("| " + " | ".join(cell or " " for cell in row) + " |" for row in rows)
-    return lines
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    # Lines as the rows come: a streamed report's long tables are never held whole.
+    yield "| " + " | ".join(header) + " |"
+    yield "|" + "|".join("---" for _ in header) + "|"
+    for row in rows:
+        yield "| " + " | ".join(cell or " " for cell in row) + " |"
 
 
 def _headline(w: _Writer) -> list[str]:
@@ -138,13 +140,15 @@ def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
     ]
 
 
-def _commitments(w: _Writer) -> list[str]:
-    lines = [f"## {w.tr('section.commitments')}", ""]
+def _commitments(w: _Writer) -> Iterator[str]:
+    yield from (f"## {w.tr('section.commitments')}", "")
     if not w.r.commitments:
-        return [*lines, w.tr("empty.commitments"), ""]
+        yield from (w.tr("empty.commitments"), "")
+        return
     header = [w.tr(f"col.{c}") for c in
               ("commitment", "status", "level", "parties", "due", "marks", "last_development", "on", "sources")]
-    return [*lines, *_table(header, (_commitment_cells(w, r) for r in w.r.commitments)), ""]
+    yield from _table(header, (_commitment_cells(w, r) for r in w.r.commitments))
+    yield ""
 
 
 def _proposal_cells(w: _Writer, row: ProposalRow) -> list[str]:
@@ -175,13 +179,15 @@ def _proposal_cells(w: _Writer, row: ProposalRow) -> list[str]:
     ]
 
 
-def _proposals(w: _Writer) -> list[str]:
-    lines = [f"## {w.tr('section.proposals')}", ""]
+def _proposals(w: _Writer) -> Iterator[str]:
+    yield from (f"## {w.tr('section.proposals')}", "")
     if not w.r.proposals:
-        return [*lines, w.tr("empty.proposals"), ""]
+        yield from (w.tr("empty.proposals"), "")
+        return
     header = [w.tr(f"col.{c}") for c in
               ("proposal", "status", "proposer", "tabled", "supporters", "became", "quiet", "sources")]
-    return [*lines, *_table(header, (_proposal_cells(w, r) for r in w.r.proposals)), ""]
+    yield from _table(header, (_proposal_cells(w, r) for r in w.r.proposals))
+    yield ""
 
 
 def _document(w: _Writer, doc: DocumentRow) -> list[str]:
@@ -352,8 +358,7 @@ def _sources(w: _Writer) -> list[str]:
     return [*lines, "", w.tr("legend.unsourced"), ""]
 
 
-def render_markdown(report: ReportData) -> str:
-    """The whole report as GitHub-flavoured Markdown text, in the report's language."""
+def _lines(report: ReportData) -> Iterator[str]:
     w = _Writer(report)
     t = w.t
     meta = " · ".join((
@@ -363,17 +368,36 @@ def render_markdown(report: ReportData) -> str:
         f"{w.tr('meta.generated')} {_e(t.moment(report.generated_at))}",
         w.tr("meta.log_head", position=report.log_head.position, head=report.log_head.chain_head or "—"),
     ))
-    lines = [f"# {_e(report.title)}", "", meta, ""]
-    for section in (
-        _headline(w),
-        _commitments(w),
-        _proposals(w),
-        _documents(w),
-        _presidencies(w),
-        _meetings(w),
-        _changes(w),
-        _review(w, report.review),
-        _sources(w),
-    ):
-        lines.extend(section)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    yield from (f"# {_e(report.title)}", "", meta, "")
+    # Each section is made only when reached: a streamed report's rows cite their sources in
+    # document order, and the sources section lists what was cited by then.
+    sections: tuple[Callable[[], Iterable[str]], ...] = (
+        lambda: _headline(w),
+        lambda: _commitments(w),
+        lambda: _proposals(w),
+        lambda: _documents(w),
+        lambda: _presidencies(w),
+        lambda: _meetings(w),
+        lambda: _changes(w),
+        lambda: _review(w, report.review),
+        lambda: _sources(w),
+    )
+    for section in sections:
+        yield from section()
+
+
+def markdown_chunks(report: ReportData) -> Iterator[str]:
+    """The Markdown report as consecutive pieces of text, made as they are written (a line or more each)."""
+    blank = 0
+    for line in _lines(report):
+        # Blank lines are held until text follows them: the report ends in exactly one newline.
+        if not line:
+            blank += 1
+            continue
+        yield "\n" * blank + line + "\n"
+        blank = 0
+
+
+def render_markdown(report: ReportData) -> str:
+    """The whole report as GitHub-flavoured Markdown text, in the report's language."""
+    return "".join(markdown_chunks(report))
