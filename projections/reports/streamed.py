@@ -1,10 +1,11 @@
 """A report read and built a page at a time: the rows of its long sections are built while it is rendered.
 
 `open_report` reads what is small at once (documents, meetings, presidencies, review items,
-names) and the long sections (commitments, proposals) twice in pages: a first pass counts the
-headline and orders the rows by their keys alone, and the rows are then read again a page at a
-time, in that order, while the renderer writes them. Memory holds a page of rows, one key per
-row, and the sources cited so far; the output is the same as rendering `build_report`'s.
+names) and the long sections (commitments, proposals) in pages: a first pass counts the
+headline and orders the rows by their keys, and the rows are built, in that order, while the
+renderer writes them: from the rows the first pass kept when there were up to KEEP of them,
+else read again a page at a time. Memory holds at most KEEP rows, one key per row, a page of
+histories and the sources cited so far; the output is the same as rendering `build_report`'s.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ __all__ = ["PAGE", "PagedReadModel", "open_report"]
 
 PAGE = 1000
 """Rows read and built at a time."""
+
+KEEP = 20_000
+"""Up to this many commitments (and as many proposals), the first pass keeps the rows it read
+rather than reading them again; beyond it, only their keys (memory stays bounded either way)."""
 
 _S = TypeVar("_S")
 
@@ -127,15 +132,26 @@ class _FirstPass:
     tally: Tally = field(default_factory=Tally)
     commitment_ids: list[str] = field(default_factory=list)
     proposal_ids: list[str] = field(default_factory=list)
+    commitments: dict[str, CommitmentStatus] | None = None  # every row read, while they were few enough
+    proposals: dict[str, ProposalStatus] | None = None
     titles: dict[str, str] = field(default_factory=dict)
     days: list[date] = field(default_factory=list)  # the earliest and latest day of the commitments' lives
 
 
+def _kept(kept: dict[str, _S] | None, page: list[_S], key: Callable[[_S], str]) -> dict[str, _S] | None:
+    """The rows kept so far with this page's, or None once they are too many to keep."""
+    if kept is None or len(kept) + len(page) > KEEP:
+        return None
+    kept.update((key(item), item) for item in page)
+    return kept
+
+
 def _first_pass(paged: PagedReadModel, query: _Query) -> _FirstPass:
     """Count the headline and order the commitments and proposals by their keys, a page at a time."""
-    out = _FirstPass()
+    out = _FirstPass(commitments={}, proposals={})
     commitment_keys: list[tuple[str, str, date, date, str]] = []
     for page in paged.commitment_pages(**query, size=PAGE):
+        out.commitments = _kept(out.commitments, page, lambda c: c.commitment_id)
         for c in page:
             out.tally.commitment(c)
             commitment_keys.append((c.organization_id, c.body_id or "", *c.undertaken_on.sort_key(), c.commitment_id))
@@ -147,6 +163,7 @@ def _first_pass(paged: PagedReadModel, query: _Query) -> _FirstPass:
             out.days = [min(out.days), max(out.days)]
     proposal_keys: list[tuple[str, str, date, date, str]] = []
     for proposals in paged.proposal_pages(**query, size=PAGE):
+        out.proposals = _kept(out.proposals, proposals, lambda p: p.proposal_id)
         for p in proposals:
             out.tally.proposal(p)
             proposal_keys.append((p.organization_id, p.body_id or "", *p.tabled_on.sort_key(), p.proposal_id))
@@ -202,7 +219,8 @@ def open_report(
     def commitment_rows(index: _SourceIndex) -> Iterator[CommitmentRow]:
         for start in range(0, len(commitment_ids), PAGE):
             ids = commitment_ids[start:start + PAGE]
-            found = {c.commitment_id: c for page in paged.commitment_pages(**query, size=PAGE, ids=ids) for c in page}
+            found = first.commitments if first.commitments is not None else {
+                c.commitment_id: c for page in paged.commitment_pages(**query, size=PAGE, ids=ids) for c in page}
             streams = [f"commitment:{i}" for i in ids]
             history = _histories(paged, streams, query) if histories else defaultdict(list)
             for i in ids:
@@ -211,7 +229,8 @@ def open_report(
     def proposal_rows(index: _SourceIndex) -> Iterator[ProposalRow]:
         for start in range(0, len(proposal_ids), PAGE):
             ids = proposal_ids[start:start + PAGE]
-            found = {p.proposal_id: p for page in paged.proposal_pages(**query, size=PAGE, ids=ids) for p in page}
+            found = first.proposals if first.proposals is not None else {
+                p.proposal_id: p for page in paged.proposal_pages(**query, size=PAGE, ids=ids) for p in page}
             history = _histories(paged, [f"proposal:{i}" for i in ids], query)
             for i in ids:
                 yield _proposal_row(found[i], history[f"proposal:{i}"], labels, world, index)

@@ -19,16 +19,19 @@ def _as_bytes(rendered: str | bytes) -> bytes:
     return rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
 
 
+@pytest.mark.parametrize("keep", [3, 20_000])
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(
     "scope",
     [{}, {"organization_id": "sco"}, {"organization_id": "ots"}, {"since": datetime(2025, 2, 1, tzinfo=UTC)},
      {"since": date(2024, 6, 1)}, {"lang": "ru"}, {"body_id": "nobody"}],
 )
-def test_streamed_report_equals_the_rendered_build(fmt: Format, scope: dict[str, object],
+def test_streamed_report_equals_the_rendered_build(fmt: Format, scope: dict[str, object], keep: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages smaller than the sections, so rows cross page boundaries and sources are numbered across pages."""
+    """Pages smaller than the sections, so rows cross page boundaries and sources are numbered across pages;
+    rows kept from the first pass, or too many to keep and read again."""
     monkeypatch.setattr(streamed_module, "PAGE", 2)
+    monkeypatch.setattr(streamed_module, "KEEP", keep)
     args: dict[str, object] = {"as_of": AS_OF, "known_at": KNOWN_AT, "generated_at": GENERATED, **scope}
     expected = _as_bytes(render(build_report(demo_read_model(), **args), fmt))  # type: ignore[arg-type]
     pieces: list[bytes] = []
