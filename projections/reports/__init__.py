@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from projections.model import ReadModel
 from projections.reports.csvout import csv_chunks, render_csv
 from projections.reports.data import SCHEMA, ReportData, build_report
 from projections.reports.html import html_chunks, render_html
+from projections.reports.i18n import DEFAULT_LANGUAGE
 from projections.reports.jsonout import json_chunks, render_json, report_to_dict
 from projections.reports.markdown import markdown_chunks, render_markdown
 from projections.reports.streamed import open_report
@@ -49,21 +50,46 @@ def render(report: ReportData, fmt: Format) -> str | bytes:
     raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
-def report_chunks(report: ReportData, fmt: Format) -> Iterator[bytes]:
-    """`render`'s output as UTF-8 pieces (csv: with its BOM), made as they are written."""
+def _text_chunks(report: ReportData, fmt: Format) -> Iterator[str] | None:
     if fmt == "md":
-        return (chunk.encode("utf-8") for chunk in markdown_chunks(report))
+        return markdown_chunks(report)
     if fmt == "html":
-        return (chunk.encode("utf-8") for chunk in html_chunks(report))
+        return html_chunks(report)
     if fmt == "json":
-        return (chunk.encode("utf-8") for chunk in json_chunks(report))
-    if fmt == "csv":
-        return csv_chunks(report)
-    raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+        return json_chunks(report)
+    return None
 
 
-# Output handed to `write` in pieces of about this many bytes.
+def report_chunks(report: ReportData, fmt: Format) -> Iterator[bytes]:
+    """`render`'s output as UTF-8 pieces of about 64 KiB (csv: with its BOM), made as they are written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    text = _text_chunks(report, fmt)
+    if text is None:
+        yield from _gathered(csv_chunks(report), b"")
+        return
+    # Text pieces are small (a template's, a line): joined first, encoded once per written piece.
+    for joined in _gathered(text, ""):
+        yield joined.encode("utf-8")
+
+
+_S = TypeVar("_S", str, bytes)
+
+# Output gathered into pieces of about this many characters (or bytes) before it is handed on.
 _WRITE_SIZE = 1 << 16
+
+
+def _gathered(pieces: Iterable[_S], empty: _S) -> Iterator[_S]:
+    pending: list[_S] = []
+    size = 0
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
+        if size >= _WRITE_SIZE:
+            yield empty.join(pending)
+            pending, size = [], 0
+    if pending:
+        yield empty.join(pending)
 
 
 def stream_report(
@@ -77,7 +103,7 @@ def stream_report(
     known_at: datetime | None = None,
     since: datetime | date | None = None,
     generated_at: datetime | None = None,
-    lang: str = "en",
+    lang: str = DEFAULT_LANGUAGE,
 ) -> ReportData:
     """Read, build and write a report a page at a time: the bytes of `render(build_report(...), fmt)`.
 
@@ -88,14 +114,6 @@ def stream_report(
     report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
                          known_at=known_at, since=since, generated_at=generated_at, lang=lang,
                          histories=fmt == "html")
-    pending: list[bytes] = []
-    size = 0
-    for chunk in report_chunks(report, fmt):
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= _WRITE_SIZE:
-            write(b"".join(pending))
-            pending, size = [], 0
-    if pending:
-        write(b"".join(pending))
+    for piece in report_chunks(report, fmt):
+        write(piece)
     return report

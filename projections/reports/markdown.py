@@ -56,22 +56,39 @@ class _Writer:
     def __init__(self, report: ReportData) -> None:
         self.r = report
         self.t: Texts = report.texts
+        # Formatted once per distinct value: a long table repeats the same few dates, states and
+        # words on every row. Bounded by the distinct values (dates, party lists) in the report.
+        self._dates: dict[str, str] = {}
+        self._states: dict[tuple[str, ...], str] = {}
+        self._words: dict[tuple[str, str], str] = {}
 
     def tr(self, key: str, **values: object) -> str:
         # Catalogue strings are ours, but the values filled in may be stored text: escape the whole.
         return escape_markdown(self.t(key, **values))
 
     def date(self, value: PartialDate | None) -> str:
-        return escape_markdown(self.t.date(value)) if value is not None else ""
+        if value is None:
+            return ""
+        found = self._dates.get(value.text)
+        if found is None:
+            found = self._dates[value.text] = escape_markdown(self.t.date(value))
+        return found
 
     def state(self, code: str | None) -> str:
         return _e(self.t.state(code))
 
     def states(self, codes: Sequence[str]) -> str:
-        return _e(self.t.states(list(codes)))
+        key = tuple(codes)
+        found = self._states.get(key)
+        if found is None:
+            found = self._states[key] = _e(self.t.states(list(codes)))
+        return found
 
     def word(self, group: str, value: str) -> str:
-        return _e(self.t.word(group, value))
+        found = self._words.get((group, value))
+        if found is None:
+            found = self._words[group, value] = _e(self.t.word(group, value))
+        return found
 
     def named(self, kind: str, entity_id: str | None) -> str:
         """A recorded name with its id beside it: 'Meeting of ... (sco-prosecutors-general)'."""
@@ -122,8 +139,11 @@ def _headline(w: _Writer) -> list[str]:
 
 
 def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
-    overdue = f"**{w.tr('mark.overdue').upper()}**"
-    marks = [m for m, on in ((overdue, row.overdue), (w.tr("mark.stale"), row.stale)) if on]
+    marks = []
+    if row.overdue:
+        marks.append(f"**{w.tr('mark.overdue').upper()}**")
+    if row.stale:
+        marks.append(w.tr("mark.stale"))
     status = w.word("value.status", row.status) + (
         f" {w.tr('status.superseded_by', id=row.superseded_by)}" if row.superseded_by else ""
     )
