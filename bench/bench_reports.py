@@ -184,6 +184,15 @@ class _Count:
         self.size += len(piece)
 
 
+def model_read(read_model: Queries, fmt: str) -> int:
+    """The read model's own answers for the same rows (pydantic-validated, judged): where a report's time goes."""
+    rows = sum(len(found) for found in (read_model.commitments(), read_model.proposals(), read_model.documents(),
+                                        read_model.meetings(), read_model.review_items()))
+    drawn = ("commitment", "proposal", "body") if fmt == "html" else ("proposal", "body")
+    streams = [s for kind in drawn for s in read_model._streams(kind, read_model._ask(None, None))]
+    return rows + len(read_model.developments_of(streams))
+
+
 def bench_streamed(tracker: Any, *, repeat: int = 3) -> list[Figure]:
     """(label, seconds, ratio to the raw read of the rows that format reads) for each streamed format."""
     read_model = tracker.read_model(catch_up=False)
@@ -192,7 +201,11 @@ def bench_streamed(tracker: Any, *, repeat: int = 3) -> list[Figure]:
         def raw(fmt: str = fmt) -> int:
             return raw_read(tracker.engine, fmt)
 
+        def ours(fmt: str = fmt) -> int:
+            return model_read(read_model, fmt)
+
         raw_s, rows = _best(raw, repeat)
+        model_s, model_rows = _best(ours, repeat)
         sink = _Count()
 
         def one(fmt: Format = fmt, sink: _Count = sink) -> None:
@@ -201,6 +214,7 @@ def bench_streamed(tracker: Any, *, repeat: int = 3) -> list[Figure]:
 
         seconds, _ = _best(one, repeat)
         out.append((f"raw read for {fmt} ({rows} rows)", raw_s, 1.0))
+        out.append((f"  the read model's answers for them ({model_rows})", model_s, model_s / raw_s))
         out.append((f"stream_report {fmt} ({sink.size / 1e6:.1f} MB)", seconds, seconds / raw_s))
     return out
 
@@ -275,7 +289,8 @@ def _print(figures: list[Figure]) -> float:
     worst = 0.0
     for label, seconds, ratio in figures:
         print(f"{label:<{width}}  {seconds * 1000:9.1f} ms  {ratio:6.2f}x")
-        worst = max(worst, ratio)
+        if not label.startswith(" "):  # indented lines explain a figure; the goal is on the others
+            worst = max(worst, ratio)
     print(f"worst ratio {worst:.2f}x (goal: within {GOAL:.0f}x): {'met' if worst <= GOAL else 'NOT met'}",
           flush=True)
     return worst
