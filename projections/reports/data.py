@@ -416,7 +416,13 @@ class _SourceIndex:
         return len(self._entries)
 
     def entries(self) -> tuple[SourceEntry, ...]:
-        return tuple(replace(e, quotes=tuple(self._quotes.get(e.number, ()))) for e in self._entries)
+        return tuple(self.each())
+
+    def each(self) -> Iterator[SourceEntry]:
+        """The entries with their quotes, one at a time (a streamed report's are not copied all at once)."""
+        for e in self._entries:
+            quotes = self._quotes.get(e.number)
+            yield replace(e, quotes=tuple(quotes)) if quotes else e
 
 
 def _last(dev: DevelopmentSummary, index: _SourceIndex) -> LastDevelopment:

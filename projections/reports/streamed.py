@@ -53,7 +53,7 @@ __all__ = ["PAGE", "PagedReadModel", "open_report"]
 PAGE = 1000
 """Rows read and built at a time."""
 
-KEEP = 20_000
+KEEP = 10_000
 """Up to this many commitments (and as many proposals), the first pass keeps the rows it read
 rather than reading them again; beyond it, only their keys (memory stays bounded either way)."""
 
@@ -268,7 +268,7 @@ def open_report(
         ),
         changes=changes,
         review=review,
-        sources=Rows(index.count, lambda ix: iter(ix.entries()), index),
+        sources=Rows(index.count, lambda ix: ix.each(), index),
         names=names,
         labels=labels,
         assumed_rules=_assumed_rules(rule_developments, world),

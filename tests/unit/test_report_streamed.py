@@ -19,7 +19,7 @@ def _as_bytes(rendered: str | bytes) -> bytes:
     return rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
 
 
-@pytest.mark.parametrize("keep", [3, 20_000])
+@pytest.mark.parametrize("keep", [3, 10_000])
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(
     "scope",
