@@ -206,12 +206,16 @@ def open_report(
         key=lambda d: (d.organization_id, d.body_id or "", d.drafted_on.sort_key(), d.document_id),
     )
     presidencies = tuple(sorted(read_model.presidencies(**query), key=lambda p: (p.organization_id, p.body_id)))
-    all_meetings = read_model.meetings(**query)
-    recent, upcoming = _split_meetings(all_meetings, world)
     review = tuple(sorted(read_model.review_items(**query), key=lambda r: (r.kind, r.entity, r.message, r.refs)))
     entity_names = read_model.entity_names(**query)
     names = {n.stream: _pick(n.names, lang) for n in entity_names}
+    # Every meeting is read after the presidencies and review items (which read the meetings of
+    # their bodies themselves), so the two are never in memory at once, and only the recent and
+    # upcoming ones are kept past their labels.
+    all_meetings = read_model.meetings(**query)
+    recent, upcoming = _split_meetings(all_meetings, world)
     labels = _labels(names, commitments=(), proposals=(), documents=documents, meetings=all_meetings, t=t)
+    del all_meetings
     labels.update(first.titles)  # the same labels: the first pass kept each commitment's and proposal's title
     bodies = [n.stream for n in entity_names if n.stream.startswith("body:")]
     rule_developments = [d for d in paged.developments_of(bodies, **query) if d.entity.startswith("body:")]
