@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Generic, Literal, TypedDict, TypeVar, overload
 
 from events import PartialDate, Source
@@ -686,109 +686,24 @@ def build_report(
     generated_at: datetime | None = None,
     lang: str = DEFAULT_LANGUAGE,
 ) -> ReportData:
-    """Build the report of a scope as of a world date, as known at a record time, optionally since a time."""
-    t = texts(lang)  # refuses a language without a catalogue before anything is read
-    # The head of the whole log the read model answers from, even for an earlier `known_at`: the
-    # log is append-only and each link covers every event before it, so this head pins the exact
-    # log the report was computed from, and re-asking with the same `known_at` against a log that
-    # verifies to this head reproduces the report. Naming the last event recorded by `known_at`
-    # instead would need a search by record time and would not prove which later events were
-    # (correctly) left out.
-    head = read_model.log_head()
-    generated = generated_at or datetime.now(UTC)
-    # Both axes default to "now", and the same now, so one report never mixes two instants.
-    world = as_of if as_of is not None else generated.date()
-    known = known_at if known_at is not None else generated
-    scope = Scope(organization_id=organization_id, body_id=body_id)
-    query = _Query(organization_id=organization_id, body_id=body_id, as_of=world, known_at=known)
+    """Build the report of a scope as of a world date, as known at a record time, optionally since a time.
 
-    commitments = sorted(
-        read_model.commitments(**query),
-        key=lambda c: (c.organization_id, c.body_id or "", c.undertaken_on.sort_key(), c.commitment_id),
-    )
-    proposals = sorted(
-        read_model.proposals(**query),
-        key=lambda p: (p.organization_id, p.body_id or "", p.tabled_on.sort_key(), p.proposal_id),
-    )
-    documents = sorted(
-        read_model.documents(**query),
-        key=lambda d: (d.organization_id, d.body_id or "", d.drafted_on.sort_key(), d.document_id),
-    )
-    presidencies = tuple(sorted(read_model.presidencies(**query), key=lambda p: (p.organization_id, p.body_id)))
-    all_meetings = read_model.meetings(**query)
-    recent, upcoming = _split_meetings(all_meetings, world)
-    review = tuple(sorted(read_model.review_items(**query), key=lambda r: (r.kind, r.entity, r.message, r.refs)))
-    names = {n.stream: _pick(n.names, lang) for n in read_model.entity_names(**query)}
+    The whole report in memory, every section a tuple: `open_report`'s, its sections built in
+    document order (so sources are numbered as a renderer meets them) and kept.
+    """
+    from projections.reports.streamed import open_report
 
-    history: dict[str, list[DevelopmentSummary]] = defaultdict(list)
-    rule_developments: list[DevelopmentSummary] = []
-    for dev in read_model.developments(**query):
-        kind = dev.entity.partition(":")[0]
-        if kind in ("commitment", "proposal"):
-            history[dev.entity].append(dev)
-        elif kind == "body":
-            rule_developments.append(dev)
-
-    labels = _labels(
-        names, commitments=commitments, proposals=proposals, documents=documents, meetings=all_meetings, t=t
-    )
-    index = _SourceIndex()
-    commitment_rows = tuple(_commitment_row(c, history[f"commitment:{c.commitment_id}"], index) for c in commitments)
-    proposal_rows = tuple(
-        _proposal_row(p, history[f"proposal:{p.proposal_id}"], labels, world, index) for p in proposals
-    )
-    document_rows = tuple(_document_row(d, index) for d in documents)
-    meetings = Meetings(
-        recent=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in recent),
-        upcoming=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in upcoming),
-    )
-
-    changes: Changes | None = None
-    if since is not None:
-        # datetime is a subclass of date: test it first, a datetime means a record time.
-        recorded_after = since if isinstance(since, datetime) else None
-        occurred_after = None if isinstance(since, datetime) else since
-        kind_: Literal["recorded", "world"] = "recorded" if recorded_after is not None else "world"
-        changes = _changes(
-            read_model.developments(**query, recorded_after=recorded_after, occurred_after=occurred_after),
-            status_changes=read_model.status_changes(
-                **query, recorded_after=recorded_after, occurred_after=occurred_after
-            ),
-            kind=kind_,
-            since_text=since.isoformat(),
-            index=index,
-            t=t,
-            labels=labels,
-        )
-
-    tally = Tally()
-    for c in commitments:
-        tally.commitment(c)
-    for p in proposals:
-        tally.proposal(p)
-    headline = tally.headline(documents, presidencies)
-    return ReportData(
-        schema=SCHEMA,
-        lang=lang,
-        title=title if title is not None else t("title", scope=scope.label(t, names)),
-        scope=scope,
-        as_of=world,
-        known_at=known,
-        generated_at=generated,
-        log_head=head,
-        headline=headline,
-        commitments=commitment_rows,
-        proposals=proposal_rows,
-        documents=document_rows,
-        presidencies=presidencies,
-        meetings=meetings,
-        changes=changes,
-        review=review,
-        sources=index.entries(),
-        names=names,
-        labels=labels,
-        assumed_rules=_assumed_rules(rule_developments, world),
-    )
+    report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
+                         known_at=known_at, since=since, title=title, generated_at=generated_at, lang=lang)
+    commitments = tuple(report.commitments)
+    proposals = tuple(report.proposals)
+    documents = tuple(report.documents)
+    meetings = Meetings(recent=tuple(report.meetings.recent), upcoming=tuple(report.meetings.upcoming))
+    changes = report.changes
+    if changes is not None:
+        changes = replace(changes, groups=tuple(changes.groups))
+    return replace(report, commitments=commitments, proposals=proposals, documents=documents, meetings=meetings,
+                   changes=changes, sources=tuple(report.sources), life_days=None)
 
 
 # UN Treaty Collection convention: the consent date carries a mark saying which kind of consent it was.

@@ -189,9 +189,16 @@ def open_report(
 ) -> ReportData:
     """`build_report`'s report with its long sections built while iterated; `histories=False` leaves each
     commitment's `history` empty (only the HTML life charts draw it). Render it once, in document order."""
-    t = texts(lang)
+    t = texts(lang)  # refuses a language without a catalogue before anything is read
+    # The head of the whole log the read model answers from, even for an earlier `known_at`: the
+    # log is append-only and each link covers every event before it, so this head pins the exact
+    # log the report was computed from, and re-asking with the same `known_at` against a log that
+    # verifies to this head reproduces the report. Naming the last event recorded by `known_at`
+    # instead would need a search by record time and would not prove which later events were
+    # (correctly) left out.
     head = read_model.log_head()
     generated = generated_at or datetime.now(UTC)
+    # Both axes default to "now", and the same now, so one report never mixes two instants.
     world = as_of if as_of is not None else generated.date()
     known = known_at if known_at is not None else generated
     scope = Scope(organization_id=organization_id, body_id=body_id)
