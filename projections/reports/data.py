@@ -607,16 +607,15 @@ def _pick(names: dict[str, str], lang: str) -> str:
 def _labels(
     names: dict[str, str],
     *,
-    commitments: Iterable[CommitmentStatus],
-    proposals: Iterable[ProposalStatus],
+    titles: dict[str, str],
     documents: Iterable[DocumentStatus],
     meetings: Iterable[MeetingStatus],
     t: Texts,
 ) -> dict[str, str]:
-    """How a reader names each entity in scope: its title, or its recorded name, or its meeting number."""
+    """How a reader names each entity in scope: its title (`titles`: "commitment:..." and "proposal:..."),
+    or its recorded name, or its meeting number."""
     labels = dict(names)
-    labels.update((f"commitment:{c.commitment_id}", c.title) for c in commitments)
-    labels.update((f"proposal:{p.proposal_id}", p.title) for p in proposals)
+    labels.update(titles)
     labels.update((f"document:{d.document_id}", d.title) for d in documents)
     for m in meetings:
         body = names.get(f"body:{m.body_id}", m.body_id)

@@ -221,9 +221,8 @@ def open_report(
     # upcoming ones are kept past their labels.
     all_meetings = read_model.meetings(**query)
     recent, upcoming = _split_meetings(all_meetings, world)
-    labels = _labels(names, commitments=(), proposals=(), documents=documents, meetings=all_meetings, t=t)
+    labels = _labels(names, titles=first.titles, documents=documents, meetings=all_meetings, t=t)
     del all_meetings
-    labels.update(first.titles)  # the same labels: the first pass kept each commitment's and proposal's title
     bodies = [n.stream for n in entity_names if n.stream.startswith("body:")]
     rule_developments = [d for d in paged.developments_of(bodies, **query) if d.entity.startswith("body:")]
 
