@@ -4,9 +4,13 @@ Run: .venv/bin/python bench/bench_reminders.py [--store fake|sqlite|postgres] [-
 
 By default the real store is measured on SQLite, and on PostgreSQL when reachable
 (bench/realstore.py builds ~100,000 events and catches the views up; the outbox lives in the
-same database). The baseline reads what the scan reads (commitments, meetings, presidencies,
-for today, so the views answer). Goals: the first scan (fresh outbox) within 3x the read; a
-second scan with nothing new due issues nothing and is no slower than the first.
+same database). Two baselines, measured in the same run:
+- raw: the driver's own cursor (no SQLAlchemy, no pydantic) SELECTing the views' JSON documents
+  the scan reads (every commitment and every meeting) and decoding each with orjson.loads;
+  presidencies are judged per query, not stored rows, so the raw read leaves them out;
+- ours: the read model answering what the scan asks (commitments, meetings, presidencies, for today).
+Goals: the first scan (fresh outbox) within 3x the raw read; a second scan with nothing new due
+issues nothing and is no slower than the first.
 
 `--store fake` keeps the stand-in: rows stored as JSON in SQLite and rebuilt into the frozen
 result types on every read. Weekly digests are left out: they read developments, not these rows.
@@ -160,6 +164,25 @@ def read_rows(read_model: ReadModel, today: date) -> int:
             + len(read_model.presidencies(as_of=today)))
 
 
+RAW_TABLES = ("view_commitments", "view_meetings")
+
+
+def raw_read(engine: Engine) -> int:
+    """The raw baseline: the views' documents the scan reads, through the driver's cursor, each orjson-decoded."""
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        rows = 0
+        for table in RAW_TABLES:
+            # As text: psycopg would otherwise parse the JSON itself, and the baseline is orjson's.
+            cursor.execute(f"SELECT CAST(doc AS TEXT) FROM {table}")
+            rows += sum(1 for (doc,) in cursor.fetchall() if orjson.loads(doc) is not None)
+        cursor.close()
+        return rows
+    finally:
+        conn.close()
+
+
 def run_store(kind: str, commitments: int, meetings: int, repeat: int, profile: bool) -> bool:
     """Build the real store, then measure the read and both scans; True when the goals are met."""
     with real_store(kind, commitments, meetings) as tracker:  # type: ignore[arg-type]
@@ -169,12 +192,16 @@ def run_store(kind: str, commitments: int, meetings: int, repeat: int, profile: 
         # A quarter of an hour later, as the scheduler would, but the same day: nothing new is due.
         later = min(now + timedelta(minutes=15), datetime.combine(now.date(), clock.max, tzinfo=UTC))
         create_outbox(tracker.engine)
-        read_s = float("inf")
+        read_s = raw_s = float("inf")
+        raw_rows = 0
         first_s, second_s = float("inf"), float("inf")
         first: ScanReport | None = None
         second: ScanReport | None = None
         rows = 0
         for _ in range(repeat):
+            start = time.perf_counter()
+            raw_rows = raw_read(tracker.engine)
+            raw_s = min(raw_s, time.perf_counter() - start)
             start = time.perf_counter()
             rows = read_rows(read_model, now.date())
             read_s = min(read_s, time.perf_counter() - start)
@@ -187,14 +214,17 @@ def run_store(kind: str, commitments: int, meetings: int, repeat: int, profile: 
             second_s = min(second_s, time.perf_counter() - start)
         assert first is not None and second is not None
         print(f"reminders on {kind} (outbox in the same database; best of {repeat}):")
-        print(f"read the rows ({rows}):          {read_s * 1000:8.1f} ms")
-        print(f"first scan, fresh outbox:        {first_s * 1000:8.1f} ms  ({first_s / read_s:5.2f}x the read, "
-              f"goal {GOAL:.0f}x; {first.due} due, {len(first.issued)} outbox rows written, {first.late} late)")
-        print(f"second scan, nothing new due:    {second_s * 1000:8.1f} ms  ({second_s / read_s:5.2f}x the read, "
-              f"{second_s / first_s:4.2f}x the first; {second.due} due, {len(second.issued)} rows written)")
+        print(f"raw read + orjson ({raw_rows} documents): {raw_s * 1000:8.1f} ms")
+        print(f"read model read ({rows} rows):    {read_s * 1000:8.1f} ms  ({read_s / raw_s:5.2f}x the raw read)")
+        print(f"first scan, fresh outbox:        {first_s * 1000:8.1f} ms  ({first_s / raw_s:5.2f}x the raw read, "
+              f"goal {GOAL:.0f}x; {first_s / read_s:5.2f}x the read model's read; {first.due} due, "
+              f"{len(first.issued)} outbox rows written, {first.late} late)")
+        print(f"second scan, nothing new due:    {second_s * 1000:8.1f} ms  ({second_s / raw_s:5.2f}x the raw read, "
+              f"{second_s / read_s:5.2f}x the read model's read, {second_s / first_s:4.2f}x the first; "
+              f"{second.due} due, {len(second.issued)} rows written)")
         print(f"second scan issued nothing: {'yes' if not second.issued else 'NO'}")
-        ok = first_s <= GOAL * read_s and not second.issued and second_s <= first_s
-        print("goals (first within 3x the read; second issues nothing and is no slower):",
+        ok = first_s <= GOAL * raw_s and not second.issued and second_s <= first_s
+        print("goals (first within 3x the raw read; second issues nothing and is no slower):",
               "met" if ok else "NOT met", flush=True)
         if profile:
             _empty_outbox(tracker.engine)

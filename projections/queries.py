@@ -11,7 +11,7 @@ judged here, per query, for that date; "today" and "now" come from the injected 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
@@ -150,6 +150,10 @@ def _date(text: str | None) -> PartialDate | None:
 _DATES: dict[str, PartialDate] = {}
 
 
+# Bound parameters per IN (...) query: SQLite allows 32,766, PostgreSQL 65,535; smaller keeps plans simple.
+_IN_CHUNK = 500
+
+
 def _development_key(d: DevelopmentSummary) -> tuple[date, date, datetime, str]:
     return (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref)
 
@@ -259,6 +263,93 @@ class Queries:
         found = self._entities(_PROPOSALS, ask, lambda stream: reduce_proposal(
             self.source.load(stream), as_of=ask.day, known_at=ask.known))
         return [self._proposal_flags(p, ask.day) for p in found]
+
+    # --- pages: the same answers as the lists above, for readers that stream (reports) ---------
+
+    def commitment_pages(
+        self, *, organization_id: str | None = None, body_id: str | None = None, as_of: date | None = None,
+        known_at: datetime | None = None, size: int = 1000, ids: Sequence[str] | None = None,
+    ) -> Iterator[list[CommitmentStatus]]:
+        """`commitments()` in pages of up to `size`, by id; only those of `ids` (in scope) when given."""
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        def reduce(stream: str) -> CommitmentStatus | None:
+            return reduce_commitment(self.source.load(stream), as_of=ask.day, known_at=ask.known,
+                                     stale_days=self.stale_days)
+        for page in self._entity_pages(_COMMITMENTS, ask, reduce, size, ids):
+            yield [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in page]
+
+    def proposal_pages(
+        self, *, organization_id: str | None = None, body_id: str | None = None, as_of: date | None = None,
+        known_at: datetime | None = None, size: int = 1000, ids: Sequence[str] | None = None,
+    ) -> Iterator[list[ProposalStatus]]:
+        """`proposals()` in pages of up to `size`, by id; only those of `ids` (in scope) when given."""
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        def reduce(stream: str) -> ProposalStatus | None:
+            return reduce_proposal(self.source.load(stream), as_of=ask.day, known_at=ask.known)
+        for page in self._entity_pages(_PROPOSALS, ask, reduce, size, ids):
+            yield [self._proposal_flags(p, ask.day) for p in page]
+
+    def _entity_pages(
+        self, kind: _Kind, ask: _Ask, reduce: Callable[[str], _T | None], size: int, ids: Sequence[str] | None,
+    ) -> Iterator[list[_T]]:
+        """`_entities` a page at a time: by key ranges (or chunks of `ids`), each page one query."""
+        if not ask.views:
+            streams = self._streams(kind.name, ask)
+            if ids is not None:
+                wanted = {f"{kind.name}:{i}" for i in ids}
+                streams = [s for s in streams if s in wanted]
+            for start in range(0, len(streams), size):
+                found = (reduce(stream) for stream in streams[start:start + size])
+                yield [item for item in found if item is not None]
+            return
+        query = select(_raw(kind.table.doc), EntityIndexRow.latest_world, EntityIndexRow.stream, kind.key).join(
+            EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
+        )
+        if ask.organization_id is not None:
+            query = query.where(kind.table.organization_id == ask.organization_id)
+        if ask.body_id is not None:
+            query = query.where(kind.table.body_id == ask.body_id)
+        chunks: Iterable[Sequence[str] | None] = (
+            (ids[i:i + size] for i in range(0, len(ids), size)) if ids is not None else iter(lambda: None, 0)
+        )
+        after: str | None = None
+        for chunk in chunks:
+            page = query.where(kind.key.in_(chunk)) if chunk is not None else (
+                query if after is None else query.where(kind.key > after)).order_by(kind.key).limit(size)
+            with self.engine.connect() as conn:
+                rows = conn.execute(page).all()
+            if chunk is None and not rows:
+                return
+            results: list[_T] = []
+            for doc, latest_world, stream, key in rows:
+                item = reduce(stream) if latest_world > ask.day else kind.adapter.validate_json(doc)
+                if item is not None:
+                    results.append(item)
+                after = key
+            yield results
+
+    def developments_of(
+        self, streams: Sequence[str], *, organization_id: str | None = None, body_id: str | None = None,
+        as_of: date | None = None, known_at: datetime | None = None,
+    ) -> list[DevelopmentSummary]:
+        """`developments()` of these entities only, in the same order."""
+        ask = self._ask(as_of, known_at, organization_id, body_id)
+        if not ask.views:
+            found = [item for stream in streams
+                     for item in timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)]
+        else:
+            found = []
+            query = select(_raw(DevelopmentViewRow.doc)).where(DevelopmentViewRow.occurred_earliest <= ask.day)
+            if ask.organization_id is not None:
+                query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
+            if ask.body_id is not None:
+                query = query.where(DevelopmentViewRow.body_id == ask.body_id)
+            with self.engine.connect() as conn:
+                for start in range(0, len(streams), _IN_CHUNK):
+                    chunk = query.where(DevelopmentViewRow.stream.in_(streams[start:start + _IN_CHUNK]))
+                    found.extend(DEVELOPMENT.validate_json(doc) for doc in conn.execute(chunk).scalars())
+        found.sort(key=_development_key)
+        return found
 
     def _proposal_flags(self, status: ProposalStatus, day: date) -> ProposalStatus:
         # A proposal still waiting for a decision goes stale on the same clock as a commitment.
@@ -532,6 +623,44 @@ class Queries:
             raise self.refuse([("id", stream, f"no status for kind {kind!r}: give commitment, proposal, "
                                              "document, meeting, body or organization")])
         return answer()
+
+    def statuses_known_at(
+        self, asks: Sequence[tuple[str, datetime]], *, as_of: date | None = None,
+    ) -> list[EntityStatus | None]:
+        """`status(stream, as_of=as_of, known_at=moment)` for each (stream, moment), in order, asked as one batch.
+
+        An entity whose first event was recorded after its moment was not known then (None); the
+        views say when each entity was first recorded in one read, so only the entities known by
+        their moment are reduced from their events.
+        """
+        first = self._first_recorded(asks)
+        return [
+            None if stream in first and first[stream] > moment else self.status(stream, as_of=as_of, known_at=moment)
+            for stream, moment in asks
+        ]
+
+    def _first_recorded(self, asks: Sequence[tuple[str, datetime]]) -> dict[str, datetime]:
+        """When streams were first recorded, by the views (a stream they hold no row of is left out).
+
+        Only for streams asked at a moment the views cover: they hold every event recorded by
+        the time of their last one, as record times grow with the log position.
+        """
+        covered = self.views_known_at
+        if not self.use_views or covered is None:
+            return {}
+        streams = sorted({stream for stream, moment in asks if moment <= covered})
+        found: dict[str, datetime] = {}
+        recorded = DevelopmentViewRow.doc["recorded_at"].as_string()
+        with self.engine.connect() as conn:
+            for start in range(0, len(streams), _IN_CHUNK):
+                chunk = streams[start:start + _IN_CHUNK]
+                query = select(DevelopmentViewRow.stream, recorded).where(DevelopmentViewRow.stream.in_(chunk))
+                for stream, text in conn.execute(query):
+                    at = datetime.fromisoformat(text)
+                    earlier = found.get(stream)
+                    if earlier is None or at < earlier:
+                        found[stream] = at
+        return found
 
     def timeline(
         self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Literal, TypeVar
 
-from projections.reports.csvout import render_csv
+from projections.model import ReadModel
+from projections.reports.csvout import csv_chunks, render_csv
 from projections.reports.data import SCHEMA, ReportData, build_report
-from projections.reports.html import render_html
-from projections.reports.jsonout import render_json, report_to_dict
-from projections.reports.markdown import render_markdown
+from projections.reports.html import html_chunks, render_html
+from projections.reports.i18n import DEFAULT_LANGUAGE
+from projections.reports.jsonout import json_chunks, render_json, report_to_dict
+from projections.reports.markdown import markdown_chunks, render_markdown
+from projections.reports.streamed import open_report
 
 __all__ = [
     "FORMATS",
@@ -16,12 +21,15 @@ __all__ = [
     "Format",
     "ReportData",
     "build_report",
+    "open_report",
     "render",
     "render_csv",
     "render_html",
     "render_json",
     "render_markdown",
+    "report_chunks",
     "report_to_dict",
+    "stream_report",
 ]
 
 Format = Literal["md", "html", "json", "csv"]
@@ -40,3 +48,72 @@ def render(report: ReportData, fmt: Format) -> str | bytes:
     if fmt == "csv":
         return render_csv(report)
     raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def _text_chunks(report: ReportData, fmt: Format) -> Iterator[str] | None:
+    if fmt == "md":
+        return markdown_chunks(report)
+    if fmt == "html":
+        return html_chunks(report)
+    if fmt == "json":
+        return json_chunks(report)
+    return None
+
+
+def report_chunks(report: ReportData, fmt: Format) -> Iterator[bytes]:
+    """`render`'s output as UTF-8 pieces of about 64 KiB (csv: with its BOM), made as they are written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    text = _text_chunks(report, fmt)
+    if text is None:
+        yield from _gathered(csv_chunks(report), b"")
+        return
+    # Text pieces are small (a template's, a line): joined first, encoded once per written piece.
+    for joined in _gathered(text, ""):
+        yield joined.encode("utf-8")
+
+
+_S = TypeVar("_S", str, bytes)
+
+# Output gathered into pieces of about this many characters (or bytes) before it is handed on.
+_WRITE_SIZE = 1 << 16
+
+
+def _gathered(pieces: Iterable[_S], empty: _S) -> Iterator[_S]:
+    pending: list[_S] = []
+    size = 0
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
+        if size >= _WRITE_SIZE:
+            yield empty.join(pending)
+            pending, size = [], 0
+    if pending:
+        yield empty.join(pending)
+
+
+def stream_report(
+    read_model: ReadModel,
+    fmt: Format,
+    write: Callable[[bytes], object],
+    *,
+    organization_id: str | None = None,
+    body_id: str | None = None,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    since: datetime | date | None = None,
+    generated_at: datetime | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> ReportData:
+    """Read, build and write a report a page at a time: the bytes of `render(build_report(...), fmt)`.
+
+    Returns the report (its headline, scope and times; its sections were spent writing it).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
+                         known_at=known_at, since=since, generated_at=generated_at, lang=lang,
+                         histories=fmt == "html")
+    for piece in report_chunks(report, fmt):
+        write(piece)
+    return report

@@ -26,6 +26,7 @@ __all__ = [
     "TermBar",
     "Tick",
     "life_axis",
+    "life_axis_of",
     "life_chart",
     "presidency_chart",
 ]
@@ -195,6 +196,11 @@ def life_axis(rows: Sequence[CommitmentRow], as_of: date, width: float = 220.0) 
         days.append(r.undertaken_on.earliest)
         if r.due_on is not None:
             days.append(r.due_on.latest)
+    return life_axis_of(days, width)
+
+
+def life_axis_of(days: Iterable[date], width: float = 220.0) -> Axis:
+    """The life charts' axis spanning these days (as of, each undertaken and due day, or just their bounds)."""
     return _axis(days, left=4.0, width=width - 8.0)
 
 

@@ -8,15 +8,18 @@ breaks grep, diff and most CSV libraries.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
+from collections.abc import Iterable, Iterator
 
 from events import PartialDate
-from projections.reports.data import CommitmentRow, LastDevelopment, ProposalRow, ReportData, SourceEntry
+from projections.reports.data import CommitmentRow, LastDevelopment, ProposalRow, ReportData, Rows, SourceEntry
 from projections.reports.i18n import Texts
 from projections.safety import safe_text
 
-__all__ = ["COLUMNS", "render_csv"]
+__all__ = ["COLUMNS", "csv_chunks", "render_csv"]
 
 COLUMNS: tuple[str, ...] = (
     "record",
@@ -126,16 +129,49 @@ def _proposal(report: ReportData, row: ProposalRow, t: Texts, by_number: dict[in
     ]
 
 
-def render_csv(report: ReportData) -> bytes:
-    """Commitments and proposals as CSV bytes (UTF-8 with BOM): a header row, then one row per record."""
+def _cite_all(report: ReportData) -> None:
+    """Build a streamed report's rows once, unwritten, so its sources carry every quote before any row is written.
+
+    A row lists its sources' quotes, including quotes a later citation adds: the whole report is
+    cited first, as `build_report` does before anything is rendered.
+    """
+    sections: list[Iterable[object]] = [report.commitments, report.proposals, report.documents,
+                                        report.meetings.recent, report.meetings.upcoming]
+    if report.changes is not None:
+        sections.append(report.changes.groups)
+    for rows in sections:
+        if isinstance(rows, Rows):
+            for _ in rows:
+                pass
+
+
+# Rows written into one piece of output at a time.
+_ROWS_PER_CHUNK = 500
+
+
+def csv_chunks(report: ReportData) -> Iterator[bytes]:
+    """The CSV as consecutive pieces of bytes, byte for byte `render_csv`'s (the first starts with the BOM)."""
+    _cite_all(report)
     t = report.texts
     by_number = {s.number: s for s in report.sources}  # once: a large report cites thousands of sources
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     head = (str(report.log_head.position), report.log_head.chain_head or "")
-    for row in report.commitments:
-        writer.writerow(_cell(v) for v in (*_commitment(report, row, t, by_number), *head))
-    for proposal in report.proposals:
-        writer.writerow(_cell(v) for v in (*_proposal(report, proposal, t, by_number), *head))
-    return buffer.getvalue().encode("utf-8-sig")
+    yield codecs.BOM_UTF8
+    rows = itertools.chain(
+        (_commitment(report, row, t, by_number) for row in report.commitments),
+        (_proposal(report, proposal, t, by_number) for proposal in report.proposals),
+    )
+    for n, cells in enumerate(rows, start=1):
+        writer.writerow(_cell(v) for v in (*cells, *head))
+        if n % _ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def render_csv(report: ReportData) -> bytes:
+    """Commitments and proposals as CSV bytes (UTF-8 with BOM): a header row, then one row per record."""
+    return b"".join(csv_chunks(report))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
-from typing import Literal, TypedDict
+from datetime import date, datetime, timedelta
+from typing import Generic, Literal, TypedDict, TypeVar, overload
 
 from events import PartialDate, Source, party_organization
 from projections.model import (
@@ -43,8 +43,10 @@ __all__ = [
     "Meetings",
     "ProposalRow",
     "ReportData",
+    "Rows",
     "Scope",
     "SourceEntry",
+    "Tally",
     "build_report",
     "consent_text",
     "describe",
@@ -67,6 +69,49 @@ LEVELS: tuple[str, ...] = ("no_evidence", "not_started", "limited", "substantial
 # so a quiet body still has context.
 RECENT_DAYS = 365
 RECENT_MINIMUM = 3
+
+
+_R = TypeVar("_R")
+
+
+class Rows(Sequence[_R], Generic[_R]):
+    """A report section whose rows are built when iterated, a page at a time (a streamed report's sections).
+
+    Rows cite their sources into the report's index as they are built, so renderers iterate the
+    sections in document order, each once; `preview()` builds them without citing (for a summary
+    printed ahead of the sections, like the HTML head's JSON-LD).
+    """
+
+    def __init__(self, count: int | Callable[[], int], build: Callable[[_SourceIndex], Iterator[_R]],
+                 index: _SourceIndex) -> None:
+        self._count = count
+        self._build = build
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._count if isinstance(self._count, int) else self._count()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[_R]:
+        return self._build(self._index)
+
+    def preview(self) -> Iterator[_R]:
+        """The rows, their sources numbered in a scratch index: the report's numbering is untouched."""
+        return self._build(_SourceIndex())
+
+    @overload
+    def __getitem__(self, i: int) -> _R: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[_R]: ...
+    def __getitem__(self, i: int | slice) -> _R | Sequence[_R]:
+        return tuple(self)[i]  # builds every row: for small sections and tests, not for renderers
+
+
+def preview(rows: Sequence[_R]) -> Sequence[_R]:
+    """Rows to show ahead of their section without numbering their sources (plain rows as they are)."""
+    return tuple(rows.preview()) if isinstance(rows, Rows) else rows
 
 
 @dataclass(frozen=True)
@@ -138,7 +183,7 @@ class CommitmentRow:
     superseded_by: str | None
     last_development: LastDevelopment
     developments: int
-    history: tuple[DevelopmentSummary, ...]  # world order, as the read model gives them
+    history: tuple[DevelopmentSummary, ...]  # world order, as the read model gives them (streamed: HTML only)
     sources: tuple[int, ...]
 
 
@@ -199,8 +244,8 @@ class MeetingRow:
 class Meetings:
     """Recent meetings (newest first) and upcoming ones (soonest first)."""
 
-    recent: tuple[MeetingRow, ...]
-    upcoming: tuple[MeetingRow, ...]
+    recent: Sequence[MeetingRow]
+    upcoming: Sequence[MeetingRow]
 
 
 @dataclass(frozen=True)
@@ -268,7 +313,7 @@ class Changes:
 
     kind: Literal["recorded", "world"]
     since: str  # ISO text of the datetime or date
-    groups: tuple[ChangeGroup, ...]
+    groups: Sequence[ChangeGroup]
 
 
 @dataclass(frozen=True)
@@ -286,17 +331,20 @@ class ReportData:
     # also when asked "as known at" an earlier time (see build_report).
     log_head: LogHead
     headline: Headline
-    commitments: tuple[CommitmentRow, ...]
-    proposals: tuple[ProposalRow, ...]
-    documents: tuple[DocumentRow, ...]
+    commitments: Sequence[CommitmentRow]
+    proposals: Sequence[ProposalRow]
+    documents: Sequence[DocumentRow]
     presidencies: tuple[PresidencyStatus, ...]
     meetings: Meetings
     changes: Changes | None
     review: tuple[ReviewItem, ...]
-    sources: tuple[SourceEntry, ...]
+    sources: Sequence[SourceEntry]
     names: dict[str, str]  # "organization:sco" / "body:..." -> its recorded name in the report's language
     labels: dict[str, str]  # any entity in scope ("meeting:...", "commitment:...") -> how a reader names it
     assumed_rules: frozenset[str]  # bodies whose rotation rule was recorded without a source
+    # The earliest and latest day of the commitments' lives (undertaken, due), when known before
+    # their rows are built (a streamed report); None: read them from the rows.
+    life_days: tuple[date, date] | None = None
 
     @property
     def texts(self) -> Texts:
@@ -364,8 +412,17 @@ class _SourceIndex:
                 numbers.append(number)
         return tuple(numbers)
 
+    def count(self) -> int:
+        return len(self._entries)
+
     def entries(self) -> tuple[SourceEntry, ...]:
-        return tuple(replace(e, quotes=tuple(self._quotes.get(e.number, ()))) for e in self._entries)
+        return tuple(self.each())
+
+    def each(self) -> Iterator[SourceEntry]:
+        """The entries with their quotes, one at a time (a streamed report's are not copied all at once)."""
+        for e in self._entries:
+            quotes = self._quotes.get(e.number)
+            yield replace(e, quotes=tuple(quotes)) if quotes else e
 
 
 def _last(dev: DevelopmentSummary, index: _SourceIndex) -> LastDevelopment:
@@ -550,16 +607,15 @@ def _pick(names: dict[str, str], lang: str) -> str:
 def _labels(
     names: dict[str, str],
     *,
-    commitments: Iterable[CommitmentStatus],
-    proposals: Iterable[ProposalStatus],
+    titles: dict[str, str],
     documents: Iterable[DocumentStatus],
     meetings: Iterable[MeetingStatus],
     t: Texts,
 ) -> dict[str, str]:
-    """How a reader names each entity in scope: its title, or its recorded name, or its meeting number."""
+    """How a reader names each entity in scope: its title (`titles`: "commitment:..." and "proposal:..."),
+    or its recorded name, or its meeting number."""
     labels = dict(names)
-    labels.update((f"commitment:{c.commitment_id}", c.title) for c in commitments)
-    labels.update((f"proposal:{p.proposal_id}", p.title) for p in proposals)
+    labels.update(titles)
     labels.update((f"document:{d.document_id}", d.title) for d in documents)
     for m in meetings:
         body = names.get(f"body:{m.body_id}", m.body_id)
@@ -630,6 +686,44 @@ def _assumed_rules(developments: Iterable[DevelopmentSummary], as_of: date) -> f
     return frozenset(entity.partition(":")[2] for entity, d in rule_set.items() if not d.sources)
 
 
+class Tally:
+    """The headline's counts, gathered one commitment and one proposal at a time."""
+
+    def __init__(self) -> None:
+        self.by_status = dict.fromkeys(COMMITMENT_STATES, 0)
+        self.by_level = dict.fromkeys(LEVELS, 0)
+        self.commitments = self.overdue = self.stale = 0
+        self.proposals = self.proposals_waiting = 0
+
+    def commitment(self, c: CommitmentStatus) -> None:
+        """Count one commitment."""
+        self.commitments += 1
+        self.by_status[c.status] = self.by_status.get(c.status, 0) + 1
+        self.by_level[c.level] = self.by_level.get(c.level, 0) + 1
+        self.overdue += c.overdue
+        self.stale += c.stale
+
+    def proposal(self, p: ProposalStatus) -> None:
+        """Count one proposal."""
+        self.proposals += 1
+        self.proposals_waiting += p.status in ("tabled", "deferred")
+
+    def headline(self, documents: Sequence[DocumentStatus], presidencies: Iterable[PresidencyStatus]) -> Headline:
+        """The headline of what was counted, with the documents and the bodies' chairs."""
+        return Headline(
+            commitments=self.commitments,
+            proposals=self.proposals,
+            proposals_waiting=self.proposals_waiting,
+            by_status=tuple(self.by_status.items()),
+            by_level=tuple(self.by_level.items()),
+            overdue=self.overdue,
+            stale=self.stale,
+            documents=len(documents),
+            documents_in_force=sum(d.in_force for d in documents),
+            chairs=tuple(_current_chair(p) for p in presidencies),
+        )
+
+
 def build_report(
     read_model: ReadModel,
     *,
@@ -642,130 +736,24 @@ def build_report(
     generated_at: datetime | None = None,
     lang: str = DEFAULT_LANGUAGE,
 ) -> ReportData:
-    """Build the report of a scope as of a world date, as known at a record time, optionally since a time."""
-    t = texts(lang)  # refuses a language without a catalogue before anything is read
-    # The head of the whole log the read model answers from, even for an earlier `known_at`: the
-    # log is append-only and each link covers every event before it, so this head pins the exact
-    # log the report was computed from, and re-asking with the same `known_at` against a log that
-    # verifies to this head reproduces the report. Naming the last event recorded by `known_at`
-    # instead would need a search by record time and would not prove which later events were
-    # (correctly) left out.
-    head = read_model.log_head()
-    generated = generated_at or datetime.now(UTC)
-    # Both axes default to "now", and the same now, so one report never mixes two instants.
-    world = as_of if as_of is not None else generated.date()
-    known = known_at if known_at is not None else generated
-    scope = Scope(organization_id=organization_id, body_id=body_id)
-    query = _Query(organization_id=organization_id, body_id=body_id, as_of=world, known_at=known)
+    """Build the report of a scope as of a world date, as known at a record time, optionally since a time.
 
-    commitments = sorted(
-        read_model.commitments(**query),
-        key=lambda c: (c.organization_id, c.body_id or "", c.undertaken_on.sort_key(), c.commitment_id),
-    )
-    proposals = sorted(
-        read_model.proposals(**query),
-        key=lambda p: (p.organization_id, p.body_id or "", p.tabled_on.sort_key(), p.proposal_id),
-    )
-    documents = sorted(
-        read_model.documents(**query),
-        key=lambda d: (d.organization_id, d.body_id or "", d.drafted_on.sort_key(), d.document_id),
-    )
-    presidencies = tuple(sorted(read_model.presidencies(**query), key=lambda p: (p.organization_id, p.body_id)))
-    all_meetings = read_model.meetings(**query)
-    recent, upcoming = _split_meetings(all_meetings, world)
-    review = tuple(sorted(read_model.review_items(**query), key=lambda r: (r.kind, r.entity, r.message, r.refs)))
-    names = {n.stream: _pick(n.names, lang) for n in read_model.entity_names(**query)}
-    names.update(_organization_party_names(
-        read_model, query, lang, _parties_named(commitments, proposals, documents, presidencies, all_meetings), names,
-    ))
-    t = t.with_organizations(names)
+    The whole report in memory, every section a tuple: `open_report`'s, its sections built in
+    document order (so sources are numbered as a renderer meets them) and kept.
+    """
+    from projections.reports.streamed import open_report
 
-    history: dict[str, list[DevelopmentSummary]] = defaultdict(list)
-    rule_developments: list[DevelopmentSummary] = []
-    for dev in read_model.developments(**query):
-        kind = dev.entity.partition(":")[0]
-        if kind in ("commitment", "proposal"):
-            history[dev.entity].append(dev)
-        elif kind == "body":
-            rule_developments.append(dev)
-
-    labels = _labels(
-        names, commitments=commitments, proposals=proposals, documents=documents, meetings=all_meetings, t=t
-    )
-    index = _SourceIndex()
-    commitment_rows = tuple(_commitment_row(c, history[f"commitment:{c.commitment_id}"], index) for c in commitments)
-    proposal_rows = tuple(
-        _proposal_row(p, history[f"proposal:{p.proposal_id}"], labels, world, index) for p in proposals
-    )
-    document_rows = tuple(_document_row(d, index) for d in documents)
-    meetings = Meetings(
-        recent=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in recent),
-        upcoming=tuple(MeetingRow(m, index.cite(m.last_development.sources)) for m in upcoming),
-    )
-
-    changes: Changes | None = None
-    if since is not None:
-        # datetime is a subclass of date: test it first, a datetime means a record time.
-        recorded_after = since if isinstance(since, datetime) else None
-        occurred_after = None if isinstance(since, datetime) else since
-        kind_: Literal["recorded", "world"] = "recorded" if recorded_after is not None else "world"
-        status_changes = read_model.status_changes(
-            **query, recorded_after=recorded_after, occurred_after=occurred_after
-        )
-        # Organizations named only by what changed (a new member: membership[org:african-union]).
-        found = _organization_party_names(read_model, query, lang, _parties_changed(status_changes), names)
-        if found:
-            names.update(found)
-            t = t.with_organizations(names)
-        changes = _changes(
-            read_model.developments(**query, recorded_after=recorded_after, occurred_after=occurred_after),
-            status_changes=status_changes,
-            kind=kind_,
-            since_text=since.isoformat(),
-            index=index,
-            t=t,
-            labels=labels,
-        )
-
-    by_status = {s: 0 for s in COMMITMENT_STATES}
-    by_level = {lv: 0 for lv in LEVELS}
-    for c in commitments:
-        by_status[c.status] = by_status.get(c.status, 0) + 1
-        by_level[c.level] = by_level.get(c.level, 0) + 1
-    headline = Headline(
-        commitments=len(commitments),
-        proposals=len(proposals),
-        proposals_waiting=sum(p.status in ("tabled", "deferred") for p in proposals),
-        by_status=tuple(by_status.items()),
-        by_level=tuple(by_level.items()),
-        overdue=sum(c.overdue for c in commitments),
-        stale=sum(c.stale for c in commitments),
-        documents=len(documents),
-        documents_in_force=sum(d.in_force for d in documents),
-        chairs=tuple(_current_chair(p) for p in presidencies),
-    )
-    return ReportData(
-        schema=SCHEMA,
-        lang=lang,
-        title=title if title is not None else t("title", scope=scope.label(t, names)),
-        scope=scope,
-        as_of=world,
-        known_at=known,
-        generated_at=generated,
-        log_head=head,
-        headline=headline,
-        commitments=commitment_rows,
-        proposals=proposal_rows,
-        documents=document_rows,
-        presidencies=presidencies,
-        meetings=meetings,
-        changes=changes,
-        review=review,
-        sources=index.entries(),
-        names=names,
-        labels=labels,
-        assumed_rules=_assumed_rules(rule_developments, world),
-    )
+    report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
+                         known_at=known_at, since=since, title=title, generated_at=generated_at, lang=lang)
+    commitments = tuple(report.commitments)
+    proposals = tuple(report.proposals)
+    documents = tuple(report.documents)
+    meetings = Meetings(recent=tuple(report.meetings.recent), upcoming=tuple(report.meetings.upcoming))
+    changes = report.changes
+    if changes is not None:
+        changes = replace(changes, groups=tuple(changes.groups))
+    return replace(report, commitments=commitments, proposals=proposals, documents=documents, meetings=meetings,
+                   changes=changes, sources=tuple(report.sources), life_days=None)
 
 
 # UN Treaty Collection convention: the consent date carries a mark saying which kind of consent it was.

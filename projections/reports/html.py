@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -12,11 +13,21 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from projections.model import PresidencyStatus
-from projections.reports.charts import Axis, LifeChart, PresidencyChart, life_axis, life_chart, presidency_chart
+from projections.reports.charts import (
+    Axis,
+    LifeChart,
+    PresidencyChart,
+    life_axis,
+    life_axis_of,
+    life_chart,
+    presidency_chart,
+)
 from projections.reports.data import (
     CommitmentRow,
+    Meetings,
     ReportData,
     consent_text,
+    preview,
     previous_chair,
     shown_expectation,
     since_text,
@@ -25,7 +36,7 @@ from projections.reports.data import (
 from projections.reports.jsonld import json_ld
 from projections.safety import safe_text
 
-__all__ = ["render_html"]
+__all__ = ["html_chunks", "render_html"]
 
 # Strings the template repeats on every row: looked up once per report, read as L[key] in it.
 _LABELS = ("col.commitment", "col.status", "col.level", "col.parties", "col.due", "col.last_development",
@@ -81,8 +92,25 @@ def _environment() -> Environment:
 
 def render_html(report: ReportData) -> str:
     """The whole report as one HTML document that works offline and runs no script."""
+    return "".join(html_chunks(report))
+
+
+def _json_ld(report: ReportData) -> Markup:
+    # Printed in the head, before the sections: built from rows that number no source, so the
+    # sections still number theirs in document order.
+    ahead = replace(report, documents=preview(report.documents),
+                    meetings=Meetings(preview(report.meetings.recent), preview(report.meetings.upcoming)))
+    return Markup(json_ld(ahead)) if ahead.meetings.recent or ahead.meetings.upcoming or ahead.documents else escape("")
+
+
+def html_chunks(report: ReportData) -> Iterator[str]:
+    """The HTML report as consecutive pieces of text, made as the template reaches them."""
     t = report.texts
-    axis: Axis | None = life_axis(report.commitments, report.as_of)
+    axis: Axis | None
+    if report.life_days is not None and report.commitments:
+        axis = life_axis_of((report.as_of, *report.life_days))
+    else:
+        axis = life_axis(report.commitments, report.as_of)
     as_of: date = report.as_of
     unsourced = Markup('<span class="badge unsourced">{}</span>').format(t("mark.unsourced"))
     cited: dict[tuple[int, ...], Markup] = {}
@@ -121,9 +149,7 @@ def render_html(report: ReportData) -> str:
         )
 
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    return template.generate(
         r=report, t=t, cells=cells, presidency=presidency, refs=refs, upcoming=upcoming,
-        L={key: t(key) for key in _LABELS},
-        jsonld=Markup(json_ld(report)) if report.meetings.recent or report.meetings.upcoming or report.documents
-        else escape(""),
+        L={key: t(key) for key in _LABELS}, jsonld=_json_ld(report),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from projections.reports.data import (
     previous_chair,
 )
 
-__all__ = ["render_json", "report_to_dict"]
+__all__ = ["json_chunks", "render_json", "report_to_dict"]
 
 Json = dict[str, Any]
 
@@ -277,50 +278,83 @@ def _source(s: SourceEntry) -> Json:
     }
 
 
+class _Each:
+    """A list value written an item at a time (the report's long sections)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def _parts(report: ReportData) -> Iterator[tuple[str, Any]]:
+    """The report's top-level keys and values in order, each made only when reached (rows cite as they are built)."""
+    h = report.headline
+    yield "schema", report.schema
+    yield "lang", report.lang
+    yield "title", report.title
+    yield "scope", {"organization_id": report.scope.organization_id, "body_id": report.scope.body_id}
+    yield "as_of", report.as_of.isoformat()
+    yield "known_at", _time(report.known_at)
+    yield "generated_at", _time(report.generated_at)
+    yield "log_position", report.log_head.position
+    yield "chain_head", report.log_head.chain_head
+    yield "headline", {
+        "commitments": h.commitments,
+        "proposals": h.proposals,
+        "proposals_waiting": h.proposals_waiting,
+        "by_status": dict(h.by_status),
+        "by_level": dict(h.by_level),
+        "overdue": h.overdue,
+        "stale": h.stale,
+        "documents": h.documents,
+        "documents_in_force": h.documents_in_force,
+        "chairs": [
+            {"organization_id": c.organization_id, "body_id": c.body_id, "state": c.state,
+             "since": _date(c.since)}
+            for c in h.chairs
+        ],
+    }
+    yield "commitments", _Each(_commitment(r) for r in report.commitments)
+    yield "proposals", _Each(_proposal(r) for r in report.proposals)
+    yield "documents", [_document(r) for r in report.documents]
+    yield "presidencies", [_presidency(p, report.assumed_rules) for p in report.presidencies]
+    yield "meetings", {
+        "recent": [_meeting(r) for r in report.meetings.recent],
+        "upcoming": [_meeting(r) for r in report.meetings.upcoming],
+    }
+    yield "changes", _changes(report.changes)
+    yield "review", [_review(r) for r in report.review]
+    yield "sources", _Each(_source(s) for s in report.sources)
+    yield "names", dict(sorted(report.names.items()))
+
+
 def report_to_dict(report: ReportData) -> Json:
     """The report as plain JSON-ready data, in the shape report.schema.json describes."""
-    h = report.headline
-    return {
-        "schema": report.schema,
-        "lang": report.lang,
-        "title": report.title,
-        "scope": {"organization_id": report.scope.organization_id, "body_id": report.scope.body_id},
-        "as_of": report.as_of.isoformat(),
-        "known_at": _time(report.known_at),
-        "generated_at": _time(report.generated_at),
-        "log_position": report.log_head.position,
-        "chain_head": report.log_head.chain_head,
-        "headline": {
-            "commitments": h.commitments,
-            "proposals": h.proposals,
-            "proposals_waiting": h.proposals_waiting,
-            "by_status": dict(h.by_status),
-            "by_level": dict(h.by_level),
-            "overdue": h.overdue,
-            "stale": h.stale,
-            "documents": h.documents,
-            "documents_in_force": h.documents_in_force,
-            "chairs": [
-                {"organization_id": c.organization_id, "body_id": c.body_id, "state": c.state,
-                 "since": _date(c.since)}
-                for c in h.chairs
-            ],
-        },
-        "commitments": [_commitment(r) for r in report.commitments],
-        "proposals": [_proposal(r) for r in report.proposals],
-        "documents": [_document(r) for r in report.documents],
-        "presidencies": [_presidency(p, report.assumed_rules) for p in report.presidencies],
-        "meetings": {
-            "recent": [_meeting(r) for r in report.meetings.recent],
-            "upcoming": [_meeting(r) for r in report.meetings.upcoming],
-        },
-        "changes": _changes(report.changes),
-        "review": [_review(r) for r in report.review],
-        "sources": [_source(s) for s in report.sources],
-        "names": dict(sorted(report.names.items())),
-    }
+    return {key: list(value.items) if isinstance(value, _Each) else value for key, value in _parts(report)}
+
+
+def _dumps(value: Any, depth: int) -> str:
+    # orjson's two-space indent, shifted to where the value sits; strings hold no raw newline.
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8").replace("\n", "\n" + "  " * depth)
+
+
+def json_chunks(report: ReportData) -> Iterator[str]:
+    """The JSON report as consecutive pieces of text, byte for byte `render_json`'s, long lists an item at a time."""
+    yield "{"
+    first = True
+    for key, value in _parts(report):
+        yield ("\n  " if first else ",\n  ") + orjson.dumps(key).decode("utf-8") + ": "
+        first = False
+        if not isinstance(value, _Each):
+            yield _dumps(value, 1)
+            continue
+        opened = False
+        for item in value.items:
+            yield ("[\n    " if not opened else ",\n    ") + _dumps(item, 2)
+            opened = True
+        yield "\n  ]" if opened else "[]"
+    yield "\n}\n" if not first else "}\n"
 
 
 def render_json(report: ReportData) -> str:
     """The report as indented UTF-8 JSON text (non-ASCII kept readable), ending in a newline."""
-    return orjson.dumps(report_to_dict(report), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    return "".join(json_chunks(report))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from events import PartialDate
 from projections.model import MeetingStatus, PresidencyStatus, ReviewItem
@@ -25,7 +25,7 @@ from projections.reports.data import (
 from projections.reports.i18n import Texts
 from projections.safety import safe_text
 
-__all__ = ["escape_markdown", "render_markdown"]
+__all__ = ["escape_markdown", "markdown_chunks", "render_markdown"]
 
 # One translation table, applied in a single pass so an entity's own '&' and ';' are never
 # re-escaped: raw HTML becomes entities, and what Markdown (CommonMark + GFM tables) would read
@@ -56,22 +56,39 @@ class _Writer:
     def __init__(self, report: ReportData) -> None:
         self.r = report
         self.t: Texts = report.texts
+        # Formatted once per distinct value: a long table repeats the same few dates, states and
+        # words on every row. Bounded by the distinct values (dates, party lists) in the report.
+        self._dates: dict[str, str] = {}
+        self._states: dict[tuple[str, ...], str] = {}
+        self._words: dict[tuple[str, str], str] = {}
 
     def tr(self, key: str, **values: object) -> str:
         # Catalogue strings are ours, but the values filled in may be stored text: escape the whole.
         return escape_markdown(self.t(key, **values))
 
     def date(self, value: PartialDate | None) -> str:
-        return escape_markdown(self.t.date(value)) if value is not None else ""
+        if value is None:
+            return ""
+        found = self._dates.get(value.text)
+        if found is None:
+            found = self._dates[value.text] = escape_markdown(self.t.date(value))
+        return found
 
     def state(self, code: str | None) -> str:
         return _e(self.t.state(code))
 
     def states(self, codes: Sequence[str]) -> str:
-        return _e(self.t.states(list(codes)))
+        key = tuple(codes)
+        found = self._states.get(key)
+        if found is None:
+            found = self._states[key] = _e(self.t.states(list(codes)))
+        return found
 
     def word(self, group: str, value: str) -> str:
-        return _e(self.t.word(group, value))
+        found = self._words.get((group, value))
+        if found is None:
+            found = self._words[group, value] = _e(self.t.word(group, value))
+        return found
 
     def named(self, kind: str, entity_id: str | None) -> str:
         """A recorded name with its id beside it: 'Meeting of ... (sco-prosecutors-general)'."""
@@ -85,10 +102,12 @@ class _Writer:
         return cited or f"*{self.tr('mark.unsourced')}*"
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines.extend("| " + " | ".join(cell or " " for cell in row) + " |" for row in rows)
-    return lines
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    # Lines as the rows come: a streamed report's long tables are never held whole.
+    yield "| " + " | ".join(header) + " |"
+    yield "|" + "|".join("---" for _ in header) + "|"
+    for row in rows:
+        yield "| " + " | ".join(cell or " " for cell in row) + " |"
 
 
 def _headline(w: _Writer) -> list[str]:
@@ -120,8 +139,11 @@ def _headline(w: _Writer) -> list[str]:
 
 
 def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
-    overdue = f"**{w.tr('mark.overdue').upper()}**"
-    marks = [m for m, on in ((overdue, row.overdue), (w.tr("mark.stale"), row.stale)) if on]
+    marks = []
+    if row.overdue:
+        marks.append(f"**{w.tr('mark.overdue').upper()}**")
+    if row.stale:
+        marks.append(w.tr("mark.stale"))
     status = w.word("value.status", row.status) + (
         f" {w.tr('status.superseded_by', id=row.superseded_by)}" if row.superseded_by else ""
     )
@@ -138,13 +160,15 @@ def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
     ]
 
 
-def _commitments(w: _Writer) -> list[str]:
-    lines = [f"## {w.tr('section.commitments')}", ""]
+def _commitments(w: _Writer) -> Iterator[str]:
+    yield from (f"## {w.tr('section.commitments')}", "")
     if not w.r.commitments:
-        return [*lines, w.tr("empty.commitments"), ""]
+        yield from (w.tr("empty.commitments"), "")
+        return
     header = [w.tr(f"col.{c}") for c in
               ("commitment", "status", "level", "parties", "due", "marks", "last_development", "on", "sources")]
-    return [*lines, *_table(header, (_commitment_cells(w, r) for r in w.r.commitments)), ""]
+    yield from _table(header, (_commitment_cells(w, r) for r in w.r.commitments))
+    yield ""
 
 
 def _proposal_cells(w: _Writer, row: ProposalRow) -> list[str]:
@@ -175,13 +199,15 @@ def _proposal_cells(w: _Writer, row: ProposalRow) -> list[str]:
     ]
 
 
-def _proposals(w: _Writer) -> list[str]:
-    lines = [f"## {w.tr('section.proposals')}", ""]
+def _proposals(w: _Writer) -> Iterator[str]:
+    yield from (f"## {w.tr('section.proposals')}", "")
     if not w.r.proposals:
-        return [*lines, w.tr("empty.proposals"), ""]
+        yield from (w.tr("empty.proposals"), "")
+        return
     header = [w.tr(f"col.{c}") for c in
               ("proposal", "status", "proposer", "tabled", "supporters", "became", "quiet", "sources")]
-    return [*lines, *_table(header, (_proposal_cells(w, r) for r in w.r.proposals)), ""]
+    yield from _table(header, (_proposal_cells(w, r) for r in w.r.proposals))
+    yield ""
 
 
 def _document(w: _Writer, doc: DocumentRow) -> list[str]:
@@ -355,8 +381,7 @@ def _sources(w: _Writer) -> list[str]:
     return [*lines, "", w.tr("legend.unsourced"), ""]
 
 
-def render_markdown(report: ReportData) -> str:
-    """The whole report as GitHub-flavoured Markdown text, in the report's language."""
+def _lines(report: ReportData) -> Iterator[str]:
     w = _Writer(report)
     t = w.t
     meta = " · ".join((
@@ -366,17 +391,36 @@ def render_markdown(report: ReportData) -> str:
         f"{w.tr('meta.generated')} {_e(t.moment(report.generated_at))}",
         w.tr("meta.log_head", position=report.log_head.position, head=report.log_head.chain_head or "—"),
     ))
-    lines = [f"# {_e(report.title)}", "", meta, ""]
-    for section in (
-        _headline(w),
-        _commitments(w),
-        _proposals(w),
-        _documents(w),
-        _presidencies(w),
-        _meetings(w),
-        _changes(w),
-        _review(w, report.review),
-        _sources(w),
-    ):
-        lines.extend(section)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    yield from (f"# {_e(report.title)}", "", meta, "")
+    # Each section is made only when reached: a streamed report's rows cite their sources in
+    # document order, and the sources section lists what was cited by then.
+    sections: tuple[Callable[[], Iterable[str]], ...] = (
+        lambda: _headline(w),
+        lambda: _commitments(w),
+        lambda: _proposals(w),
+        lambda: _documents(w),
+        lambda: _presidencies(w),
+        lambda: _meetings(w),
+        lambda: _changes(w),
+        lambda: _review(w, report.review),
+        lambda: _sources(w),
+    )
+    for section in sections:
+        yield from section()
+
+
+def markdown_chunks(report: ReportData) -> Iterator[str]:
+    """The Markdown report as consecutive pieces of text, made as they are written (a line or more each)."""
+    blank = 0
+    for line in _lines(report):
+        # Blank lines are held until text follows them: the report ends in exactly one newline.
+        if not line:
+            blank += 1
+            continue
+        yield "\n" * blank + line + "\n"
+        blank = 0
+
+
+def render_markdown(report: ReportData) -> str:
+    """The whole report as GitHub-flavoured Markdown text, in the report's language."""
+    return "".join(markdown_chunks(report))

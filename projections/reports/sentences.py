@@ -9,7 +9,7 @@ retraction, a correction) keeps the read model's own one-line summary.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from events import PartialDate, parse_partial_date
 from projections.model import StatusChange
@@ -63,66 +63,123 @@ def _states_now(changes: Sequence[StatusChange], field: str, statuses: tuple[str
     return found
 
 
-def _specific(type_: str, changes: Sequence[StatusChange], t: Texts, label: str) -> str | None:
+Changes = Sequence[StatusChange]
+_Phrase = Callable[[str, Changes, Texts, str], str | None]
+
+
+def _indexed(changes: Changes) -> Iterator[tuple[StatusChange, re.Match[str] | None]]:
+    for c in changes:
+        yield c, _INDEXED.match(c.field)
+
+
+def _chair(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    after = {c.field: c.after for c in changes}
+    if not after.get("chair"):
+        return _catalogue(key, changes, t, label)
+    before = {c.field: c.before for c in changes}
+    if before.get("chair"):
+        return t("change.chair_from_to", before=t.state(before["chair"]), after=t.state(after["chair"]))
+    return t("change.chair_to", after=t.state(after["chair"]))
+
+
+def _membership(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    parts = [
+        t("change.membership", state=t.state(match["key"]), status=t.word("value.membership", c.after))
+        for c, match in _indexed(changes) if match and match["field"] == "membership" and c.after
+    ]
+    return " ".join(parts) or None
+
+
+def _signed(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    signed = _states_now(changes, "party", ("signed",))
+    return t(key, states=t.states(signed), title=label) if signed else None
+
+
+def _party_action(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    parts = [
+        t("change.party_action", state=t.state(match["key"]), status=t.word("value.party", c.after))
+        for c, match in _indexed(changes) if match and c.after and c.after != c.before
+    ]
+    return " ".join(parts) or None
+
+
+def _supported(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    after = {c.field: c.after for c in changes}
+    if not after.get("supporters"):
+        return _catalogue(key, changes, t, label)
+    before = {c.field: c.before for c in changes}
+    old = set((before.get("supporters") or "").replace(" ", "").split(","))
+    new = [s.strip() for s in (after["supporters"] or "").split(",") if s.strip() and s.strip() not in old]
+    return t(key, states=t.states(new)) if new else None
+
+
+def _scheduled(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    after = {c.field: c.after for c in changes}
+    if not after.get("starts_on"):
+        return _catalogue(key, changes, t, label)
+    city = after.get("city")
+    place = t("change.meeting_place", city=city) if city else ""
+    return t(key, date=_date(t, after["starts_on"]), place=place, title=label)
+
+
+def _rescheduled(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    after = {c.field: c.after for c in changes}
+    if not after.get("starts_on"):
+        return _catalogue(key, changes, t, label)
+    return t(key, date=_date(t, after["starts_on"]), title=label)
+
+
+def _titled(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    return t(key, title=label)
+
+
+def _assessed(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    parts = []
+    for c, match in _indexed(changes):
+        if c.field == "level" and c.after:
+            parts.append(t("change.level", level=t.word("value.level", c.after)))
+        elif match and match["field"] == "level" and c.after:
+            parts.append(t("change.party_level", state=t.state(match["key"]), level=t.word("value.level", c.after)))
+    return " ".join(parts) or None  # the summary names the level when the changes do not
+
+
+def _deadline(key: str, changes: Changes, t: Texts, label: str) -> str | None:
     after = {c.field: c.after for c in changes}
     before = {c.field: c.before for c in changes}
-    key = "change." + type_
-    if type_ == "ChairmanshipHandedOver" and after.get("chair"):
-        if before.get("chair"):
-            return t("change.chair_from_to", before=t.state(before["chair"]), after=t.state(after["chair"]))
-        return t("change.chair_to", after=t.state(after["chair"]))
-    if type_ == "MembershipChanged":
-        parts = []
-        for c in changes:
-            match = _INDEXED.match(c.field)
-            if match and match["field"] == "membership" and c.after:
-                parts.append(t("change.membership", state=t.state(match["key"]),
-                               status=t.word("value.membership", c.after)))
-        return " ".join(parts) or None
-    if type_ == "DocumentSigned":
-        signed = _states_now(changes, "party", ("signed",))
-        return t(key, states=t.states(signed), title=label) if signed else None
-    if type_ == "PartyActionTaken":
-        parts = []
-        for c in changes:
-            match = _INDEXED.match(c.field)
-            if match and c.after and c.after != c.before:
-                parts.append(t("change.party_action", state=t.state(match["key"]),
-                               status=t.word("value.party", c.after)))
-        return " ".join(parts) or None
-    if type_ == "ProposalSupported" and after.get("supporters"):
-        old = set((before.get("supporters") or "").replace(" ", "").split(","))
-        new = [s.strip() for s in (after["supporters"] or "").split(",") if s.strip() and s.strip() not in old]
-        return t(key, states=t.states(new)) if new else None
-    if type_ == "MeetingScheduled" and after.get("starts_on"):
-        city = after.get("city")
-        place = t("change.meeting_place", city=city) if city else ""
-        return t(key, date=_date(t, after["starts_on"]), place=place, title=label)
-    if type_ == "MeetingRescheduled" and after.get("starts_on"):
-        return t(key, date=_date(t, after["starts_on"]), title=label)
-    if type_ == "MeetingHeld":
-        return t(key, title=label)
-    if type_ in ("ProgressAssessed",):
-        parts = []
-        for c in changes:
-            match = _INDEXED.match(c.field)
-            if c.field == "level" and c.after:
-                parts.append(t("change.level", level=t.word("value.level", c.after)))
-            elif match and match["field"] == "level" and c.after:
-                parts.append(t("change.party_level", state=t.state(match["key"]),
-                               level=t.word("value.level", c.after)))
-        return " ".join(parts) or None  # the summary names the level when the changes do not
-    if type_ == "DeadlineChanged":
-        if after.get("due_on") and before.get("due_on"):
-            return t("change.deadline_moved", before=_date(t, before["due_on"]), after=_date(t, after["due_on"]))
-        if after.get("due_on"):
-            return t("change.deadline_set", after=_date(t, after["due_on"]))
-        return t("change.deadline_removed")
-    if type_ in ("EventRetracted", "EventCorrected"):
-        return None  # the summary names the target and the reason; changes say too little
-    if t.has(key):
-        return t(key, title=label)
-    return None
+    if after.get("due_on") and before.get("due_on"):
+        return t("change.deadline_moved", before=_date(t, before["due_on"]), after=_date(t, after["due_on"]))
+    if after.get("due_on"):
+        return t("change.deadline_set", after=_date(t, after["due_on"]))
+    return t("change.deadline_removed")
+
+
+def _summary_only(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    return None  # the summary names the target and the reason; changes say too little
+
+
+def _catalogue(key: str, changes: Changes, t: Texts, label: str) -> str | None:
+    return t(key, title=label) if t.has(key) else None
+
+
+# A development type's phrase; a type not listed is phrased by its catalogue entry, if any.
+_PHRASES: dict[str, _Phrase] = {
+    "ChairmanshipHandedOver": _chair,
+    "MembershipChanged": _membership,
+    "DocumentSigned": _signed,
+    "PartyActionTaken": _party_action,
+    "ProposalSupported": _supported,
+    "MeetingScheduled": _scheduled,
+    "MeetingRescheduled": _rescheduled,
+    "MeetingHeld": _titled,
+    "ProgressAssessed": _assessed,
+    "DeadlineChanged": _deadline,
+    "EventRetracted": _summary_only,
+    "EventCorrected": _summary_only,
+}
+
+
+def _specific(type_: str, changes: Changes, t: Texts, label: str) -> str | None:
+    return _PHRASES.get(type_, _catalogue)("change." + type_, changes, t, label)
 
 
 def change_sentence(

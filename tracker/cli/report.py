@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import click
 
-from projections.reports import FORMATS, Format, build_report, render
+from projections.reports import FORMATS, Format, ReportData, stream_report
 from projections.reports.i18n import languages
 from tracker.cli.options import as_date, as_datetime
 from tracker.cli.output import check_output, output_options, write_output
@@ -73,24 +73,22 @@ def report(
         )
     if output != "-":
         check_output(output, force=force, mkdir=mkdir)  # refuse before building the whole report
-    data = build_report(
-        obj.read_model(),
-        lang=language,
-        organization_id=organization_id,
-        body_id=body_id,
-        as_of=as_of,
-        known_at=known_at,
-        since=since,
-    )
-    rendered = render(data, cast(Format, fmt))
-    # Always UTF-8, whatever the terminal's locale: Cyrillic names must survive a redirect.
-    payload = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
+
+    def write(handle: IO[bytes]) -> ReportData:
+        # Written as it is read and rendered, a page of rows at a time: memory stays flat however
+        # large the report. Always UTF-8, whatever the terminal's locale: Cyrillic names must
+        # survive a redirect.
+        return stream_report(
+            obj.read_model(), cast(Format, fmt), handle.write, lang=language, organization_id=organization_id,
+            body_id=body_id, as_of=as_of, known_at=known_at, since=since,
+        )
+
     if output == "-":
         stream = click.get_binary_stream("stdout")
-        stream.write(payload)
+        data = write(stream)
         stream.flush()
     else:
-        write_output(output, lambda handle: handle.write(payload), force=force, mkdir=mkdir)
+        data = write_output(output, write, force=force, mkdir=mkdir)
         click.echo(f"Wrote {fmt} report to {output}", err=True)
     if data.headline.overdue:
         # Said on stderr so scripts piping the report still see it, without corrupting the output.

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from tracker.reminders.channels import Channel, DeliveryError
 from tracker.reminders.config import DeliveryConfig
-from tracker.reminders.outbox import claim, create_outbox, mark_failed, mark_sent, release
+from tracker.reminders.outbox import Claimed, claim, create_outbox, mark_failed, mark_sent, release
 
 __all__ = ["HANG_AFTER_SEND_ENV", "MIN_ATTEMPT_SECONDS", "DeliveryReport", "deliver", "worker_id"]
 
@@ -57,6 +57,57 @@ def _hang_after_send(key: str) -> None:
     threading.Event().wait(float(os.environ.get(HANG_AFTER_SEND_ENV) or 60))
 
 
+@dataclass
+class _Run:
+    """One delivery run's settings and tallies, shared by the per-row steps."""
+
+    engine: Engine
+    config: DeliveryConfig
+    channels: Mapping[str, Channel]
+    worker: str
+    now: datetime | None
+    hang: bool
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    lost: int = 0
+
+    def moment(self) -> datetime:
+        return datetime.now(UTC) if self.now is None else self.now
+
+    def attempt(self, item: Claimed, left: float) -> None:
+        """Send one claimed row with `left` seconds to spare, then mark it sent, or failed with its backoff."""
+        row = item.row
+        channel = self.channels.get(row.channel)
+        moment = self.moment()
+        try:
+            if channel is None:
+                raise DeliveryError(f"channel {row.channel!r} is not configured", permanent=True)
+            channel.send(row, timeout=left)
+        except DeliveryError as exc:
+            config = self.config
+            status = mark_failed(
+                self.engine, row.id, worker=self.worker, now=moment, error=str(exc), attempt=item.attempt,
+                max_attempts=config.max_attempts, base=timedelta(seconds=config.backoff_seconds),
+                cap=timedelta(seconds=config.backoff_max_seconds), permanent=exc.permanent,
+            )
+            log.warning("reminder %s attempt %d failed (%s): %s", row.key, item.attempt, status, exc)
+            if status == "dead":
+                self.dead += 1
+            else:
+                self.retrying += 1
+            return
+        if self.hang:
+            _hang_after_send(row.key)
+        if mark_sent(self.engine, row.id, worker=self.worker, now=moment):
+            self.sent += 1
+        else:
+            # Our lease ran out mid-send and someone else took the row: they will resend
+            # under the same key, which the receiver can recognise.
+            self.lost += 1
+            log.warning("reminder %s: lease lost before marking sent", row.key)
+
+
 def deliver(
     engine: Engine,
     config: DeliveryConfig,
@@ -75,18 +126,17 @@ def deliver(
     within this one (only rows due by the run's start are claimed).
     """
     create_outbox(engine)
-    worker = worker or worker_id()
+    run = _Run(engine, config, channels, worker or worker_id(), now,
+               hang=os.environ.get(HANG_AFTER_SEND_ENV) is not None)
     ends = clock() + (config.deadline_seconds() if deadline_seconds is None else deadline_seconds)
-    started = datetime.now(UTC) if now is None else now
-    sent = retrying = dead = lost = deferred = 0
+    started = run.moment()
+    deferred = 0
     out_of_time = False
-    hang = os.environ.get(HANG_AFTER_SEND_ENV) is not None
-    while True:
+    while not out_of_time:
         if ends - clock() < MIN_ATTEMPT_SECONDS:
             out_of_time = True
             break
-        moment = datetime.now(UTC) if now is None else now
-        batch = claim(engine, worker=worker, now=moment, lease=timedelta(seconds=config.lease_seconds),
+        batch = claim(engine, worker=run.worker, now=run.moment(), lease=timedelta(seconds=config.lease_seconds),
                       limit=config.batch, ready_by=started)
         if not batch:
             break
@@ -94,39 +144,10 @@ def deliver(
             left = ends - clock()
             if left < MIN_ATTEMPT_SECONDS:
                 out_of_time = True
-                deferred += release(engine, [c.row.id for c in batch[index:]], worker=worker)
+                deferred += release(engine, [c.row.id for c in batch[index:]], worker=run.worker)
                 break
-            row = item.row
-            channel = channels.get(row.channel)
-            moment = datetime.now(UTC) if now is None else now
-            try:
-                if channel is None:
-                    raise DeliveryError(f"channel {row.channel!r} is not configured", permanent=True)
-                channel.send(row, timeout=left)
-            except DeliveryError as exc:
-                status = mark_failed(
-                    engine, row.id, worker=worker, now=moment, error=str(exc), attempt=item.attempt,
-                    max_attempts=config.max_attempts, base=timedelta(seconds=config.backoff_seconds),
-                    cap=timedelta(seconds=config.backoff_max_seconds), permanent=exc.permanent,
-                )
-                log.warning("reminder %s attempt %d failed (%s): %s", row.key, item.attempt, status, exc)
-                if status == "dead":
-                    dead += 1
-                else:
-                    retrying += 1
-                continue
-            if hang:
-                _hang_after_send(row.key)
-            if mark_sent(engine, row.id, worker=worker, now=moment):
-                sent += 1
-            else:
-                # Our lease ran out mid-send and someone else took the row: they will resend
-                # under the same key, which the receiver can recognise.
-                lost += 1
-                log.warning("reminder %s: lease lost before marking sent", row.key)
-        if out_of_time:
-            break
+            run.attempt(item, left)
     if out_of_time:
         log.warning("delivery: run deadline reached; %d reminder(s) handed back for the next run", deferred)
-    return DeliveryReport(sent=sent, retrying=retrying, dead=dead, lost=lost, deferred=deferred,
+    return DeliveryReport(sent=run.sent, retrying=run.retrying, dead=run.dead, lost=run.lost, deferred=deferred,
                           out_of_time=out_of_time)

@@ -25,7 +25,7 @@ from tracker.reminders import digest as digest_hook
 from tracker.reminders.config import RemindersConfig
 from tracker.reminders.outbox import create_outbox, existing_keys, issue, last_digest_at, outbox_key
 
-__all__ = ["EntityStatus", "ScanReport", "due_digests", "issue_digests", "known_in_time", "scan"]
+__all__ = ["EntityStatus", "EntityStatuses", "ScanReport", "due_digests", "issue_digests", "known_in_time", "scan"]
 
 
 @runtime_checkable
@@ -50,6 +50,23 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+@runtime_checkable
+class EntityStatuses(Protocol):
+    """A read model that answers many "as known at" questions in one batch (Queries does)."""
+
+    def statuses_known_at(
+        self, asks: Sequence[tuple[str, datetime]], *, as_of: date | None = None,
+    ) -> list[Any]:
+        """`status(stream, as_of=as_of, known_at=moment)` for each (stream, moment), in order."""
+        ...
+
+
+def _matches(then: Any, reminder: Reminder) -> bool:
+    if not isinstance(then, CommitmentStatus | MeetingStatus | PresidencyStatus):
+        return False  # the entity itself was not recorded yet
+    return fact_token(then, reminder.kind) == reminder.fact
+
+
 def known_in_time(read_model: ReadModel, reminder: Reminder, *, today: date) -> bool:
     """Whether the fact a reminder is about was already recorded at the end of the day it was due.
 
@@ -57,12 +74,19 @@ def known_in_time(read_model: ReadModel, reminder: Reminder, *, today: date) -> 
     answer to "what did we know then"; a read model that cannot answer for one entity counts
     the fact as known (the reminder stays late, as it always was).
     """
-    if not isinstance(read_model, EntityStatus):
-        return True
-    then = read_model.status(reminder.entity, as_of=today, known_at=_end_of(reminder.due_on))
-    if not isinstance(then, CommitmentStatus | MeetingStatus | PresidencyStatus):
-        return False  # the entity itself was not recorded yet
-    return fact_token(then, reminder.kind) == reminder.fact
+    return _known_in_time(read_model, [reminder], today=today)[0]
+
+
+def _known_in_time(read_model: ReadModel, reminders: Sequence[Reminder], *, today: date) -> list[bool]:
+    """known_in_time for each reminder, asked of the read model as one batch when it can take one."""
+    asks = [(r.entity, _end_of(r.due_on)) for r in reminders]
+    if isinstance(read_model, EntityStatuses):
+        then = read_model.statuses_known_at(asks, as_of=today)
+    elif isinstance(read_model, EntityStatus):
+        then = [read_model.status(stream, as_of=today, known_at=moment) for stream, moment in asks]
+    else:
+        return [True] * len(reminders)
+    return [_matches(status, r) for status, r in zip(then, reminders, strict=True)]
 
 
 def _settle(engine: Engine, read_model: ReadModel, due: Sequence[Reminder], *, today: date) -> list[Reminder]:
@@ -74,11 +98,11 @@ def _settle(engine: Engine, read_model: ReadModel, due: Sequence[Reminder], *, t
         # Checked against the outbox first: a reminder issued earlier is not asked about again,
         # so a scan with nothing new stays a key lookup however many reminders are overdue.
         have = existing_keys(conn, [outbox_key(r.key, ch) for r in missed for ch in r.channels])
-    fresh = {r.key for r in missed if any(outbox_key(r.key, ch) not in have for ch in r.channels)}
-    return [
-        settle_lateness(r, known_in_time=known_in_time(read_model, r, today=today)) if r.key in fresh else r
-        for r in due
-    ]
+    fresh = [r for r in missed if any(outbox_key(r.key, ch) not in have for ch in r.channels)]
+    # One batch for every fresh reminder: the read model reads when each entity was first
+    # recorded once, rather than reducing each entity's stream as known at its due day.
+    in_time = dict(zip((r.key for r in fresh), _known_in_time(read_model, fresh, today=today), strict=True))
+    return [settle_lateness(r, known_in_time=in_time[r.key]) if r.key in in_time else r for r in due]
 
 
 # (database, scope, slot) found empty: record times only grow, so a slot with nothing recorded
