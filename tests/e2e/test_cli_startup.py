@@ -60,9 +60,11 @@ def test_status_on_sqlite_loads_no_postgresql_driver_and_builds_only_the_events_
     lines = done.stdout.strip().splitlines()
     assert "sco-prosecutors-general" in done.stdout
     assert lines[-2] == "LOADED []"
-    # Validators are built when an event type is first read, not for the whole vocabulary at start-up.
+    # Validators are built when an event type is first validated, not for the whole vocabulary at
+    # start-up; events our own store wrote are decoded without validation, so a read builds none of
+    # the types it never validates.
     built = lines[-1].removeprefix("BUILT ")
-    assert "BodyEstablished" in built and "ProposalTabled" not in built and "DocumentSigned" not in built
+    assert "ProposalTabled" not in built and "DocumentSigned" not in built and "BodyEstablished" not in built
 
 
 @pytest.mark.parametrize("name", sorted(LAZY_COMMANDS))
