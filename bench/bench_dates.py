@@ -13,7 +13,7 @@ import time
 
 from edtf import parse_edtf
 
-from events.dates import _parse
+from tracker.events.dates import _parse
 
 FORMS = ("2024-07-25", "2024-07", "2013~", "[2013,2014]", "2013/2014", "2024-07/..", "201X", "2024-XX")
 

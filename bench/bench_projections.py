@@ -43,9 +43,9 @@ if str(ROOT) not in sys.path:
 import orjson  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from projections.views import COMMITMENT, CommitmentViewRow  # noqa: E402
 from tests.builders import SCO_2018, event, sco_world  # noqa: E402
 from tracker.app import Tracker  # noqa: E402
+from tracker.projections.views import COMMITMENT, CommitmentViewRow  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 
 REBUILD_GOAL = 0.25

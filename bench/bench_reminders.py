@@ -42,14 +42,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.realstore import real_store, stores_to_run  # noqa: E402
-from events import PartialDate  # noqa: E402
-from projections.model import (  # noqa: E402
+from tracker.db import write_transaction  # noqa: E402
+from tracker.events import PartialDate  # noqa: E402
+from tracker.projections.model import (  # noqa: E402
     CommitmentStatus,
     DevelopmentSummary,
     MeetingStatus,
     ReadModel,
 )
-from tracker.db import write_transaction  # noqa: E402
 from tracker.reminders.config import RemindersConfig, load_config  # noqa: E402
 from tracker.reminders.outbox import OUTBOX, create_outbox  # noqa: E402
 from tracker.reminders.scan import ScanReport, scan  # noqa: E402

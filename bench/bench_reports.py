@@ -41,10 +41,10 @@ import orjson  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from bench.realstore import real_store, stores_to_run  # noqa: E402
-from projections.model import ReadModel  # noqa: E402
-from projections.queries import Queries  # noqa: E402
-from projections.reports import FORMATS, Format, ReportData, build_report, render, stream_report  # noqa: E402
 from tests.unit.fake_read_model import synthetic_read_model  # noqa: E402 - the stand-in, kept for comparison
+from tracker.projections.model import ReadModel  # noqa: E402
+from tracker.projections.queries import Queries  # noqa: E402
+from tracker.projections.reports import FORMATS, Format, ReportData, build_report, render, stream_report  # noqa: E402
 
 GOAL = 3.0
 
@@ -225,7 +225,7 @@ sys.path.insert(0, {root!r})
 from datetime import UTC, datetime
 from tracker.app import Tracker
 from tracker.settings import Settings
-from projections.reports import build_report, render, stream_report
+from tracker.projections.reports import build_report, render, stream_report
 tracker = Tracker(Settings(database_url={url!r}))
 read_model = tracker.read_model(catch_up=False)
 start = time.perf_counter()

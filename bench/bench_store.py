@@ -55,7 +55,7 @@ import orjson  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import events as ev  # noqa: E402
+import tracker.events as ev  # noqa: E402
 from tests.builders import SCO_2018, event, sco_world  # noqa: E402
 from tracker.app import Tracker  # noqa: E402
 from tracker.settings import Settings  # noqa: E402

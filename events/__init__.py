@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from events.base import (
+from tracker.events.base import (
     EXCERPT_CHARS,
     Development,
     EventRef,
@@ -20,8 +20,8 @@ from events.base import (
     parse_event_ref,
     validation_problems,
 )
-from events.dates import PartialDate, Precision, WorldDate, parse_partial_date
-from events.states import (
+from tracker.events.dates import PartialDate, Precision, WorldDate, parse_partial_date
+from tracker.events.states import (
     PartyCode,
     StateCode,
     normalize_party,
@@ -31,9 +31,9 @@ from events.states import (
     party_organization,
     state_name,
 )
-from events.upcasting import REPLACEMENT_VERSION, upcast
-from events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
-from events.vocabulary import __all__ as _vocabulary
+from tracker.events.upcasting import REPLACEMENT_VERSION, upcast
+from tracker.events.vocabulary import *  # noqa: F403 - the vocabulary's own __all__ is the list
+from tracker.events.vocabulary import __all__ as _vocabulary
 
 __all__ = [
     "EVENT_TYPES",

@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from events.dates import WorldDate
+from tracker.events.dates import WorldDate
 
 __all__ = [
     "EXCERPT_CHARS",

@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import models_json_schema
 
-from events.base import Development, EventRef, Slug, Source
-from events.dates import WorldDate
-from events.states import PartyCode, StateCode
+from tracker.events.base import Development, EventRef, Slug, Source
+from tracker.events.dates import WorldDate
+from tracker.events.states import PartyCode, StateCode
 
 __all__ = [
     "SCHEMA_ID",
@@ -187,7 +187,7 @@ def example(cls: type[Development]) -> dict[str, Any]:
 
 
 def _vocabulary(name: str) -> type[Development]:
-    from events import EVENT_TYPES  # the package imports this module's neighbours first
+    from tracker.events import EVENT_TYPES  # the package imports this module's neighbours first
 
     return EVENT_TYPES[name]
 
@@ -206,7 +206,7 @@ def _summary(cls: type[Any]) -> str:
 
 def type_docs() -> list[TypeDoc]:
     """Every development type, in alphabetical order."""
-    from events import EVENT_TYPES
+    from tracker.events import EVENT_TYPES
 
     return [
         TypeDoc(name, _summary(cls), _field_docs(cls), example(cls)) for name, cls in sorted(EVENT_TYPES.items())
@@ -215,7 +215,7 @@ def type_docs() -> list[TypeDoc]:
 
 def _parts() -> list[type[BaseModel]]:
     """The nested objects fields use (Source, RotationRule, ...), in alphabetical order."""
-    from events import EVENT_TYPES
+    from tracker.events import EVENT_TYPES
 
     seen: dict[str, type[BaseModel]] = {"Source": Source}
     pending: list[type[BaseModel]] = list(EVENT_TYPES.values())
@@ -276,7 +276,7 @@ def markdown() -> str:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of one JSON Lines line: any development, told apart by `type`."""
-    from events import EVENT_TYPES
+    from tracker.events import EVENT_TYPES
 
     classes = [EVENT_TYPES[name] for name in sorted(EVENT_TYPES)]
     _, top = models_json_schema([(cls, "validation") for cls in classes], ref_template="#/$defs/{model}")

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import pycountry
 from pydantic import BeforeValidator, WithJsonSchema
 
-from events.base import excerpt
+from tracker.events.base import excerpt
 
 __all__ = [
     "ORGANIZATION_PARTY_PREFIX",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.base import Development
+from tracker.events.base import Development
 
 __all__ = ["REPLACEMENT_VERSION", "upcast", "upcast_replacement"]
 

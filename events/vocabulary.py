@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
-from events.base import Development, EventRef, Slug, parse_event_ref
-from events.dates import WorldDate
-from events.states import ORGANIZATION_PARTY_PREFIX, PartyCode, StateCode, party_organization, validate_party
-from events.upcasting import REPLACEMENT_VERSION, upcast_replacement
+from tracker.events.base import Development, EventRef, Slug, parse_event_ref
+from tracker.events.dates import WorldDate
+from tracker.events.states import ORGANIZATION_PARTY_PREFIX, PartyCode, StateCode, party_organization, validate_party
+from tracker.events.upcasting import REPLACEMENT_VERSION, upcast_replacement
 
 __all__ = [
     "ActionKind",
@@ -743,7 +743,7 @@ class EventCorrected(Development):
     @field_validator("replacement", mode="before")
     @classmethod
     def _current_schema(cls, value: Any) -> Any:
-        from events import EVENT_TYPES  # the registry is built after this module
+        from tracker.events import EVENT_TYPES  # the registry is built after this module
 
         return upcast_replacement(value, EVENT_TYPES)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from events import Recorded
-from projections.folds import FOLDS, Fields, fold, kind_of
-from projections.model import StatusChange
-from projections.resolution import Resolution, counted, effective_events, known_prefix, resolve
+from tracker.events import Recorded
+from tracker.projections.folds import FOLDS, Fields, fold, kind_of
+from tracker.projections.model import StatusChange
+from tracker.projections.resolution import Resolution, counted, effective_events, known_prefix, resolve
 
 __all__ = ["status_changes", "status_fields"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from events.base import Problem, describe_problems
+from tracker.events.base import Problem, describe_problems
 
 __all__ = ["QueryRefused", "Refusal"]
 

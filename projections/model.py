@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, NamedTuple, Protocol
 
-from events import PartialDate, RotationRule, Source
-from events.vocabulary import FormerName
+from tracker.events import PartialDate, RotationRule, Source
+from tracker.events.vocabulary import FormerName
 
 __all__ = [
     "EMPTY_LOG",

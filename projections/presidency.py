@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
-from events import PartialDate, Recorded, party_organization
-from projections import rotation as rot
-from projections.model import ChairTerm, Message, PresidencyStatus, ReviewItem, params
-from projections.reduce import BodyStatus, OrganizationStatus, describe_rule, reduce_body, reduce_organization
+from tracker.events import PartialDate, Recorded, party_organization
+from tracker.projections import rotation as rot
+from tracker.projections.model import ChairTerm, Message, PresidencyStatus, ReviewItem, params
+from tracker.projections.reduce import BodyStatus, OrganizationStatus, describe_rule, reduce_body, reduce_organization
 
 __all__ = [
     "PresidencyInputs", "PresidencyMeeting", "compute_body_presidency", "presidency_inputs", "presidency_review_items",

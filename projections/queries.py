@@ -19,11 +19,11 @@ from typing import Any, NamedTuple, Protocol, TypeVar, overload
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, Text, cast, literal, select
 
-from events import PartialDate, Recorded, parse_partial_date
-from projections.changes import status_changes
-from projections.clock import SYSTEM_CLOCK, Clock
-from projections.errors import QueryRefused, Refusal
-from projections.model import (
+from tracker.events import PartialDate, Recorded, parse_partial_date
+from tracker.projections.changes import status_changes
+from tracker.projections.clock import SYSTEM_CLOCK, Clock
+from tracker.projections.errors import QueryRefused, Refusal
+from tracker.projections.model import (
     EMPTY_LOG,
     CommitmentStatus,
     DevelopmentSummary,
@@ -37,13 +37,13 @@ from projections.model import (
     ReviewItem,
     StatusChange,
 )
-from projections.presidency import (
+from tracker.projections.presidency import (
     PresidencyMeeting,
     compute_body_presidency,
     presidency_inputs,
     presidency_review_items,
 )
-from projections.reduce import (
+from tracker.projections.reduce import (
     judge_commitment,
     reduce_body,
     reduce_commitment,
@@ -52,11 +52,11 @@ from projections.reduce import (
     reduce_organization,
     reduce_proposal,
 )
-from projections.review import review_items
-from projections.review_queue import ReviewEntry, decisions_of, review_entry, review_item_id, review_stream
-from projections.rotation import DEFAULT_HORIZON
-from projections.timeline import timeline
-from projections.views import (
+from tracker.projections.review import review_items
+from tracker.projections.review_queue import ReviewEntry, decisions_of, review_entry, review_item_id, review_stream
+from tracker.projections.rotation import DEFAULT_HORIZON
+from tracker.projections.timeline import timeline
+from tracker.projections.views import (
     COMMITMENT,
     DEVELOPMENT,
     DOCUMENT,

@@ -32,7 +32,7 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from events import (
+from tracker.events import (
     BodyEstablished,
     CommitmentUndertaken,
     Development,
@@ -43,7 +43,7 @@ from events import (
     ProposalTabled,
     Recorded,
 )
-from projections.folds import (
+from tracker.projections.folds import (
     BodyFold,
     CommitmentFold,
     DocumentFold,
@@ -53,8 +53,8 @@ from projections.folds import (
     ProposalFold,
     fold,
 )
-from projections.folds.meeting import attendance
-from projections.model import (
+from tracker.projections.folds.meeting import attendance
+from tracker.projections.model import (
     BodyStatus,
     CommitmentStatus,
     DevelopmentSummary,
@@ -63,8 +63,8 @@ from projections.model import (
     OrganizationStatus,
     ProposalStatus,
 )
-from projections.resolution import effective_events
-from projections.summaries import describe_rule, summarize
+from tracker.projections.resolution import effective_events
+from tracker.projections.summaries import describe_rule, summarize
 
 __all__ = [
     "BodyStatus",

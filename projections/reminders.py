@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from events import PartialDate
-from projections.model import (
+from tracker.events import PartialDate
+from tracker.projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     MeetingStatus,

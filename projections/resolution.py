@@ -29,9 +29,9 @@ from itertools import pairwise
 
 import orjson
 
-from events import Development, EventCorrected, EventRetracted, InvalidEvent, Recorded, parse_replacement
-from events.base import parse_event_ref
-from projections.model import Message, ReviewItem, params
+from tracker.events import Development, EventCorrected, EventRetracted, InvalidEvent, Recorded, parse_replacement
+from tracker.events.base import parse_event_ref
+from tracker.projections.model import Message, ReviewItem, params
 
 __all__ = ["AMENDMENTS", "Resolution", "counted", "effective_events", "known_prefix", "resolve", "world_key"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from events import Recorded
-from projections.folds import FOLDS, fold, kind_of
-from projections.model import ReviewItem
-from projections.resolution import Resolution, counted, resolve
+from tracker.events import Recorded
+from tracker.projections.folds import FOLDS, fold, kind_of
+from tracker.projections.model import ReviewItem
+from tracker.projections.resolution import Resolution, counted, resolve
 
 __all__ = ["review_items", "review_items_of"]
 

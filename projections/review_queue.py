@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from events import Recorded, ReviewDecided
-from projections.model import ReviewItem
+from tracker.events import Recorded, ReviewDecided
+from tracker.projections.model import ReviewItem
 
 __all__ = ["Decision", "ReviewEntry", "ReviewState", "decisions_of", "review_entry", "review_item_id", "review_stream"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from events import (
+from tracker.events import (
     BodyEstablished,
     BodyRenamed,
     ChairmanshipAttested,
@@ -45,7 +45,7 @@ from events import (
     RotationRuleChanged,
     SeatAssigned,
 )
-from projections.model import (
+from tracker.projections.model import (
     DevelopmentSummary,
 )
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 
-from events import Recorded
-from projections.model import DevelopmentSummary
-from projections.resolution import Resolution, resolve, world_key
-from projections.summaries import summarize
+from tracker.events import Recorded
+from tracker.projections.model import DevelopmentSummary
+from tracker.projections.resolution import Resolution, resolve, world_key
+from tracker.projections.summaries import summarize
 
 __all__ = ["timeline", "timeline_of"]
 

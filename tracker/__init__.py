@@ -11,25 +11,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from projections.clock import Clock, FixedClock, SystemClock
-    from projections.model import (
-        Attendance,
-        BodyStatus,
-        ChairTerm,
-        CommitmentStatus,
-        DevelopmentSummary,
-        DocumentStatus,
-        EntityStatus,
-        MeetingStatus,
-        Message,
-        OrganizationStatus,
-        PartyDocumentStatus,
-        PresidencyStatus,
-        ProposalStatus,
-        ReadModel,
-        ReviewItem,
-        StatusChange,
-    )
     from tracker.app import ImportReport, RecordResult, Tracker
     from tracker.bootstrap import open_tracker
     from tracker.errors import (
@@ -54,6 +35,25 @@ if TYPE_CHECKING:
         UnknownEvent,
         UnknownSourceFile,
     )
+    from tracker.projections.clock import Clock, FixedClock, SystemClock
+    from tracker.projections.model import (
+        Attendance,
+        BodyStatus,
+        ChairTerm,
+        CommitmentStatus,
+        DevelopmentSummary,
+        DocumentStatus,
+        EntityStatus,
+        MeetingStatus,
+        Message,
+        OrganizationStatus,
+        PartyDocumentStatus,
+        PresidencyStatus,
+        ProposalStatus,
+        ReadModel,
+        ReviewItem,
+        StatusChange,
+    )
     from tracker.reminders.channels import DeliveryError
     from tracker.reminders.config import ReminderConfigError
     from tracker.settings import Settings
@@ -62,8 +62,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "tracker.bootstrap": ("open_tracker",),
     "tracker.settings": ("Settings",),
     "tracker.app": ("ImportReport", "RecordResult", "Tracker"),
-    "projections.clock": ("Clock", "FixedClock", "SystemClock"),
-    "projections.model": (
+    "tracker.projections.clock": ("Clock", "FixedClock", "SystemClock"),
+    "tracker.projections.model": (
         "Attendance", "BodyStatus", "ChairTerm", "CommitmentStatus", "DevelopmentSummary", "DocumentStatus",
         "EntityStatus", "MeetingStatus", "Message", "OrganizationStatus", "PartyDocumentStatus", "PresidencyStatus",
         "ProposalStatus", "ReadModel", "ReviewItem", "StatusChange",

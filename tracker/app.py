@@ -15,11 +15,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
-import events as ev
-from events import Development, InvalidEvent, Recorded
-from projections.clock import SYSTEM_CLOCK, Clock
-from projections.model import LogHead
-from projections.queries import Queries
+import tracker.events as ev
 from tracker.chain import ChainReport
 from tracker.db import make_engine
 from tracker.domain import StreamReader, check
@@ -30,6 +26,10 @@ from tracker.errors import (
     NotFound,
     TrackerError,
 )
+from tracker.events import Development, InvalidEvent, Recorded
+from tracker.projections.clock import SYSTEM_CLOCK, Clock
+from tracker.projections.model import LogHead
+from tracker.projections.queries import Queries
 from tracker.projector import Projector
 from tracker.recording import RecordingMethods
 from tracker.settings import Settings

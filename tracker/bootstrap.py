@@ -10,8 +10,8 @@ from tracker.errors import ConfigurationError, StoreUnavailable
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
-    from projections.clock import Clock
     from tracker.app import Tracker
+    from tracker.projections.clock import Clock
 
 __all__ = ["check_database", "open_tracker"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from events import PartialDate, parse_partial_date
+from tracker.events import PartialDate, parse_partial_date
 
 __all__ = ["constructor"]
 

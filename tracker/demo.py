@@ -10,17 +10,17 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from events import state_name
-from projections.reports import build_report, render
 from tracker.app import ImportReport, Tracker
 from tracker.errors import ConfigurationError
+from tracker.events import state_name
+from tracker.projections.reports import build_report, render
 
 __all__ = ["demo_lines", "load_demo", "run_demo"]
 
 
 def demo_lines() -> Iterator[bytes]:
     """The demo dataset's JSON lines, read from the installed package."""
-    with (files("config") / "demo" / "demo.jsonl").open("rb") as handle:
+    with (files("tracker.config") / "demo" / "demo.jsonl").open("rb") as handle:
         yield from handle
 
 

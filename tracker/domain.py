@@ -10,9 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Protocol
 
-import events as ev
-from events import Development, InvalidEvent, Recorded, parse_event_ref, parse_replacement
-from projections.resolution import resolve
+import tracker.events as ev
 from tracker.errors import (
     AlreadyExists,
     InvalidInput,
@@ -21,6 +19,8 @@ from tracker.errors import (
     UnknownEntity,
     UnknownEvent,
 )
+from tracker.events import Development, InvalidEvent, Recorded, parse_event_ref, parse_replacement
+from tracker.projections.resolution import resolve
 
 __all__ = ["StreamReader", "check", "consulted_by_rules", "effective_history", "references"]
 

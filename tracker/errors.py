@@ -41,9 +41,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from events import InvalidEvent
-from events.base import EXCERPT_CHARS, Problem, describe_problems, excerpt, validation_problems
-from projections.errors import QueryRefused
+from tracker.events import InvalidEvent
+from tracker.events.base import EXCERPT_CHARS, Problem, describe_problems, excerpt, validation_problems
+from tracker.projections.errors import QueryRefused
 
 __all__ = [
     "EXCERPT_CHARS",

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-import events as ev
-from events import Development, PartialDate
+import tracker.events as ev
+from tracker.events import Development, PartialDate
 
 __all__ = ["METHODS", "TARGET", "main", "render"]
 
@@ -75,9 +75,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-import events as ev
-from events import Development, PartialDate
+import tracker.events as ev
 from tracker.errors import InvalidInput
+from tracker.events import Development, PartialDate
 
 if TYPE_CHECKING:
     from tracker.app import RecordResult

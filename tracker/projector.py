@@ -21,10 +21,10 @@ from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Engine, delete, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, make_url
 
-from events import EVENT_TYPES, Recorded
-from projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
 from tracker import store_sql
 from tracker.db import write_transaction
+from tracker.events import EVENT_TYPES, Recorded
+from tracker.projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
 from tracker.store import EventLog, decode, schema_lock
 
 __all__ = ["VIEWS", "Projector"]
@@ -48,7 +48,7 @@ def _event_schema() -> int:
     """
     versions = ",".join(f"{name}:{cls.class_version}" for name, cls in sorted(EVENT_TYPES.items()))
     digest = zlib.crc32(versions.encode())
-    root = resources.files("projections")
+    root = resources.files("tracker.projections")
     for path in sorted(_sources(root), key=str):
         digest = zlib.crc32(path.read_bytes(), digest)
     return digest & 0x7FFFFFFF  # fits the tracking column on every backend

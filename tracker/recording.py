@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-import events as ev
-from events import Development, PartialDate
+import tracker.events as ev
 from tracker.errors import InvalidInput
+from tracker.events import Development, PartialDate
 
 if TYPE_CHECKING:
     from tracker.app import RecordResult

@@ -96,8 +96,8 @@ class Settings(BaseModel):
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from arguments, TRACKER_* variables and the TOML file; a bad one is a ConfigurationError."""
-    from events.base import describe_problems, validation_problems
     from tracker.errors import ConfigurationError
+    from tracker.events.base import describe_problems, validation_problems
 
     try:
         return Settings(**overrides)

@@ -44,7 +44,7 @@ from tracker.errors import InvalidInput, SourceFileRefused, UnknownSourceFile
 if TYPE_CHECKING:
     import httpx
 
-    from events.base import Recorded
+    from tracker.events.base import Recorded
 
 __all__ = [
     "CHUNK",

@@ -20,11 +20,11 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 from sqlalchemy.engine import make_url
 
-from events import EVENT_TYPES, Development, Recorded, upcast
 from tracker import store_sql as sql
 from tracker.chain import GENESIS, ChainReport, seal, verify_rows
 from tracker.decoding import constructor
 from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
+from tracker.events import EVENT_TYPES, Development, Recorded, upcast
 from tracker.store_sql import StoredRow
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import orjson
 
-from events import EVENT_TYPES, Development, Recorded
 from tracker.domain import consulted_by_rules, effective_history
 from tracker.errors import KeyConflict
+from tracker.events import EVENT_TYPES, Development, Recorded
 from tracker.store import StoredRow, decode_row
 
 __all__ = ["AMENDMENT_TOPICS", "DECODED_COST", "StreamIndex"]

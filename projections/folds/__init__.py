@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from events import Recorded
-from projections.folds.base import EntityFold, Fields
-from projections.folds.body import BodyFold
-from projections.folds.commitment import CommitmentFold
-from projections.folds.document import DocumentFold
-from projections.folds.meeting import MeetingFold
-from projections.folds.organization import OrganizationFold
-from projections.folds.proposal import ProposalFold
+from tracker.events import Recorded
+from tracker.projections.folds.base import EntityFold, Fields
+from tracker.projections.folds.body import BodyFold
+from tracker.projections.folds.commitment import CommitmentFold
+from tracker.projections.folds.document import DocumentFold
+from tracker.projections.folds.meeting import MeetingFold
+from tracker.projections.folds.organization import OrganizationFold
+from tracker.projections.folds.proposal import ProposalFold
 
 __all__ = [
     "FOLDS", "BodyFold", "CommitmentFold", "DocumentFold", "EntityFold", "Fields", "MeetingFold",

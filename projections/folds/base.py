@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from events import (
+from tracker.events import (
     Development,
     PartialDate,
     Recorded,
 )
-from projections.model import (
+from tracker.projections.model import (
     Message,
     ReviewItem,
     params,

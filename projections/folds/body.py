@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from typing_extensions import override
 
-from events import (
+from tracker.events import (
     BodyEstablished,
     BodyRenamed,
     ChairmanshipAttested,
@@ -17,8 +17,8 @@ from events import (
     SeatAssigned,
     parse_partial_date,
 )
-from projections.folds.base import EntityFold, Fields
-from projections.model import (
+from tracker.projections.folds.base import EntityFold, Fields
+from tracker.projections.model import (
     AttestationEntry,
     HandoverEntry,
     MembershipEntry,
@@ -27,7 +27,7 @@ from projections.model import (
     RuleEntry,
     params,
 )
-from projections.summaries import describe_rule
+from tracker.projections.summaries import describe_rule
 
 __all__ = ["BodyFold"]
 

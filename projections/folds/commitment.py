@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import override
 
-from events import (
+from tracker.events import (
     CommitmentFulfilled,
     CommitmentLapsed,
     CommitmentSuperseded,
@@ -15,8 +15,8 @@ from events import (
     ProgressAssessed,
     Recorded,
 )
-from projections.folds.base import EntityFold, Fields, partial_text
-from projections.model import (
+from tracker.projections.folds.base import EntityFold, Fields, partial_text
+from tracker.projections.model import (
     CommitmentState,
     Level,
     Message,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from typing_extensions import override
 
-from events import (
+from tracker.events import (
     DocumentDrafted,
     DocumentEnteredIntoForce,
     DocumentSigned,
@@ -14,13 +14,13 @@ from events import (
     PartyActionTaken,
     Recorded,
 )
-from projections.folds.base import EntityFold, Fields, partial_text
-from projections.model import (
+from tracker.projections.folds.base import EntityFold, Fields, partial_text
+from tracker.projections.model import (
     Message,
     PartyDocumentStatus,
     params,
 )
-from projections.summaries import join_states
+from tracker.projections.summaries import join_states
 
 __all__ = ["DocumentFold", "PartyStanding"]
 

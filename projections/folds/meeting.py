@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import override
 
-from events import (
+from tracker.events import (
     MeetingCancelled,
     MeetingHeld,
     MeetingRelocated,
@@ -13,14 +13,14 @@ from events import (
     PartialDate,
     Recorded,
 )
-from projections.folds.base import EntityFold, Fields, partial_text
-from projections.model import (
+from tracker.projections.folds.base import EntityFold, Fields, partial_text
+from tracker.projections.model import (
     Attendance,
     MeetingState,
     Message,
     params,
 )
-from projections.summaries import date_span, join_states
+from tracker.projections.summaries import date_span, join_states
 
 __all__ = ["MeetingFold", "attendance"]
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing_extensions import override
 
-from events import (
+from tracker.events import (
     MembershipChanged,
     OrganizationRegistered,
     OrganizationRenamed,
     Recorded,
 )
-from events.vocabulary import FormerName
-from projections.folds.base import EntityFold, Fields
-from projections.model import (
+from tracker.events.vocabulary import FormerName
+from tracker.projections.folds.base import EntityFold, Fields
+from tracker.projections.model import (
     MembershipEntry,
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import override
 
-from events import (
+from tracker.events import (
     PartialDate,
     ProposalAdopted,
     ProposalDeferred,
@@ -14,13 +14,13 @@ from events import (
     ProposalWithdrawn,
     Recorded,
 )
-from projections.folds.base import EntityFold, Fields, partial_text
-from projections.model import (
+from tracker.projections.folds.base import EntityFold, Fields, partial_text
+from tracker.projections.model import (
     Message,
     ProposalState,
     params,
 )
-from projections.summaries import join_states
+from tracker.projections.summaries import join_states
 
 __all__ = ["ProposalFold"]
 

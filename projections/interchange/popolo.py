@@ -21,9 +21,9 @@ from typing import Any
 
 import pycountry
 
-from events import PartialDate, party_organization
-from projections.interchange.source import Snapshot
-from projections.model import DevelopmentSummary
+from tracker.events import PartialDate, party_organization
+from tracker.projections.interchange.source import Snapshot
+from tracker.projections.model import DevelopmentSummary
 
 __all__ = ["POPOLO_KINDS", "build_popolo", "popolo_date"]
 

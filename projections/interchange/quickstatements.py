@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 
-from events import PartialDate, party_entity
-from events.base import Source
-from projections.interchange.source import Snapshot
-from projections.model import DevelopmentSummary, DocumentStatus, OrganizationStatus
+from tracker.events import PartialDate, party_entity
+from tracker.events.base import Source
+from tracker.projections.interchange.source import Snapshot
+from tracker.projections.model import DevelopmentSummary, DocumentStatus, OrganizationStatus
 
 __all__ = [
     "CIRCA",
@@ -71,7 +71,7 @@ class QuickStatementsExport:
 
 def shipped_state_ids() -> dict[str, str]:
     """ISO alpha-3 -> Wikidata item, from the shipped config/wikidata/states.toml."""
-    text = resources.files("config").joinpath("wikidata/states.toml").read_text(encoding="utf-8")
+    text = resources.files("tracker.config").joinpath("wikidata/states.toml").read_text(encoding="utf-8")
     return dict(tomllib.loads(text)["states"])
 
 

@@ -8,10 +8,16 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from projections.model import DevelopmentSummary, DocumentStatus, MeetingStatus, PresidencyStatus, ProposalStatus
-from projections.queries import Queries
-from projections.reduce import BodyStatus, OrganizationStatus, reduce_body, reduce_organization
-from projections.views import EntityIndexRow
+from tracker.projections.model import (
+    DevelopmentSummary,
+    DocumentStatus,
+    MeetingStatus,
+    PresidencyStatus,
+    ProposalStatus,
+)
+from tracker.projections.queries import Queries
+from tracker.projections.reduce import BodyStatus, OrganizationStatus, reduce_body, reduce_organization
+from tracker.projections.views import EntityIndexRow
 
 __all__ = ["InterchangeReader", "QueriesReader", "Snapshot", "snapshot"]
 

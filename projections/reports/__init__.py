@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Literal, TypeVar
 
-from projections.model import ReadModel
-from projections.reports.csvout import csv_chunks, render_csv
-from projections.reports.data import SCHEMA, ReportData, build_report
-from projections.reports.html import html_chunks, render_html
-from projections.reports.i18n import DEFAULT_LANGUAGE
-from projections.reports.jsonout import json_chunks, render_json, report_to_dict
-from projections.reports.markdown import markdown_chunks, render_markdown
-from projections.reports.streamed import open_report
+from tracker.projections.model import ReadModel
+from tracker.projections.reports.csvout import csv_chunks, render_csv
+from tracker.projections.reports.data import SCHEMA, ReportData, build_report
+from tracker.projections.reports.html import html_chunks, render_html
+from tracker.projections.reports.i18n import DEFAULT_LANGUAGE
+from tracker.projections.reports.jsonout import json_chunks, render_json, report_to_dict
+from tracker.projections.reports.markdown import markdown_chunks, render_markdown
+from tracker.projections.reports.streamed import open_report
 
 __all__ = [
     "FORMATS",

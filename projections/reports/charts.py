@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from events import PartialDate
-from projections.model import PresidencyStatus
-from projections.reports.data import CommitmentRow
-from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
+from tracker.events import PartialDate
+from tracker.projections.model import PresidencyStatus
+from tracker.projections.reports.data import CommitmentRow
+from tracker.projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
 
 __all__ = [
     "Axis",

@@ -14,10 +14,10 @@ import io
 import itertools
 from collections.abc import Iterable, Iterator
 
-from events import PartialDate
-from projections.reports.data import CommitmentRow, LastDevelopment, ProposalRow, ReportData, Rows, SourceEntry
-from projections.reports.i18n import Texts
-from projections.safety import safe_text
+from tracker.events import PartialDate
+from tracker.projections.reports.data import CommitmentRow, LastDevelopment, ProposalRow, ReportData, Rows, SourceEntry
+from tracker.projections.reports.i18n import Texts
+from tracker.projections.safety import safe_text
 
 __all__ = ["COLUMNS", "csv_chunks", "render_csv"]
 

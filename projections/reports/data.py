@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Generic, Literal, TypedDict, TypeVar, overload
 
-from events import PartialDate, Source, party_organization
-from projections.model import (
+from tracker.events import PartialDate, Source, party_organization
+from tracker.projections.model import (
     ChairTerm,
     CommitmentStatus,
     DevelopmentSummary,
@@ -23,8 +23,8 @@ from projections.model import (
     ReviewItem,
     StatusChange,
 )
-from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
-from projections.reports.sentences import change_sentence
+from tracker.projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
+from tracker.projections.reports.sentences import change_sentence
 
 __all__ = [
     "COMMITMENT_STATES",
@@ -741,7 +741,7 @@ def build_report(
     The whole report in memory, every section a tuple: `open_report`'s, its sections built in
     document order (so sources are numbered as a renderer meets them) and kept.
     """
-    from projections.reports.streamed import open_report
+    from tracker.projections.reports.streamed import open_report
 
     report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
                          known_at=known_at, since=since, title=title, generated_at=generated_at, lang=lang)

@@ -12,8 +12,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from projections.model import PresidencyStatus
-from projections.reports.charts import (
+from tracker.projections.model import PresidencyStatus
+from tracker.projections.reports.charts import (
     Axis,
     LifeChart,
     PresidencyChart,
@@ -22,7 +22,7 @@ from projections.reports.charts import (
     life_chart,
     presidency_chart,
 )
-from projections.reports.data import (
+from tracker.projections.reports.data import (
     CommitmentRow,
     Meetings,
     ReportData,
@@ -33,8 +33,8 @@ from projections.reports.data import (
     since_text,
     words,
 )
-from projections.reports.jsonld import json_ld
-from projections.safety import safe_text
+from tracker.projections.reports.jsonld import json_ld
+from tracker.projections.safety import safe_text
 
 __all__ = ["html_chunks", "render_html"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pycountry
 
-from events import PartialDate, parse_partial_date, party_organization
-from projections.model import Message
-from projections.safety import safe_text
+from tracker.events import PartialDate, parse_partial_date, party_organization
+from tracker.projections.model import Message
+from tracker.projections.safety import safe_text
 
 __all__ = ["DEFAULT_LANGUAGE", "LOCALES", "Texts", "alpha2", "languages", "texts"]
 

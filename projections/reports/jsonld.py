@@ -11,10 +11,10 @@ from typing import Any
 
 import orjson
 
-from projections.model import MeetingStatus
-from projections.reports.data import DocumentRow, ReportData
-from projections.reports.i18n import Texts, alpha2
-from projections.safety import safe_text
+from tracker.projections.model import MeetingStatus
+from tracker.projections.reports.data import DocumentRow, ReportData
+from tracker.projections.reports.i18n import Texts, alpha2
+from tracker.projections.safety import safe_text
 
 __all__ = ["ATTENDANCE_MODES", "EVENT_STATUSES", "json_ld"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from events import PartialDate
-from projections.model import (
+from tracker.events import PartialDate
+from tracker.projections.model import (
     ChairTerm,
     MeetingStatus,
     Message,
@@ -18,7 +18,7 @@ from projections.model import (
     ReviewItem,
     StatusChange,
 )
-from projections.reports.data import (
+from tracker.projections.reports.data import (
     ChangeEntry,
     Changes,
     CommitmentRow,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from events import PartialDate
-from projections.model import MeetingStatus, PresidencyStatus, ReviewItem
-from projections.reports.data import (
+from tracker.events import PartialDate
+from tracker.projections.model import MeetingStatus, PresidencyStatus, ReviewItem
+from tracker.projections.reports.data import (
     COMMITMENT_STATES,
     CONSENT_MARKS,
     LEVELS,
@@ -22,8 +22,8 @@ from projections.reports.data import (
     shown_expectation,
     since_text,
 )
-from projections.reports.i18n import Texts
-from projections.safety import safe_text
+from tracker.projections.reports.i18n import Texts
+from tracker.projections.safety import safe_text
 
 __all__ = ["escape_markdown", "markdown_chunks", "render_markdown"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from events import PartialDate, parse_partial_date
-from projections.model import StatusChange
-from projections.reports.i18n import Texts
+from tracker.events import PartialDate, parse_partial_date
+from tracker.projections.model import StatusChange
+from tracker.projections.reports.i18n import Texts
 
 __all__ = ["change_sentence"]
 

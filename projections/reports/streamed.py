@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
-from projections.model import (
+from tracker.projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     ProposalStatus,
     ReadModel,
     StatusChange,
 )
-from projections.reports.data import (
+from tracker.projections.reports.data import (
     SCHEMA,
     ChangeGroup,
     Changes,
@@ -49,7 +49,7 @@ from projections.reports.data import (
     _SourceIndex,
     _split_meetings,
 )
-from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
+from tracker.projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
 
 __all__ = ["PAGE", "PagedReadModel", "open_report"]
 

@@ -7,8 +7,8 @@ what it answers), `names` (the organizations' own names and their collation), `t
 over the evidence and the projection of upcoming terms). Pure: no I/O but package data.
 """
 
-from projections.rotation.engine import DEFAULT_HORIZON, chair_on, compute_presidency
-from projections.rotation.names import (
+from tracker.projections.rotation.engine import DEFAULT_HORIZON, chair_on, compute_presidency
+from tracker.projections.rotation.names import (
     NamesTable,
     OrderNames,
     ReferenceDataError,
@@ -19,7 +19,7 @@ from projections.rotation.names import (
     order_names,
     reference_names,
 )
-from projections.rotation.records import (
+from tracker.projections.rotation.records import (
     ChainConflict,
     ChairRecord,
     Deviation,

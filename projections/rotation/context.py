@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from events import PartialDate, RotationRule
-from projections.model import params
-from projections.rotation.names import NamesTable, OrderNames, collation_supported, order_names
-from projections.rotation.records import (
+from tracker.events import PartialDate, RotationRule
+from tracker.projections.model import params
+from tracker.projections.rotation.names import NamesTable, OrderNames, collation_supported, order_names
+from tracker.projections.rotation.records import (
     AttestationRecord,
     ChairRecord,
     MeetingRecord,

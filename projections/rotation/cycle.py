@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from projections.rotation.context import RotationContext, RuleVersion
-from projections.rotation.names import alphabetical_order
-from projections.rotation.records import OverrideRecord
-from projections.rotation.terms import rule_basis
+from tracker.projections.rotation.context import RotationContext, RuleVersion
+from tracker.projections.rotation.names import alphabetical_order
+from tracker.projections.rotation.records import OverrideRecord
+from tracker.projections.rotation.terms import rule_basis
 
 __all__ = ["IN_TURN", "Expectation", "Plan", "describe_override", "expect_in_turn"]
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from events import PartialDate
-from projections.model import params
-from projections.rotation.context import (
+from tracker.events import PartialDate
+from tracker.projections.model import params
+from tracker.projections.rotation.context import (
     Claim,
     PlannedMeeting,
     RotationContext,
@@ -30,9 +30,9 @@ from projections.rotation.context import (
     attestation_claims,
     build_context,
 )
-from projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn, fulfils
-from projections.rotation.names import NamesTable
-from projections.rotation.records import (
+from tracker.projections.rotation.cycle import IN_TURN, Expectation, Plan, expect_in_turn, fulfils
+from tracker.projections.rotation.names import NamesTable
+from tracker.projections.rotation.records import (
     AttestationRecord,
     ChainConflict,
     ChairRecord,
@@ -47,8 +47,8 @@ from projections.rotation.records import (
     RuleRecord,
     StandingRecord,
 )
-from projections.rotation.schedule import nearest_term, schedule_claims, schedule_problems
-from projections.rotation.terms import (
+from tracker.projections.rotation.schedule import nearest_term, schedule_claims, schedule_problems
+from tracker.projections.rotation.terms import (
     first_boundary_from,
     midpoint,
     nearest_boundary,

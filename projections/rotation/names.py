@@ -73,7 +73,7 @@ def reference_names(org: str) -> NamesTable | None:
     """The packaged names table of an organization, or None when none ships."""
     if not org.replace("-", "").replace("_", "").isalnum():
         return None
-    resource = files("config") / "names" / f"{org}.toml"
+    resource = files("tracker.config") / "names" / f"{org}.toml"
     if not resource.is_file():
         return None
     data = tomllib.loads(resource.read_text(encoding="utf-8"))

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from events import PartialDate, RotationRule
-from projections.model import Message, Params, params
+from tracker.events import PartialDate, RotationRule
+from tracker.projections.model import Message, Params, params
 
 __all__ = [
     "AttestationRecord",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from events import RotationRule
-from events.vocabulary import ScheduledTerm
-from projections.model import params
-from projections.rotation.context import Claim, RotationContext, RuleVersion
-from projections.rotation.records import Problem
-from projections.rotation.terms import midpoint, nearest, on_day
+from tracker.events import RotationRule
+from tracker.events.vocabulary import ScheduledTerm
+from tracker.projections.model import params
+from tracker.projections.rotation.context import Claim, RotationContext, RuleVersion
+from tracker.projections.rotation.records import Problem
+from tracker.projections.rotation.terms import midpoint, nearest, on_day
 
 __all__ = ["nearest_term", "schedule_claims", "schedule_problems"]
 

@@ -6,7 +6,7 @@ import calendar
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from events import PartialDate, RotationRule, parse_partial_date
+from tracker.events import PartialDate, RotationRule, parse_partial_date
 
 __all__ = [
     "first_boundary_from", "midpoint", "nearest", "nearest_boundary", "on_day", "rule_basis", "shift", "term_length",

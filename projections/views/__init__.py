@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from projections.views.batch import RowBatch, organization_of_body
-from projections.views.rows import END_OF_TIME, derive_entity
-from projections.views.schema import (
+from tracker.projections.views.batch import RowBatch, organization_of_body
+from tracker.projections.views.rows import END_OF_TIME, derive_entity
+from tracker.projections.views.schema import (
     COMMITMENT,
     DEVELOPMENT,
     DOCUMENT,

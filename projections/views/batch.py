@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import JSON, Date, delete, select
 from sqlalchemy.engine import Connection
 
-from projections.views.schema import (
+from tracker.projections.views.schema import (
     CommitmentViewRow,
     DevelopmentViewRow,
     DocumentViewRow,

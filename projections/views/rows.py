@@ -10,11 +10,11 @@ from typing import Any
 
 import orjson
 
-from events import MeetingHeld, Recorded, Source
-from projections.folds import FOLDS, EntityFold, fold, kind_of
-from projections.folds.base import partial_text
-from projections.model import DevelopmentSummary, ReviewItem
-from projections.reduce import (
+from tracker.events import MeetingHeld, Recorded, Source
+from tracker.projections.folds import FOLDS, EntityFold, fold, kind_of
+from tracker.projections.folds.base import partial_text
+from tracker.projections.model import DevelopmentSummary, ReviewItem
+from tracker.projections.reduce import (
     body_status,
     commitment_status,
     document_status,
@@ -22,10 +22,10 @@ from projections.reduce import (
     organization_status,
     proposal_status,
 )
-from projections.resolution import AMENDMENTS, Resolution, counted, resolve
-from projections.timeline import timeline_of
-from projections.views.batch import RowBatch
-from projections.views.schema import (
+from tracker.projections.resolution import AMENDMENTS, Resolution, counted, resolve
+from tracker.projections.timeline import timeline_of
+from tracker.projections.views.batch import RowBatch
+from tracker.projections.views.schema import (
     COMMITMENT,
     DOCUMENT,
     MEETING,

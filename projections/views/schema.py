@@ -15,7 +15,13 @@ from pydantic import TypeAdapter
 from sqlalchemy import JSON, Date, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from projections.model import CommitmentStatus, DevelopmentSummary, DocumentStatus, MeetingStatus, ProposalStatus
+from tracker.projections.model import (
+    CommitmentStatus,
+    DevelopmentSummary,
+    DocumentStatus,
+    MeetingStatus,
+    ProposalStatus,
+)
 
 __all__ = [
     "COMMITMENT",

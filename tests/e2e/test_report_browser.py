@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from projections.reports import build_report, render_html  # noqa: E402
 from tests.unit.fake_read_model import demo_read_model  # noqa: E402
+from tracker.projections.reports import build_report, render_html  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

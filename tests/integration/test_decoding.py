@@ -5,13 +5,13 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from events import EVENT_TYPES
-from projections.views import DEVELOPMENT
-from projections.views.rows import development_doc
 from tests.builders import SCO_2018, event
 from tracker.app import Tracker
 from tracker.decoding import constructor
 from tracker.demo import demo_lines
+from tracker.events import EVENT_TYPES
+from tracker.projections.views import DEVELOPMENT
+from tracker.projections.views.rows import development_doc
 
 
 def test_every_stored_event_reads_back_as_the_validator_builds_it(tracker: Tracker) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from projections.reports import build_report, render
 from tracker.app import Tracker
 from tracker.demo import load_demo
+from tracker.projections.reports import build_report, render
 from tracker.settings import Settings
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -10,11 +10,8 @@ import pytest
 from click.testing import CliRunner
 from pydantic import BaseModel, Field, ValidationError
 
-import events
-from events.base import EXCERPT_CHARS, validation_problems
-from projections.errors import QueryRefused
-from projections.queries import Queries
 from tests.builders import event, sco_world
+from tracker import events
 from tracker.app import Tracker
 from tracker.cli import cli
 from tracker.errors import (
@@ -27,6 +24,9 @@ from tracker.errors import (
     TrackerError,
     as_tracker_error,
 )
+from tracker.events.base import EXCERPT_CHARS, validation_problems
+from tracker.projections.errors import QueryRefused
+from tracker.projections.queries import Queries
 from tracker.reminders.channels import DeliveryError
 from tracker.reminders.config import ReminderConfigError, parse_config
 

@@ -15,13 +15,13 @@ from jsonschema import Draft3Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
 
-from projections.interchange.popolo import POPOLO_KINDS, build_popolo
-from projections.interchange.quickstatements import CIRCA, build_quickstatements
-from projections.interchange.source import QueriesReader, Snapshot, snapshot
 from tests.builders import SOURCE
 from tracker.app import Tracker
 from tracker.cli import cli
 from tracker.demo import load_demo
+from tracker.projections.interchange.popolo import POPOLO_KINDS, build_popolo
+from tracker.projections.interchange.quickstatements import CIRCA, build_quickstatements
+from tracker.projections.interchange.source import QueriesReader, Snapshot, snapshot
 
 POPOLO_SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "popolo"
 PROTOCOL = "sco-prosecutors-general/22/protocol"

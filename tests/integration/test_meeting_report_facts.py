@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.model import MeetingStatus, ReviewItem
-from projections.reports import build_report, render
 from tests.integration.test_presidency_store import SCO_MEMBERS, body, ev, org, record_all
 from tracker.app import Tracker
+from tracker.projections.model import MeetingStatus, ReviewItem
+from tracker.projections.reports import build_report, render
 
 ALPHA_RU = {"kind": "alphabetical", "language": "ru", "term": "per_meeting"}
 

@@ -15,11 +15,6 @@ from typing import Any
 import orjson
 import pytest
 
-from projections.interchange.popolo import build_popolo
-from projections.interchange.quickstatements import build_quickstatements
-from projections.interchange.source import QueriesReader, snapshot
-from projections.model import OrganizationStatus
-from projections.reports import build_report, render
 from tests.integration.test_presidency_store import (
     ASEAN_SOURCE,
     EU_SOURCE,
@@ -34,6 +29,11 @@ from tests.integration.test_presidency_store import (
 )
 from tracker.app import Tracker
 from tracker.errors import InvalidInput, NotAParty, TrackerError, UnknownEntity
+from tracker.projections.interchange.popolo import build_popolo
+from tracker.projections.interchange.quickstatements import build_quickstatements
+from tracker.projections.interchange.source import QueriesReader, snapshot
+from tracker.projections.model import OrganizationStatus
+from tracker.projections.reports import build_report, render
 
 G20_SOURCE = {
     "publisher": "G20",

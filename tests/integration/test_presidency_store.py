@@ -631,7 +631,7 @@ def test_names_asked_as_of_a_date_are_the_names_in_use_then(tracker: Tracker) ->
         ("Cooperation Council of Turkic Speaking States", "2021-11-12")]
     timeline = [d.summary for d in model.timeline("organization:ots")]
     assert "Renamed: Organization of Turkic States" in timeline
-    from projections.reduce import reduce_body
+    from tracker.projections.reduce import reduce_body
 
     records = tracker.history("body:ots-pg")
     old = reduce_body(records, as_of=date(2020, 1, 1), known_at=datetime.now().astimezone())

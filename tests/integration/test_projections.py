@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from projections.rotation import alphabetical_order, load_names, order_names
-from projections.views import ReviewItemViewRow, ViewBase
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.demo import demo_lines
+from tracker.projections.rotation import alphabetical_order, load_names, order_names
+from tracker.projections.views import ReviewItemViewRow, ViewBase
 
 BODY = "sco-prosecutors-general"
 EXTREMISM = "sco-joint-action-extremism-2018"

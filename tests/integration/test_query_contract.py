@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projections.clock import FixedClock
-from projections.queries import Queries
 from tests.integration.test_rebuild_property import BODIES, STEP, History, _base
 from tests.pg import require_postgres, throwaway_database
 from tracker.app import Tracker
+from tracker.projections.clock import FixedClock
+from tracker.projections.queries import Queries
 from tracker.settings import Settings
 
 TODAY = datetime(2024, 6, 15, 9, tzinfo=UTC)  # histories run 2018-2027: some events lie ahead of it

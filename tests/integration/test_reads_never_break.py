@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from projections.reports import FORMATS, build_report, render
 from tests.builders import event
 from tests.integration.test_projections import assert_rebuild_matches
 from tracker.app import Tracker
 from tracker.errors import TrackerError
+from tracker.projections.reports import FORMATS, build_report, render
 from tracker.reminders.config import parse_config
 from tracker.reminders.scan import scan
 from tracker.settings import Settings

@@ -16,11 +16,11 @@ import jsonschema
 import pytest
 
 import tracker as front_door
-from projections import model
-from projections.reports import build_report
-from projections.reports.jsonout import render_json
 from tests.integration.test_report_language import AS_OF, _world
 from tracker.app import Tracker
+from tracker.projections import model
+from tracker.projections.reports import build_report
+from tracker.projections.reports.jsonout import render_json
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "projections" / "reports" / "report.schema.json").read_text("utf-8"))
 LISTS = {"deviation_messages": "deviations", "gap_messages": "gaps",

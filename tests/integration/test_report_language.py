@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from projections.model import Message
-from projections.reports import build_report, render
-from projections.reports.i18n import texts
-from projections.reports.markdown import escape_markdown
 from tests.integration.test_presidency_store import ALPHA_RU, SCO_MEMBERS, body, ev, handover, org, record_all
 from tracker.app import Tracker
+from tracker.projections.model import Message
+from tracker.projections.reports import build_report, render
+from tracker.projections.reports.i18n import texts
+from tracker.projections.reports.markdown import escape_markdown
 
 AS_OF = date(2025, 12, 31)
 

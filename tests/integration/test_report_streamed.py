@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from projections.reports import FORMATS, build_report, render, stream_report
-from projections.reports import streamed as streamed_module
 from tests.builders import event
 from tracker.app import Tracker
 from tracker.demo import load_demo
+from tracker.projections.reports import FORMATS, build_report, render, stream_report
+from tracker.projections.reports import streamed as streamed_module
 
 RECORDED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 GENERATED = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

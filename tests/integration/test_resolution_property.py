@@ -29,7 +29,7 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import events as ev
+import tracker.events as ev
 from tests.builders import event, sco_world
 from tests.pg import require_postgres, throwaway_database
 from tracker.app import Tracker

@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from events import Source
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.cli import cli
 from tracker.errors import InvalidInput, SourceFileRefused, UnknownSourceFile
+from tracker.events import Source
 from tracker.sources import SOURCE_FILES, SourceFiles, check_urls, cited_urls
 
 ORIGINAL = "<html><body>Генеральный прокурор, 2024-07-25</body></html>".encode()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from events import Source, normalize_state, parse_event
-from events.states import suggest_states
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.errors import InvalidInput
+from tracker.events import Source, normalize_state, parse_event
+from tracker.events.states import suggest_states
 
 
 def test_a_misspelled_state_gets_a_suggestion(tracker: Tracker) -> None:

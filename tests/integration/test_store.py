@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import orjson
 import pytest
 
-import events as ev
+import tracker.events as ev
 from tests.builders import event, sco_world
 from tracker.app import Tracker
 from tracker.errors import ImportFailed, InvalidInput, KeyConflict

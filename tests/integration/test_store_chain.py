@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from projections.reports import build_report, render
 from tests.builders import event, sco_world
 from tracker.app import Tracker
+from tracker.projections.reports import build_report, render
 from tracker.settings import Settings
 
 ROOT = Path(__file__).parents[2]

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from projections.reports import FORMATS, build_report, render
 from tests.integration.test_presidency_store import SCO_MEMBERS, body, ev, every_read, handover, org, record_all
 from tracker.app import Tracker
 from tracker.errors import InvalidInput, RuleViolation, TrackerError
+from tracker.projections.reports import FORMATS, build_report, render
 
 UNKNOWN = {"kind": "unknown"}
 ALPHA_RU = {"kind": "alphabetical", "language": "ru", "term": "per_meeting"}
@@ -88,7 +88,7 @@ def test_a_later_rule_change_gives_the_real_rule(tracker: Tracker) -> None:
 
 
 def test_an_unknown_rule_refuses_invented_parts() -> None:
-    from events import RotationRule
+    from tracker.events import RotationRule
 
     with pytest.raises(ValueError, match="unknown"):
         RotationRule.model_validate({"kind": "unknown", "term": "annual"})

@@ -6,10 +6,10 @@ from importlib import resources
 
 from sqlalchemy import create_engine, select, update
 
-from projections.views.schema import MeetingViewRow, TrackingRow
 from tests.integration.test_meeting_report_facts import _held, _world
 from tracker import projector
 from tracker.app import Tracker
+from tracker.projections.views.schema import MeetingViewRow, TrackingRow
 from tracker.settings import Settings
 
 
@@ -52,7 +52,7 @@ def test_rows_from_older_derivation_code_are_derived_again(database_url: str) ->
 
 
 def test_the_fingerprint_reads_the_deriving_code_and_not_the_renderers() -> None:
-    root = resources.files("projections")
+    root = resources.files("tracker.projections")
     names = {str(p).split("projections/", 1)[1] for p in projector._sources(root)}
     assert {"folds/meeting.py", "resolution.py", "views/rows.py", "reduce.py"} <= names
     assert not any(n.startswith(("reports/", "interchange/")) for n in names), sorted(names)

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from events import PartialDate, Source, parse_partial_date
-from projections.model import (
+from tracker.events import PartialDate, Source, parse_partial_date
+from tracker.projections.model import (
     Attendance,
     ChairTerm,
     CommitmentStatus,

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
-from events import PartialDate, parse_partial_date
-from projections.model import (
+from tracker.events import PartialDate, parse_partial_date
+from tracker.projections.model import (
     ChairTerm,
     CommitmentStatus,
     DevelopmentSummary,

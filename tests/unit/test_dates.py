@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import parse_partial_date
+from tracker.events import parse_partial_date
 
 FULLWIDTH = "\uff12\uff10\uff12\uff14-\uff10\uff17-\uff12\uff15"  # 2024-07-25 in fullwidth digits
 QUALIFIERS = st.sampled_from(["", "?", "~", "%"])
@@ -102,7 +102,7 @@ def test_dates_outside_the_subset_are_refused_with_a_clear_error(text: str, mess
 
 
 def test_an_event_with_non_ascii_digits_is_refused_naming_the_field() -> None:
-    from events import InvalidEvent, parse_event
+    from tracker.events import InvalidEvent, parse_event
 
     with pytest.raises(InvalidEvent) as caught:
         parse_event({"type": "MembershipChanged", "occurred_on": FULLWIDTH, "unsourced": True,

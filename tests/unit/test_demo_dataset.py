@@ -9,7 +9,7 @@ from typing import Any
 import pycountry
 import pytest
 
-from events import (
+from tracker.events import (
     Development,
     DocumentSigned,
     MembershipChanged,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from events import Recorded, parse_event
 from tests.builders import event, sco_world
 from tracker.domain import check, effective_history
 from tracker.errors import AlreadyExists, InvalidInput, NotAParty, RuleViolation, UnknownEntity, UnknownEvent
+from tracker.events import Recorded, parse_event
 
 
 class MemoryLog:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import events as ev
-from events import InvalidEvent, parse_event, parse_partial_date
+import tracker.events as ev
+from tracker.events import InvalidEvent, parse_event, parse_partial_date
 
 SOURCE = {"publisher": "BNews.kz", "title": "Kazakh Prosecutor General partook", "language": "en"}
 
@@ -140,7 +140,7 @@ def test_unknown_type_is_named() -> None:
 
 def test_every_type_is_past_tense_and_frozen_and_forbids_extra() -> None:
     # Every development class the vocabulary defines is a known type (none left out of __all__).
-    import events.vocabulary as vocabulary
+    import tracker.events.vocabulary as vocabulary
 
     defined = {c for c in vars(vocabulary).values()
                if isinstance(c, type) and issubclass(c, ev.Development) and c is not ev.Development}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from events import parse_partial_date
-from projections.reports.i18n import LOCALES, languages, texts
-from projections.rotation.records import Deviation
+from tracker.events import parse_partial_date
+from tracker.projections.reports.i18n import LOCALES, languages, texts
+from tracker.projections.rotation.records import Deviation
 
 PROJECTIONS = Path(__file__).resolve().parents[2] / "projections"
 

@@ -13,7 +13,6 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.model import OverrideEntry as Override
 from tests.unit.test_rotation import (
     ALPHA_RU_ANNUAL,
     SCO,
@@ -25,6 +24,7 @@ from tests.unit.test_rotation import (
     order_of,
     upcoming_states,
 )
+from tracker.projections.model import OverrideEntry as Override
 
 FOUNDERS = ("CHN", "KAZ", "KGZ", "RUS", "TJK", "UZB")
 FIRST_TERM = 2014  # the annual terms start on 07-01; the sitting chair's began 2013-07-01

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from events import normalize_party, party_entity, party_name, party_organization
 from tracker.errors import InvalidInput
+from tracker.events import normalize_party, party_entity, party_name, party_organization
 from tracker.web.common import CommitmentFilter
 
 

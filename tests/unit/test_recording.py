@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import events as ev
 import tracker
+import tracker.events as ev
 from tracker.app import RecordResult
 from tracker.gen_recording import METHODS, TARGET, render
 from tracker.recording import RecordingMethods

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import (
+from tracker.events import (
     Attendee,
     BodyEstablished,
     ChairmanshipHandedOver,
@@ -48,8 +48,8 @@ from events import (
     Signatory,
     parse_partial_date,
 )
-from projections.changes import status_changes, status_fields
-from projections.reduce import (
+from tracker.projections.changes import status_changes, status_fields
+from tracker.projections.reduce import (
     reduce_body,
     reduce_commitment,
     reduce_document,
@@ -57,10 +57,10 @@ from projections.reduce import (
     reduce_organization,
     reduce_proposal,
 )
-from projections.resolution import effective_events
-from projections.review import review_items
-from projections.summaries import summarize
-from projections.timeline import timeline
+from tracker.projections.resolution import effective_events
+from tracker.projections.review import review_items
+from tracker.projections.summaries import summarize
+from tracker.projections.timeline import timeline
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 LATER = datetime(2100, 1, 1, tzinfo=UTC)

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from events import EVENT_TYPES, parse_event
-from events.reference import json_schema, markdown, type_docs
 from tracker.cli import cli
+from tracker.events import EVENT_TYPES, parse_event
+from tracker.events.reference import json_schema, markdown, type_docs
 
 ROOT = Path(__file__).parents[2]
 REGENERATE = "regenerate with: .venv/bin/tracker schema --markdown > docs/developments.md"
@@ -82,7 +82,7 @@ def test_schema_command_lists_explains_and_suggests() -> None:
 
 
 def test_a_misspelled_event_type_gets_a_suggestion() -> None:
-    from events import InvalidEvent
+    from tracker.events import InvalidEvent
 
     with pytest.raises(InvalidEvent) as caught:
         parse_event({"type": "ProposalTable", "occurred_on": "2024", "unsourced": True})

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from icalendar import Calendar
 
-from projections.reminders import (
+from tests.unit.reminder_fakes import commitment, development, meeting, pd, presidency, status_change
+from tracker.projections.reminders import (
     RecipientGroup,
     Rule,
     build_digest_content,
@@ -17,7 +18,6 @@ from projections.reminders import (
     fact_token,
     settle_lateness,
 )
-from tests.unit.reminder_fakes import commitment, development, meeting, pd, presidency, status_change
 from tracker.reminders.calendar import build_calendar
 from tracker.reminders.config import ReminderConfigError, load_config, parse_config, smtp_settings, webhook_secret
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from projections.reports import FORMATS, Format, build_report, render, stream_report
-from projections.reports import streamed as streamed_module
 from tests.unit.fake_read_model import demo_read_model, synthetic_read_model
+from tracker.projections.reports import FORMATS, Format, build_report, render, stream_report
+from tracker.projections.reports import streamed as streamed_module
 
 AS_OF = date(2025, 3, 1)
 KNOWN_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

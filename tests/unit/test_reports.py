@@ -20,16 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the fake lives in tests/unit; make it importable however pytest is run
     sys.path.insert(0, str(ROOT))
 
-from events import parse_partial_date  # noqa: E402
-from projections.reports import FORMATS, build_report, render, render_csv, render_html, render_json  # noqa: E402
-from projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
-from projections.reports.csvout import COLUMNS  # noqa: E402
-from projections.reports.data import ReportData  # noqa: E402
-from projections.reports.jsonld import json_ld  # noqa: E402
-from projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
-from projections.safety import BIDI_CONTROLS, safe_text  # noqa: E402
 from tests.unit.fake_read_model import FakeReadModel, demo_read_model, dev  # noqa: E402
 from tracker.cli.report import report as report_command  # noqa: E402
+from tracker.events import parse_partial_date  # noqa: E402
+from tracker.projections.reports import FORMATS, build_report, render, render_csv, render_html, render_json  # noqa: E402
+from tracker.projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
+from tracker.projections.reports.csvout import COLUMNS  # noqa: E402
+from tracker.projections.reports.data import ReportData  # noqa: E402
+from tracker.projections.reports.jsonld import json_ld  # noqa: E402
+from tracker.projections.reports.markdown import escape_markdown, render_markdown  # noqa: E402
+from tracker.projections.safety import BIDI_CONTROLS, safe_text  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -503,7 +503,7 @@ def test_terminal_output_of_stored_text_is_safe(tmp_path: Path) -> None:
 
 
 def test_russian_catalogue_is_complete() -> None:
-    from projections.reports.i18n import LOCALES
+    from tracker.projections.reports.i18n import LOCALES
 
     en = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
     ru = json.loads((LOCALES / "ru.json").read_text(encoding="utf-8"))
@@ -525,7 +525,7 @@ def test_russian_report_in_every_format() -> None:
 
 
 def test_a_third_language_is_a_catalogue_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from projections.reports import i18n
+    from tracker.projections.reports import i18n
 
     for name in ("en.json", "ru.json"):
         (tmp_path / name).write_text((i18n.LOCALES / name).read_text(encoding="utf-8"), encoding="utf-8")

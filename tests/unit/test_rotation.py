@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import PartialDate, RotationRule, parse_partial_date
-from events.vocabulary import ScheduledTerm
-from projections.model import HandoverEntry as Handover
-from projections.model import MembershipEntry, RuleEntry
-from projections.model import OverrideEntry as Override
-from projections.rotation import (
+from tracker.events import PartialDate, RotationRule, parse_partial_date
+from tracker.events.vocabulary import ScheduledTerm
+from tracker.projections.model import HandoverEntry as Handover
+from tracker.projections.model import MembershipEntry, RuleEntry
+from tracker.projections.model import OverrideEntry as Override
+from tracker.projections.rotation import (
     ChainConflict,
     NamesTable,
     Presidency,

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from projections.review_queue import review_item_id
 from tests.web.conftest import CONFLICT
 from tracker.app import Tracker
 from tracker.demo import demo_lines
 from tracker.errors import InvalidInput, UnknownEntity
+from tracker.projections.review_queue import review_item_id
 
 
 def _decide(tracker: Tracker, item_id: str, entity: str, decision: str, **extra: str) -> str:

@@ -92,8 +92,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from projections.safety import safe_text  # imported when a command runs, not for --help
             from tracker.errors import as_tracker_error
+            from tracker.projections.safety import safe_text  # imported when a command runs, not for --help
 
             error = as_tracker_error(exc)
             if error is None:

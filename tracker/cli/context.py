@@ -9,8 +9,8 @@ import click
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from projections.model import ReadModel
     from tracker.app import Tracker
+    from tracker.projections.model import ReadModel
     from tracker.settings import Settings
 
 __all__ = ["CliContext"]

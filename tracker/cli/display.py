@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from projections.safety import safe_text
+from tracker.projections.safety import safe_text
 
 __all__ = ["shown"]
 

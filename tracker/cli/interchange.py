@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from projections.interchange.popolo import build_popolo
-from projections.interchange.quickstatements import build_quickstatements
-from projections.interchange.source import QueriesReader, snapshot
 from tracker.cli.output import write_output
+from tracker.projections.interchange.popolo import build_popolo
+from tracker.projections.interchange.quickstatements import build_quickstatements
+from tracker.projections.interchange.source import QueriesReader, snapshot
 
 if TYPE_CHECKING:
     from tracker.cli.context import CliContext

@@ -15,8 +15,8 @@ from typing import Any, Protocol, TypeVar
 import click
 from sqlalchemy import Engine
 
-from projections.model import ReadModel
 from tracker.cli.output import output_options, write_output
+from tracker.projections.model import ReadModel
 from tracker.reminders.calendar import calendar_from_read_model
 from tracker.reminders.channels import build_channels
 from tracker.reminders.config import ReminderConfigError, RemindersConfig, load_config

@@ -8,10 +8,10 @@ from typing import IO, Any, cast
 
 import click
 
-from projections.reports import FORMATS, Format, ReportData, stream_report
-from projections.reports.i18n import languages
 from tracker.cli.options import as_date, as_datetime
 from tracker.cli.output import check_output, output_options, write_output
+from tracker.projections.reports import FORMATS, Format, ReportData, stream_report
+from tracker.projections.reports.i18n import languages
 
 __all__ = ["report"]
 

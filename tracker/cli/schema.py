@@ -17,7 +17,7 @@ __all__ = ["schema"]
               help="The JSON Schema of one JSON Lines line (docs/events.schema.json).")
 def schema(type_name: str | None, as_markdown: bool, as_json_schema: bool) -> None:
     """Reference of every development type: fields, types, required, an example."""
-    from events.reference import json_schema, markdown, type_docs
+    from tracker.events.reference import json_schema, markdown, type_docs
 
     if as_markdown:
         click.echo(markdown(), nl=False)
@@ -43,8 +43,8 @@ def schema(type_name: str | None, as_markdown: bool, as_json_schema: bool) -> No
 
 
 def _print_type(name: str) -> None:
-    from events.base import Development
-    from events.reference import type_docs
+    from tracker.events.base import Development
+    from tracker.events.reference import type_docs
 
     doc = next(d for d in type_docs() if d.name == name)
     common = set(Development.model_fields)

@@ -50,7 +50,7 @@ def add(obj: CliContext, file: Path, publisher: str, title: str | None, name: st
     """Store FILE in the database by its SHA-256 (once) and print the Source JSON that cites it."""
     import orjson
 
-    from events.base import Source
+    from tracker.events.base import Source
 
     given: dict[str, Any] = {"title": title, "url": url, "archive_url": archive_url, "retrieved_on": retrieved_on,
                              "published_on": published_on, "language": language}
@@ -105,7 +105,7 @@ def check(obj: CliContext, timeout: float, deadline: float, concurrency: int, as
                     "sources_check": [r.to_json_dict() for r in results]}
         click.echo(orjson.dumps(envelope, option=orjson.OPT_INDENT_2).decode())
     else:
-        from projections.safety import safe_text as shown
+        from tracker.projections.safety import safe_text as shown
 
         for r in results:
             click.echo(f"{r.outcome:<11}  {shown(r.url)}  {shown(r.detail)}  (cited by {shown(', '.join(r.cited_by))})")

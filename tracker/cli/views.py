@@ -17,12 +17,12 @@ from pydantic import TypeAdapter
 from rich.console import Console
 from rich.table import Table
 
-from events import state_name
-from projections.model import DevelopmentSummary, PresidencyStatus, ReviewItem
 from tracker.cli.context import CliContext
 from tracker.cli.display import shown
 from tracker.cli.options import time_options
 from tracker.errors import NotFound
+from tracker.events import state_name
+from tracker.projections.model import DevelopmentSummary, PresidencyStatus, ReviewItem
 
 __all__ = ["presidency", "project", "rebuild", "review", "status", "timeline"]
 

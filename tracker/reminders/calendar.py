@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from events import PartialDate
-from projections.model import CommitmentStatus, MeetingStatus, ReadModel
+from tracker.events import PartialDate
+from tracker.projections.model import CommitmentStatus, MeetingStatus, ReadModel
 
 __all__ = ["UID_DOMAIN", "build_calendar", "calendar_from_read_model"]
 

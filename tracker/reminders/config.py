@@ -21,9 +21,9 @@ from pydantic import (
     model_validator,
 )
 
-from events.base import describe_problems, validation_problems
-from projections.reminders import RecipientGroup, Rule, RuleKind
 from tracker.errors import ConfigurationError
+from tracker.events.base import describe_problems, validation_problems
+from tracker.projections.reminders import RecipientGroup, Rule, RuleKind
 
 __all__ = [
     "WEEKDAYS",
@@ -260,7 +260,7 @@ def parse_config(text: str, *, source: str = "reminders.toml") -> RemindersConfi
 
 def default_config_text() -> str:
     """The shipped config/reminders.toml."""
-    return resources.files("config").joinpath("reminders.toml").read_text(encoding="utf-8")
+    return resources.files("tracker.config").joinpath("reminders.toml").read_text(encoding="utf-8")
 
 
 def load_config(path: Path | None = None) -> RemindersConfig:

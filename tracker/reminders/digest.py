@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from projections.model import DevelopmentSummary, ReadModel, StatusChange
-from projections.reminders import DigestContent, RecipientGroup, build_digest_content
-from projections.reports import build_report, render
+from tracker.projections.model import DevelopmentSummary, ReadModel, StatusChange
+from tracker.projections.reminders import DigestContent, RecipientGroup, build_digest_content
+from tracker.projections.reports import build_report, render
 
 __all__ = ["DigestRenderer", "digest_from_developments", "digest_from_report", "render_digest"]
 

@@ -34,8 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from projections.reminders import Attachment, Reminder
 from tracker.db import write_transaction
+from tracker.projections.reminders import Attachment, Reminder
 
 __all__ = [
     "MIN_BACKOFF",

@@ -9,9 +9,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
-from projections.clock import SYSTEM_CLOCK, Clock
-from projections.model import CommitmentStatus, MeetingStatus, PresidencyStatus, ReadModel
-from projections.reminders import (
+from tracker.db import write_transaction
+from tracker.projections.clock import SYSTEM_CLOCK, Clock
+from tracker.projections.model import CommitmentStatus, MeetingStatus, PresidencyStatus, ReadModel
+from tracker.projections.reminders import (
     RecipientGroup,
     Reminder,
     digest_reminders,
@@ -20,7 +21,6 @@ from projections.reminders import (
     fact_token,
     settle_lateness,
 )
-from tracker.db import write_transaction
 from tracker.reminders import digest as digest_hook
 from tracker.reminders.config import RemindersConfig
 from tracker.reminders.outbox import create_outbox, existing_keys, issue, last_digest_at, outbox_key

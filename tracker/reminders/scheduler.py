@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Connection, Engine, text
 
-from projections.model import ReadModel
+from tracker.projections.model import ReadModel
 from tracker.reminders.channels import Channel, build_channels
 from tracker.reminders.config import WEEKDAYS, RemindersConfig
 from tracker.reminders.delivery import deliver, worker_id

@@ -19,7 +19,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from projections.model import (
+from tracker.errors import InvalidInput, NotFound
+from tracker.projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
     DocumentStatus,
@@ -28,10 +29,9 @@ from projections.model import (
     PresidencyStatus,
     ProposalStatus,
 )
-from projections.queries import Queries
-from projections.reduce import OrganizationStatus
-from projections.review_queue import REVIEW_STATES, ReviewEntry
-from tracker.errors import InvalidInput, NotFound
+from tracker.projections.queries import Queries
+from tracker.projections.reduce import OrganizationStatus
+from tracker.projections.review_queue import REVIEW_STATES, ReviewEntry
 from tracker.web.auth import Account
 from tracker.web.common import (
     CommitmentFilter,

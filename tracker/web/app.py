@@ -14,8 +14,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from projections.model import LogHead
 from tracker.errors import ConcurrencyConflict, ConfigurationError, InvalidInput, NotFound, RuleViolation, TrackerError
+from tracker.projections.model import LogHead
 from tracker.settings import Settings
 from tracker.web.auth import Accounts, LoginFailed, LoginThrottled
 from tracker.web.common import Refused

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 
-from projections.model import CommitmentStatus
 from tracker.errors import InvalidInput
+from tracker.projections.model import CommitmentStatus
 from tracker.web.auth import Account, Accounts, Permission, allows
 
 if TYPE_CHECKING:
-    from projections.queries import Queries
     from tracker.app import Tracker
+    from tracker.projections.queries import Queries
     from tracker.web.settings import WebSettings
 
 __all__ = [
@@ -118,7 +118,7 @@ class CommitmentFilter:
         """From URL parameters (empty ones ignored), naming a bad one."""
         party = values.get("party") or None
         if party:
-            from events import normalize_party
+            from tracker.events import normalize_party
 
             try:
                 party = normalize_party(party)

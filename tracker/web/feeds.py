@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from projections.model import DevelopmentSummary
 from tracker.app import Tracker
+from tracker.projections.model import DevelopmentSummary
 
 __all__ = ["FEED_ENTRIES", "atom_feed"]
 

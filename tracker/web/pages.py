@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlencode
@@ -14,14 +15,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import TypeAdapter
 
-from events import PartialDate
-from projections.model import CommitmentStatus
-from projections.reports import FORMATS, Format, build_report, render
-from projections.reports.data import shown_expectation
-from projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
-from projections.review_queue import REVIEW_STATES, ReviewEntry
-from projections.views import KIND_ORDER
 from tracker.errors import NotFound, TrackerError
+from tracker.events import PartialDate
+from tracker.projections.model import CommitmentStatus
+from tracker.projections.reports import FORMATS, Format, build_report, render
+from tracker.projections.reports.data import shown_expectation
+from tracker.projections.reports.i18n import DEFAULT_LANGUAGE, Texts, texts
+from tracker.projections.review_queue import REVIEW_STATES, ReviewEntry
+from tracker.projections.views import KIND_ORDER
 from tracker.reminders.calendar import calendar_from_read_model
 from tracker.web.auth import ROLES, Account, Accounts, allows
 from tracker.web.common import (
@@ -46,7 +47,7 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 LOGIN_CSRF_COOKIE = "tracker_login_csrf"
-_REPORT_CSS = Path(__file__).resolve().parents[2] / "projections" / "reports" / "templates" / "report.css"
+_REPORT_CSS = files("tracker.projections.reports").joinpath("templates", "report.css")
 COMMITMENT_STATES = ("undertaken", "fulfilled", "lapsed", "withdrawn", "superseded")
 LEVELS = ("no_evidence", "not_started", "limited", "substantial", "complete")
 _MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",

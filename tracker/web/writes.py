@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from events import ReviewDecided
-from projections.review_queue import ReviewEntry
 from tracker.app import Tracker
 from tracker.errors import InvalidInput, NotFound
+from tracker.events import ReviewDecided
+from tracker.projections.review_queue import ReviewEntry
 from tracker.web.auth import Account
 
 __all__ = ["Recorded", "find_review_entry", "record_decision", "record_developments"]
