@@ -54,7 +54,7 @@ def test_the_front_door_names_everything_and_imports_lazily() -> None:
         _ = tracker.Nothing  # type: ignore[attr-defined]
     # `import tracker` alone loads neither the store, the views nor pydantic's models.
     probe = ("import sys, tracker\n"
-             "print(sorted(m for m in ('eventsourcing', 'sqlalchemy', 'events') if m in sys.modules))")
+             "print(sorted(m for m in ('eventsourcing', 'sqlalchemy', 'tracker.events') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 
