@@ -46,6 +46,8 @@ def test_wheel_installs_beside_published_events_and_config(tmp_path: Path) -> No
     assert tops == {"tracker"}, tops
     # The client's folders travel inside the namespace, data files included.
     assert {"tracker/events/vocabulary.py", "tracker/projections/queries.py", "tracker/config/demo/demo.jsonl",
+            "tracker/config/names/sco.toml", "tracker/config/reminders.toml",
+            "tracker/projections/reports/report.schema.json",
             "tracker/projections/reports/templates/report.css"} <= names
 
     venv = tmp_path / "venv"
@@ -68,4 +70,5 @@ def test_wheel_installs_beside_published_events_and_config(tmp_path: Path) -> No
     demo = subprocess.run([str(venv / "bin" / "tracker"), "demo"], check=False, cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
+    assert "38 events stored" in demo.stdout
     assert (tmp_path / "demo-report.html").stat().st_size > 0
