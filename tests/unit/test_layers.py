@@ -15,6 +15,8 @@ ALLOWED = {
     "projections": ("tracker.events", "tracker.projections"),
 }
 
+SYMLINKED = {("tracker", "events"), ("tracker", "projections"), ("tracker", "config")}
+
 
 def _ours(node: ast.AST, package: str) -> list[str]:
     """Modules of ours that one import statement names, relative imports resolved to `package`."""
@@ -45,6 +47,20 @@ def test_layer_imports_only_inward(layer: str) -> None:
     """No module of an inner layer imports an outer one (or the old top-level names)."""
     assert list((ROOT / layer).rglob("*.py")), layer
     assert _violations(layer) == []
+
+
+@pytest.mark.parametrize("folder", ["tracker", "tests", "bench"])
+def test_nothing_imports_the_old_top_level_names(folder: str) -> None:
+    """Installed, only `tracker` exists: an `import events` that works in the checkout fails there."""
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        if path.relative_to(ROOT).parts[:2] in SYMLINKED:
+            continue  # the layers themselves, checked above
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for module in _ours(node, "tracker"):
+                if module.split(".")[0] in ("events", "projections", "config"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {module}")
+    assert found == []
 
 
 def test_the_check_sees_an_outward_import(tmp_path: Path) -> None:
