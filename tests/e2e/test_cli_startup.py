@@ -49,7 +49,7 @@ def test_status_on_sqlite_loads_no_postgresql_driver_and_builds_only_the_events_
         f"    cli(['--database-url', {url!r}, 'status', 'body:sco-prosecutors-general'], prog_name='tracker')\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
-        "import events\n"
+        "from tracker import events\n"
         "built = sorted(n for n, c in events.EVENT_TYPES.items() if c.__pydantic_complete__)\n"
         "print('LOADED', sorted(m for m in ('psycopg', 'eventsourcing.postgres', 'pydantic_settings') "
         "if m in sys.modules))\n"
