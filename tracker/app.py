@@ -30,6 +30,7 @@ from tracker.events import Development, InvalidEvent, Recorded
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
 from tracker.projections.model import LogHead
 from tracker.projections.queries import Queries
+from tracker.projections.views import KIND_ORDER
 from tracker.projector import Projector
 from tracker.recording import RecordingMethods
 from tracker.settings import Settings
@@ -196,7 +197,8 @@ class Tracker(RecordingMethods):
 
     def streams(self, kind: str | None = None) -> list[str]:
         """Every recorded entity as 'kind:id', optionally of one kind."""
-        return self.event_log.streams(kind)
+        # A review item's decisions have a stream of their own (review:<id>): not an entity.
+        return [s for s in self.event_log.streams(kind) if s.partition(":")[0] in KIND_ORDER]
 
     def verify(self) -> ChainReport:
         """Check the tamper-evident chain over the whole log (streaming); the report names the first break."""

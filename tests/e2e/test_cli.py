@@ -15,10 +15,14 @@ from tests.builders import event, sco_world
 ROOT = Path(__file__).parents[2]
 
 
-def run(*args: str, cwd: Path, url: str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m tracker ARGS` in `cwd`, against `url` when given."""
+def run(
+    *args: str, cwd: Path, url: str | None = None, stdin: str | None = None, columns: int | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m tracker ARGS` in `cwd`, against `url` when given (tables `columns` wide when given)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("TRACKER_DATABASE_URL", None)
+    if columns:
+        env["COLUMNS"] = str(columns)
     if url:
         env["TRACKER_DATABASE_URL"] = url
     return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=cwd, env=env, input=stdin,

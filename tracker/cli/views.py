@@ -23,6 +23,7 @@ from tracker.cli.options import time_options
 from tracker.errors import NotFound
 from tracker.events import state_name
 from tracker.projections.model import DevelopmentSummary, PresidencyStatus, ReviewItem
+from tracker.projections.review_queue import Decision, ReviewEntry
 
 __all__ = ["presidency", "project", "rebuild", "review", "status", "timeline"]
 
@@ -189,22 +190,46 @@ def review(
     known_at: datetime | None,
     as_json: bool,
 ) -> None:
-    """What the sources disagree on and what breaks a rule, for a person to look at."""
-    items: list[ReviewItem] = obj.read_model().review_items(
+    """What the sources disagree on and what breaks a rule, for a person to look at, with reviewers' decisions."""
+    entries = obj.tracker().read_model().review_queue(
         organization_id=organization_id, body_id=body_id, as_of=as_of, known_at=known_at
     )
     if as_json:
-        _emit("review", items, as_of, known_at)
+        # Each item as before, with its stable id, its state and the decision that counts.
+        _emit("review", [_review_json(e) for e in entries], as_of, known_at)
         return
-    if not items:
+    if not entries:
         click.echo("Nothing needs review.")
         return
     table = Table(title=f"Needs review ({_when(as_of, known_at)})")
-    for column in ("entity", "kind", "what", "events"):
+    table.add_column("id", no_wrap=True)  # what a decision names: never cut
+    for column in ("entity", "kind", "what", "events", "state"):
         table.add_column(column)
-    for item in items:
-        table.add_row(shown(item.entity), shown(item.kind), shown(item.message), shown(", ".join(item.refs)))
+    for e in entries:
+        table.add_row(e.item_id, shown(e.item.entity), shown(e.item.kind), shown(e.item.message),
+                      shown(", ".join(e.item.refs)), shown(_state_line(e)))
     Console().print(table)
+
+
+def _state_line(entry: ReviewEntry) -> str:
+    """'open', or the decision that counts: 'decided: dismissed by ana on 2026-11-30 (reason)'."""
+    latest = entry.latest
+    if latest is None or entry.state == "open":
+        return entry.state
+    by = f" by {latest.decided_by}" if latest.decided_by else ""
+    preferred = f" {latest.preferred_ref}" if latest.preferred_ref else ""
+    reason = f" ({latest.reason})" if latest.reason else ""
+    return f"{entry.state}: {latest.decision}{preferred}{by} on {latest.decided_on.isoformat()}{reason}"
+
+
+def _review_json(entry: ReviewEntry) -> dict[str, Any]:
+    latest = entry.latest
+    return {
+        **TypeAdapter(ReviewItem).dump_python(entry.item, mode="json"),
+        "item_id": entry.item_id,
+        "state": entry.state,
+        "decision": None if latest is None else TypeAdapter(Decision).dump_python(latest, mode="json"),
+    }
 
 
 @click.command()
