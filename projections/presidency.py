@@ -11,6 +11,7 @@ from tracker.events import PartialDate, Recorded, party_organization
 from tracker.projections import rotation as rot
 from tracker.projections.model import ChairTerm, Message, PresidencyStatus, ReviewItem, params
 from tracker.projections.reduce import BodyStatus, OrganizationStatus, describe_rule, reduce_body, reduce_organization
+from tracker.projections.rotation.terms import described
 
 __all__ = [
     "PresidencyInputs", "PresidencyMeeting", "compute_body_presidency", "presidency_inputs", "presidency_review_items",
@@ -94,15 +95,17 @@ def _meeting_problems(meetings: Sequence[PresidencyMeeting], as_of: date) -> lis
                 params(numbers=", ".join(map(str, missing)), first=min(numbers), last=max(numbers)),
             ))
     for m in meetings:
-        last = (m.ends_on or m.starts_on).latest
-        if m.status not in ("held", "cancelled") and last < as_of:
-            problems.append(rot.Problem(
-                "meeting_unconfirmed",
-                f"meeting:{m.meeting_id} was to be held {m.starts_on.describe()}: neither held nor cancelled on record",
-                (f"meeting:{m.meeting_id}",),
-                "meeting_unconfirmed",
-                params(meeting=f"meeting:{m.meeting_id}", start_on=m.starts_on),
-            ))
+        # The status first: most meetings of a long history are held, and need no date compared.
+        if m.status in ("held", "cancelled") or (m.ends_on or m.starts_on).latest >= as_of:
+            continue
+        ref = f"meeting:{m.meeting_id}"
+        problems.append(rot.Problem(
+            "meeting_unconfirmed",
+            f"{ref} was to be held {described(m.starts_on)}: neither held nor cancelled on record",
+            (ref,),
+            "meeting_unconfirmed",
+            (("meeting", ref), ("start_on", m.starts_on.text)),  # params(meeting=..., start_on=...), in its order
+        ))
     return problems
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from tracker.events import PartialDate, RotationRule
 from tracker.projections.model import params
@@ -32,9 +33,11 @@ class RuleVersion:
     names: OrderNames | None
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """One piece of evidence of who chaired from when: a recorded handover, or a schedule's term."""
+
+    # A named tuple, not a frozen dataclass: one is built per held meeting, and a frozen
+    # dataclass's __init__ costs three times a tuple's.
 
     when: PartialDate
     from_state: str | None
@@ -62,8 +65,9 @@ class Claim:
 def attestation_claims(attestations: Sequence[AttestationRecord], meetings: Sequence[MeetingRecord]) -> list[Claim]:
     """Evidence of who chaired on a date: recorded attestations and meetings held with a chair named."""
     claims = [Claim.attesting(a.on, a.state, a.ref) for a in attestations]
+    # Built inline (as Claim.attesting does): this runs once per meeting of the body.
     claims += [
-        Claim.attesting(m.held_on or m.starts_on, m.chaired_by, f"meeting:{m.meeting_id}")
+        Claim(m.held_on or m.starts_on, None, m.chaired_by, f"meeting:{m.meeting_id}", False, True)
         for m in meetings
         if m.status == "held" and m.chaired_by
     ]
