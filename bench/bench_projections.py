@@ -1,7 +1,7 @@
 """Projection throughput, query latency and rebuild memory.
 
 Run: PYTHONPATH=. .venv/bin/python bench/bench_projections.py [--events 100000] [--postgres URL]
-     [--meetings 2500] [--million] [--profile]
+     [--meetings 2500] [--million] [--profile] [--presidency-only]
 
 1. rebuild rate: `Projector.rebuild()` of N stored events against the raw rate of reading the
    same stored rows and orjson-decoding their state column (goal on SQLite: >= 0.25); also the
@@ -309,12 +309,17 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="peak memory of rebuilds up to 1,000,000 events")
     parser.add_argument("--sizes", default="100000,300000,1000000", help="sizes for --million")
     parser.add_argument("--profile", action="store_true", help="cProfile the rebuild and the past query")
+    parser.add_argument("--presidency-only", action="store_true", help="run only 3 (the presidency), on each backend")
     args = parser.parse_args()
     random.seed(1)
     backends: list[tuple[str, str | None]] = [("SQLite", None)]
     if args.postgres:
         backends.append(("PostgreSQL", args.postgres))
     for name, postgres in backends:
+        if args.presidency_only:
+            print(f"== {name}")
+            bench_presidency(postgres, args.meetings, args.profile)
+            continue
         print(f"== {name}, {args.events:,} events")
         with store(postgres) as url:
             tracker = load(url, args.events)
