@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -92,6 +92,7 @@ class RotationContext:
     standings: tuple[StandingRecord, ...]
     overrides: tuple[OverrideRecord, ...]
     meetings: tuple[PlannedMeeting, ...]
+    _eligible: dict[date, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def version_index(self, day: date) -> int:
         """Index of the rule version in effect on a day (-1: none yet)."""
@@ -129,9 +130,14 @@ class RotationContext:
 
     def eligible(self, day: date) -> frozenset[str]:
         """States that are members on the day a term starts and on the day before, and not excluded."""
-        states = {c.state for c in self.standings} - self.excluded(day)
-        eve = day - timedelta(days=1) if day > date.min else day
-        return frozenset(s for s in states if self.status(s, day) == "member" and self.status(s, eve) == "member")
+        # Asked again for every term judged or projected on that day: the inputs never change.
+        found = self._eligible.get(day)
+        if found is None:
+            states = {c.state for c in self.standings} - self.excluded(day)
+            eve = day - timedelta(days=1) if day > date.min else day
+            found = frozenset(s for s in states if self.status(s, day) == "member" and self.status(s, eve) == "member")
+            self._eligible[day] = found
+        return found
 
 
 def _names_problems(rule: RotationRule, names: OrderNames, org: str, ref: str) -> list[Problem]:
