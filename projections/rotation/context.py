@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -9,7 +10,13 @@ from typing import NamedTuple
 
 from tracker.events import PartialDate, RotationRule
 from tracker.projections.model import params
-from tracker.projections.rotation.names import NamesTable, OrderNames, collation_supported, order_names
+from tracker.projections.rotation.names import (
+    NamesTable,
+    OrderNames,
+    alphabetical_order,
+    collation_supported,
+    order_names,
+)
 from tracker.projections.rotation.records import (
     AttestationRecord,
     ChairRecord,
@@ -92,7 +99,18 @@ class RotationContext:
     standings: tuple[StandingRecord, ...]
     overrides: tuple[OverrideRecord, ...]
     meetings: tuple[PlannedMeeting, ...]
-    _eligible: dict[date, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    # Answers asked again for every term judged or projected (one per meeting of a long
+    # history), kept for the context's life: its inputs never change.
+    _eligible: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _orders: dict[tuple[int, frozenset[str]], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _change_days: tuple[date, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Eligibility can change only on these days: a standing changes, or a state is
+        # excluded or readmitted. Between two of them every day has the same answer.
+        days = {c.on.earliest for c in self.standings}
+        days |= {o.on.earliest for o in self.overrides if o.kind in ("exclude", "readmit")}
+        object.__setattr__(self, "_change_days", tuple(sorted(days)))
 
     def version_index(self, day: date) -> int:
         """Index of the rule version in effect on a day (-1: none yet)."""
@@ -130,13 +148,22 @@ class RotationContext:
 
     def eligible(self, day: date) -> frozenset[str]:
         """States that are members on the day a term starts and on the day before, and not excluded."""
-        # Asked again for every term judged or projected on that day: the inputs never change.
-        found = self._eligible.get(day)
+        eve = day - timedelta(days=1) if day > date.min else day
+        # The standings and exclusions in force on a day are those of the change days up to it.
+        key = (bisect_right(self._change_days, day), bisect_right(self._change_days, eve))
+        found = self._eligible.get(key)
         if found is None:
             states = {c.state for c in self.standings} - self.excluded(day)
-            eve = day - timedelta(days=1) if day > date.min else day
             found = frozenset(s for s in states if self.status(s, day) == "member" and self.status(s, eve) == "member")
-            self._eligible[day] = found
+            self._eligible[key] = found
+        return found
+
+    def alphabetical(self, names: OrderNames, states: frozenset[str]) -> tuple[str, ...]:
+        """`alphabetical_order(states, names)` for the names of one of this context's rule versions."""
+        key = (id(names), states)  # the versions hold their names alive as long as this context
+        found = self._orders.get(key)
+        if found is None:
+            found = self._orders[key] = alphabetical_order(states, names)
         return found
 
 
