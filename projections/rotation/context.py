@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from tracker.events import PartialDate, RotationRule
 from tracker.projections.model import params
-from tracker.projections.rotation.names import NamesTable, OrderNames, collation_supported, order_names
+from tracker.projections.rotation.names import (
+    NamesTable,
+    OrderNames,
+    alphabetical_order,
+    collation_supported,
+    order_names,
+)
 from tracker.projections.rotation.records import (
     AttestationRecord,
     ChairRecord,
@@ -32,9 +40,11 @@ class RuleVersion:
     names: OrderNames | None
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """One piece of evidence of who chaired from when: a recorded handover, or a schedule's term."""
+
+    # A named tuple, not a frozen dataclass: one is built per held meeting, and a frozen
+    # dataclass's __init__ costs three times a tuple's.
 
     when: PartialDate
     from_state: str | None
@@ -62,8 +72,9 @@ class Claim:
 def attestation_claims(attestations: Sequence[AttestationRecord], meetings: Sequence[MeetingRecord]) -> list[Claim]:
     """Evidence of who chaired on a date: recorded attestations and meetings held with a chair named."""
     claims = [Claim.attesting(a.on, a.state, a.ref) for a in attestations]
+    # Built inline (as Claim.attesting does): this runs once per meeting of the body.
     claims += [
-        Claim.attesting(m.held_on or m.starts_on, m.chaired_by, f"meeting:{m.meeting_id}")
+        Claim(m.held_on or m.starts_on, None, m.chaired_by, f"meeting:{m.meeting_id}", False, True)
         for m in meetings
         if m.status == "held" and m.chaired_by
     ]
@@ -88,6 +99,18 @@ class RotationContext:
     standings: tuple[StandingRecord, ...]
     overrides: tuple[OverrideRecord, ...]
     meetings: tuple[PlannedMeeting, ...]
+    # Answers asked again for every term judged or projected (one per meeting of a long
+    # history), kept for the context's life: its inputs never change.
+    _eligible: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _orders: dict[tuple[int, frozenset[str]], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _change_days: tuple[date, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Eligibility can change only on these days: a standing changes, or a state is
+        # excluded or readmitted. Between two of them every day has the same answer.
+        days = {c.on.earliest for c in self.standings}
+        days |= {o.on.earliest for o in self.overrides if o.kind in ("exclude", "readmit")}
+        object.__setattr__(self, "_change_days", tuple(sorted(days)))
 
     def version_index(self, day: date) -> int:
         """Index of the rule version in effect on a day (-1: none yet)."""
@@ -125,9 +148,23 @@ class RotationContext:
 
     def eligible(self, day: date) -> frozenset[str]:
         """States that are members on the day a term starts and on the day before, and not excluded."""
-        states = {c.state for c in self.standings} - self.excluded(day)
         eve = day - timedelta(days=1) if day > date.min else day
-        return frozenset(s for s in states if self.status(s, day) == "member" and self.status(s, eve) == "member")
+        # The standings and exclusions in force on a day are those of the change days up to it.
+        key = (bisect_right(self._change_days, day), bisect_right(self._change_days, eve))
+        found = self._eligible.get(key)
+        if found is None:
+            states = {c.state for c in self.standings} - self.excluded(day)
+            found = frozenset(s for s in states if self.status(s, day) == "member" and self.status(s, eve) == "member")
+            self._eligible[key] = found
+        return found
+
+    def alphabetical(self, names: OrderNames, states: frozenset[str]) -> tuple[str, ...]:
+        """`alphabetical_order(states, names)` for the names of one of this context's rule versions."""
+        key = (id(names), states)  # the versions hold their names alive as long as this context
+        found = self._orders.get(key)
+        if found is None:
+            found = self._orders[key] = alphabetical_order(states, names)
+        return found
 
 
 def _names_problems(rule: RotationRule, names: OrderNames, org: str, ref: str) -> list[Problem]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.projections.rotation.context import RotationContext, RuleVersion
-from tracker.projections.rotation.names import alphabetical_order
 from tracker.projections.rotation.records import OverrideRecord
 from tracker.projections.rotation.terms import rule_basis
 
@@ -170,7 +169,9 @@ def fulfils(version: RuleVersion | None, state: str, expected: str) -> bool:
     return state == expected or (version is not None and group_of(version, state) == expected)
 
 
-def _order(version: RuleVersion, eligible: frozenset[str], outgoing: str) -> tuple[str, ...] | None:
+def _order(
+    ctx: RotationContext, version: RuleVersion, eligible: frozenset[str], outgoing: str,
+) -> tuple[str, ...] | None:
     """The order turns go round: the body's own (cycle), its groups (regional), or its states' names."""
     if version.rule.kind == "cycle":
         return version.rule.order if outgoing in version.rule.order else None
@@ -181,7 +182,7 @@ def _order(version: RuleVersion, eligible: frozenset[str], outgoing: str) -> tup
         return None
     # The outgoing chair is placed by its name even if it is no longer eligible, so the
     # cycle continues from where it stood.
-    return alphabetical_order(eligible | {outgoing}, version.names)
+    return ctx.alphabetical(version.names, eligible | {outgoing})
 
 
 def expect_in_turn(
@@ -190,7 +191,7 @@ def expect_in_turn(
 ) -> Expectation | None:
     """Next eligible state after the outgoing one in the rule's order, after overrides."""
     eligible = ctx.eligible(on)
-    order = _order(version, eligible, outgoing) if outgoing is not None else None
+    order = _order(ctx, version, eligible, outgoing) if outgoing is not None else None
     if order is None or outgoing is None:
         return None
     if version.rule.kind == "regional":

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from operator import attrgetter
 
 from tracker.events import PartialDate
-from tracker.projections.model import params
 from tracker.projections.rotation.context import (
     Claim,
     PlannedMeeting,
@@ -49,6 +49,7 @@ from tracker.projections.rotation.records import (
 )
 from tracker.projections.rotation.schedule import nearest_term, schedule_claims, schedule_problems
 from tracker.projections.rotation.terms import (
+    described,
     first_boundary_from,
     midpoint,
     nearest_boundary,
@@ -61,6 +62,8 @@ from tracker.projections.rotation.terms import (
 __all__ = ["DEFAULT_HORIZON", "chair_on", "compute_presidency"]
 
 DEFAULT_HORIZON = 6
+
+_EARLIEST = attrgetter("when.earliest")  # a claim's world-order key
 
 
 def _expect_for(
@@ -234,20 +237,23 @@ class _Sweep:
         if previous is not None and same_day and previous.state == claim.to_state:
             previous.refs.append(claim.ref)
             return
+        since = current.refs[0]
         self.problems.append(Problem(
             "evidence_conflict",
-            f"{claim.ref} says {claim.to_state} chaired on {claim.when.describe()}, but the records make "
-            f"{current.state} the chair then (since {current.start.describe()}, {current.refs[0]}): "
-            "the sources disagree",
-            (claim.ref, current.refs[0]),
+            f"{claim.ref} says {claim.to_state} chaired on {described(claim.when)}, but the records make "
+            f"{current.state} the chair then (since {described(current.start)}, {since}): the sources disagree",
+            (claim.ref, since),
             "evidence_disagrees",
-            params(ref=claim.ref, state=claim.to_state, when_on=claim.when, chair_state=current.state,
-                   since_on=current.start, since=current.refs[0]),
+            # params(ref=..., state=..., when_on=..., chair_state=..., since_on=..., since=...)
+            # written out in its sorted order: one is built per disagreeing meeting.
+            (("chair_state", current.state), ("ref", claim.ref), ("since", since),
+             ("since_on", current.start.text), ("state", claim.to_state), ("when_on", claim.when.text)),
         ))
 
     def take(self, claim: Claim) -> None:
         """Apply one piece of evidence."""
-        self.flush_gaps(claim.when.earliest)
+        if self.pending_gaps:
+            self.flush_gaps(claim.when.earliest)
         if claim.attested:
             self.attest(claim)
             return
@@ -424,9 +430,7 @@ def compute_presidency(
     # World order, not input order: history is backfilled. sorted() is stable, so records
     # of the same earliest day keep the order they were given in.
     attested = [c for c in attestation_claims(attestations, meetings) if c.when.earliest <= as_of]
-    counted = sorted(
-        (*recorded, *schedule_claims(ctx, recorded, as_of), *attested), key=lambda c: c.when.earliest
-    )
+    counted = sorted((*recorded, *schedule_claims(ctx, recorded, as_of), *attested), key=_EARLIEST)
     sweep = _Sweep(ctx, _gap_boundaries(ctx, counted, as_of))
     for claim in counted:
         sweep.take(claim)

@@ -15,7 +15,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from types import MappingProxyType
 
@@ -170,6 +170,7 @@ def _lower(text: str, language: str) -> str:
     return text.lower()
 
 
+@lru_cache(maxsize=4096)  # an order is sorted once per expected term: the same few names each time
 def collation_key(name: str, language: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
     """Sort key for a name in a language: alphabet position first, ignoring case (and Russian yo/ie)."""
     alphabet = _ALPHABETS.get(language, "")

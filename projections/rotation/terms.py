@@ -9,14 +9,29 @@ from datetime import date, timedelta
 from tracker.events import PartialDate, RotationRule, parse_partial_date
 
 __all__ = [
-    "first_boundary_from", "midpoint", "nearest", "nearest_boundary", "on_day", "rule_basis", "shift", "term_length",
-    "window",
+    "described", "first_boundary_from", "midpoint", "nearest", "nearest_boundary", "on_day", "rule_basis", "shift",
+    "term_length", "window",
 ]
 
 
 def on_day(day: date) -> PartialDate:
     """A date known to the day."""
     return parse_partial_date(day)
+
+
+def described(value: PartialDate) -> str:
+    """`value.describe()`, worded once per distinct date text (a presidency words one or two per meeting)."""
+    # The text alone determines a partial date (every one is parsed from it), so it is the key.
+    found = _DESCRIBED.get(value.text)
+    if found is None:
+        if len(_DESCRIBED) >= _DESCRIBED_MAX:
+            _DESCRIBED.clear()
+        found = _DESCRIBED[value.text] = value.describe()
+    return found
+
+
+_DESCRIBED: dict[str, str] = {}
+_DESCRIBED_MAX = 65536
 
 
 def midpoint(value: PartialDate) -> date:
