@@ -10,18 +10,18 @@ judged here, per query, for that date; "today" and "now" come from the injected 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
-from pydantic import TypeAdapter
-from sqlalchemy import Engine, Text, cast, literal, select
+import orjson
+from sqlalchemy import Engine, Text, cast, select
 
 from tracker.events import PartialDate, Recorded, parse_partial_date
 from tracker.projections.changes import status_changes
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
+from tracker.projections.decoding import decoder
 from tracker.projections.errors import QueryRefused, Refusal
 from tracker.projections.model import (
     EMPTY_LOG,
@@ -45,6 +45,7 @@ from tracker.projections.presidency import (
 )
 from tracker.projections.reduce import (
     judge_commitment,
+    judge_proposal,
     reduce_body,
     reduce_commitment,
     reduce_document,
@@ -57,12 +58,7 @@ from tracker.projections.review_queue import ReviewEntry, decisions_of, review_e
 from tracker.projections.rotation import DEFAULT_HORIZON
 from tracker.projections.timeline import timeline
 from tracker.projections.views import (
-    COMMITMENT,
-    DEVELOPMENT,
-    DOCUMENT,
     KIND_ORDER,
-    MEETING,
-    PROPOSAL,
     CommitmentViewRow,
     DevelopmentViewRow,
     DocumentViewRow,
@@ -87,7 +83,7 @@ class EventSource(Protocol):
 
 def _raw(column: Any) -> Any:
     """A JSON column as text (CAST in SQL, so PostgreSQL's driver does not parse it either):
-    pydantic then parses and validates it in one native pass."""
+    orjson then parses it and `decoding` builds the result, with no validation per row."""
     return cast(column, Text)
 
 
@@ -109,13 +105,13 @@ class _Kind:
     name: str
     table: Any
     key: Any
-    adapter: TypeAdapter[Any]
+    result: type[Any]  # the result type its documents hold
 
 
-_COMMITMENTS = _Kind("commitment", CommitmentViewRow, CommitmentViewRow.commitment_id, COMMITMENT)
-_PROPOSALS = _Kind("proposal", ProposalViewRow, ProposalViewRow.proposal_id, PROPOSAL)
-_DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DOCUMENT)
-_MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MEETING)
+_COMMITMENTS = _Kind("commitment", CommitmentViewRow, CommitmentViewRow.commitment_id, CommitmentStatus)
+_PROPOSALS = _Kind("proposal", ProposalViewRow, ProposalViewRow.proposal_id, ProposalStatus)
+_DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DocumentStatus)
+_MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MeetingStatus)
 
 
 class _MeetingFacts(NamedTuple):
@@ -213,23 +209,22 @@ class Queries:
         if not ask.views:
             found = (reduce(stream) for stream in self._streams(kind.name, ask))
             return [item for item in found if item is not None]
-        # Joined on the entity index's primary key, so a scope filter on the view table
-        # (body_id, organization_id) drives the query rather than a walk over every entity.
-        later = (EntityIndexRow.latest_world > ask.day).label("later")  # compared in SQL: no date parsed per row
-        query = select(_raw(kind.table.doc), later, EntityIndexRow.stream).join(
-            EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
-        )
+        # The row's own latest world date: no join on the stream (PostgreSQL hash-joined a
+        # full scan of view_entities on 'kind:' || id), so a scope filter drives the query.
+        later = (kind.table.latest_world > ask.day).label("later")  # compared in SQL: no date parsed per row
+        query = select(_raw(kind.table.doc), later, kind.key)
         if ask.organization_id is not None:
             query = query.where(kind.table.organization_id == ask.organization_id)
         if ask.body_id is not None:
             query = query.where(kind.table.body_id == ask.body_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(kind.key)).all()
+        decode = decoder(kind.result)
         results: list[_T] = []
-        for doc, later, stream in rows:
+        for doc, later, key in rows:
             # Events dated after the asked day: the row (as of the end of time) holds them, so
             # this entity is answered from its own events.
-            item = reduce(stream) if later else kind.adapter.validate_json(doc)
+            item = reduce(f"{kind.name}:{key}") if later else decode(doc)
             if item is not None:
                 results.append(item)
         return results
@@ -262,7 +257,7 @@ class Queries:
         ask = self._ask(as_of, known_at, organization_id, body_id)
         found = self._entities(_PROPOSALS, ask, lambda stream: reduce_proposal(
             self.source.load(stream), as_of=ask.day, known_at=ask.known))
-        return [self._proposal_flags(p, ask.day) for p in found]
+        return [judge_proposal(p, as_of=ask.day, stale_days=self.stale_days) for p in found]
 
     # --- pages: the same answers as the lists above, for readers that stream (reports) ---------
 
@@ -287,7 +282,7 @@ class Queries:
         def reduce(stream: str) -> ProposalStatus | None:
             return reduce_proposal(self.source.load(stream), as_of=ask.day, known_at=ask.known)
         for page in self._entity_pages(_PROPOSALS, ask, reduce, size, ids):
-            yield [self._proposal_flags(p, ask.day) for p in page]
+            yield [judge_proposal(p, as_of=ask.day, stale_days=self.stale_days) for p in page]
 
     def _entity_pages(
         self, kind: _Kind, ask: _Ask, reduce: Callable[[str], _T | None], size: int, ids: Sequence[str] | None,
@@ -302,9 +297,8 @@ class Queries:
                 found = (reduce(stream) for stream in streams[start:start + size])
                 yield [item for item in found if item is not None]
             return
-        query = select(_raw(kind.table.doc), EntityIndexRow.latest_world, EntityIndexRow.stream, kind.key).join(
-            EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
-        )
+        later = (kind.table.latest_world > ask.day).label("later")
+        query = select(_raw(kind.table.doc), later, kind.key)
         if ask.organization_id is not None:
             query = query.where(kind.table.organization_id == ask.organization_id)
         if ask.body_id is not None:
@@ -320,9 +314,10 @@ class Queries:
                 rows = conn.execute(page).all()
             if chunk is None and not rows:
                 return
+            decode = decoder(kind.result)
             results: list[_T] = []
-            for doc, latest_world, stream, key in rows:
-                item = reduce(stream) if latest_world > ask.day else kind.adapter.validate_json(doc)
+            for doc, later, key in rows:
+                item = reduce(f"{kind.name}:{key}") if later else decode(doc)
                 if item is not None:
                     results.append(item)
                 after = key
@@ -347,15 +342,9 @@ class Queries:
             with self.engine.connect() as conn:
                 for start in range(0, len(streams), _IN_CHUNK):
                     chunk = query.where(DevelopmentViewRow.stream.in_(streams[start:start + _IN_CHUNK]))
-                    found.extend(DEVELOPMENT.validate_json(doc) for doc in conn.execute(chunk).scalars())
+                    found.extend(map(decoder(DevelopmentSummary), conn.execute(chunk).scalars()))
         found.sort(key=_development_key)
         return found
-
-    def _proposal_flags(self, status: ProposalStatus, day: date) -> ProposalStatus:
-        # A proposal still waiting for a decision goes stale on the same clock as a commitment.
-        waiting = status.status in ("tabled", "deferred")
-        quiet = (day - status.last_development.occurred_on.latest).days
-        return dataclasses.replace(status, stale=waiting and quiet > self.stale_days)
 
     def entity_names(
         self,
@@ -455,8 +444,8 @@ class Queries:
         query = select(
             table.meeting_id, table.number, table.starts_on, table.ends_on, table.host_state, table.status,
             # Compared in SQL: converting each row's date column back in Python cost more than the rest of the read.
-            table.held_on, table.chaired_by, (EntityIndexRow.latest_world > ask.day).label("later"),
-        ).join(EntityIndexRow, EntityIndexRow.stream == literal("meeting:") + table.meeting_id)
+            table.held_on, table.chaired_by, (table.latest_world > ask.day).label("later"),
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query.where(table.body_id == body_id).order_by(table.meeting_id)).all()
         found: list[PresidencyMeeting] = []
@@ -524,7 +513,7 @@ class Queries:
         """Items of the entities whose events all fall by the asked day (the others are left out)."""
         query = select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day)
         items = select(ReviewItemViewRow.stream, ReviewItemViewRow.kind, ReviewItemViewRow.message,
-                       ReviewItemViewRow.refs, ReviewItemViewRow.code, ReviewItemViewRow.params,
+                       _raw(ReviewItemViewRow.refs), ReviewItemViewRow.code, _raw(ReviewItemViewRow.params),
                        ).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
         items = items.where(EntityIndexRow.latest_world <= ask.day)
         if ask.organization_id is not None:
@@ -535,9 +524,10 @@ class Queries:
             items = items.where(ReviewItemViewRow.body_id == ask.body_id)
         with self.engine.connect() as conn:
             found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
+            loads = orjson.loads
             for stream, kind, message, refs, code, pairs in conn.execute(items.order_by(ReviewItemViewRow.id)):
-                found[stream].append(ReviewItem(kind, stream, message, tuple(refs), code,
-                                                tuple((name, value) for name, value in pairs)))
+                found[stream].append(ReviewItem(kind, stream, message, tuple(loads(refs)), code,
+                                                tuple([(name, value) for name, value in loads(pairs)])))
         return found
 
     def _all_streams(self, ask: _Ask) -> Iterable[str]:
@@ -574,7 +564,7 @@ class Queries:
         if ask.body_id is not None:
             query = query.where(DevelopmentViewRow.body_id == ask.body_id)
         with self.engine.connect() as conn:
-            return [DEVELOPMENT.validate_json(doc) for doc in conn.execute(query).scalars()]
+            return list(map(decoder(DevelopmentSummary), conn.execute(query).scalars()))
 
     def _developments_from_events(self, ask: _Ask) -> list[DevelopmentSummary]:
         return [

@@ -53,6 +53,7 @@ class _Entity:
     state: EntityFold
     organization_id: str | None = None
     body_id: str | None = None
+    latest_world: date = END_OF_TIME  # the last world date its known events name
 
 
 def _organization(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
@@ -81,7 +82,8 @@ def _meeting(entity: _Entity, batch: RowBatch, organization_of: Callable[[str], 
     entity.organization_id, entity.body_id = organization_id, status.body_id
     batch.add(MeetingViewRow.__table__, {
         "meeting_id": status.meeting_id, "organization_id": organization_id or "", "body_id": status.body_id,
-        "doc": MEETING.dump_json(status).decode(), "number": status.number, "status": status.status,
+        "doc": MEETING.dump_json(status).decode(), "latest_world": entity.latest_world,
+        "number": status.number, "status": status.status,
         "starts_on": status.starts_on.text, "ends_on": partial_text(status.ends_on),
         "held_on": partial_text(status.held_on), "host_state": status.host_state, "chaired_by": status.chaired_by,
     })
@@ -95,7 +97,7 @@ def _proposal(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(ProposalViewRow.__table__, {
         "proposal_id": status.proposal_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": PROPOSAL.dump_json(status).decode(),
+        "doc": PROPOSAL.dump_json(status).decode(), "latest_world": entity.latest_world,
     })
     return True
 
@@ -107,7 +109,7 @@ def _commitment(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(CommitmentViewRow.__table__, {
         "commitment_id": status.commitment_id, "organization_id": status.organization_id,
-        "body_id": status.body_id, "doc": COMMITMENT.dump_json(status).decode(),
+        "body_id": status.body_id, "doc": COMMITMENT.dump_json(status).decode(), "latest_world": entity.latest_world,
     })
     return True
 
@@ -119,7 +121,7 @@ def _document(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(DocumentViewRow.__table__, {
         "document_id": status.document_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": DOCUMENT.dump_json(status).decode(),
+        "doc": DOCUMENT.dump_json(status).decode(), "latest_world": entity.latest_world,
     })
     return True
 
@@ -160,12 +162,15 @@ def derive_entity(
     else:
         batch.streams.append(stream)
     resolution = resolve(records)
-    entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)))
-    if not resolution.known or not _DERIVE[kind](entity, batch, organization_of):
+    if not resolution.known:
+        return
+    entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)),
+                     latest_world=_latest_world(resolution))
+    if not _DERIVE[kind](entity, batch, organization_of):
         return
     scope = {"organization_id": entity.organization_id, "body_id": entity.body_id}
     batch.add(EntityIndexRow.__table__, {
-        "stream": stream, "kind": kind, **scope, "latest_world": _latest_world(resolution),
+        "stream": stream, "kind": kind, **scope, "latest_world": entity.latest_world,
     })
     shown = resolution
     if fresh is not None:
