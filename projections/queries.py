@@ -21,7 +21,7 @@ from sqlalchemy import Engine, Text, cast, select
 from tracker.events import PartialDate, Recorded, parse_partial_date
 from tracker.projections.changes import status_changes
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
-from tracker.projections.decoding import decoder
+from tracker.projections.decoding import collector_paused, decoder
 from tracker.projections.errors import QueryRefused, Refusal
 from tracker.projections.model import (
     EMPTY_LOG,
@@ -217,17 +217,9 @@ class Queries:
             query = query.where(kind.table.organization_id == ask.organization_id)
         if ask.body_id is not None:
             query = query.where(kind.table.body_id == ask.body_id)
-        with self.engine.connect() as conn:
+        with collector_paused(), self.engine.connect() as conn:
             rows = conn.execute(query.order_by(kind.key)).all()
-        decode = decoder(kind.result)
-        results: list[_T] = []
-        for doc, later, key in rows:
-            # Events dated after the asked day: the row (as of the end of time) holds them, so
-            # this entity is answered from its own events.
-            item = reduce(f"{kind.name}:{key}") if later else decode(doc)
-            if item is not None:
-                results.append(item)
-        return results
+        return _decoded(kind, rows, reduce)
 
     # --- ReadModel ------------------------------------------------------------------------
 
@@ -310,18 +302,12 @@ class Queries:
         for chunk in chunks:
             page = query.where(kind.key.in_(chunk)) if chunk is not None else (
                 query if after is None else query.where(kind.key > after)).order_by(kind.key).limit(size)
-            with self.engine.connect() as conn:
+            with collector_paused(), self.engine.connect() as conn:
                 rows = conn.execute(page).all()
             if chunk is None and not rows:
                 return
-            decode = decoder(kind.result)
-            results: list[_T] = []
-            for doc, later, key in rows:
-                item = reduce(f"{kind.name}:{key}") if later else decode(doc)
-                if item is not None:
-                    results.append(item)
-                after = key
-            yield results
+            after = rows[-1][2] if chunk is None else after
+            yield _decoded(kind, rows, reduce)
 
     def developments_of(
         self, streams: Sequence[str], *, organization_id: str | None = None, body_id: str | None = None,
@@ -339,11 +325,12 @@ class Queries:
                 query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
             if ask.body_id is not None:
                 query = query.where(DevelopmentViewRow.body_id == ask.body_id)
-            with self.engine.connect() as conn:
+            with collector_paused(), self.engine.connect() as conn:
                 for start in range(0, len(streams), _IN_CHUNK):
                     chunk = query.where(DevelopmentViewRow.stream.in_(streams[start:start + _IN_CHUNK]))
                     found.extend(map(decoder(DevelopmentSummary), conn.execute(chunk).scalars()))
-        found.sort(key=_development_key)
+        with collector_paused():  # a key per development: the collector would walk them all again
+            found.sort(key=_development_key)
         return found
 
     def entity_names(
@@ -522,7 +509,7 @@ class Queries:
         if ask.body_id is not None:
             query = query.where(EntityIndexRow.body_id == ask.body_id)
             items = items.where(ReviewItemViewRow.body_id == ask.body_id)
-        with self.engine.connect() as conn:
+        with collector_paused(), self.engine.connect() as conn:
             found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
             loads = orjson.loads
             for stream, kind, message, refs, code, pairs in conn.execute(items.order_by(ReviewItemViewRow.id)):
@@ -554,7 +541,8 @@ class Queries:
             if (recorded_after is None or item.recorded_at > recorded_after)
             and (occurred_after is None or item.occurred_on.earliest > occurred_after)
         ]
-        found.sort(key=_development_key)
+        with collector_paused():
+            found.sort(key=_development_key)
         return found
 
     def _developments_from_views(self, ask: _Ask) -> list[DevelopmentSummary]:
@@ -563,7 +551,7 @@ class Queries:
             query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
         if ask.body_id is not None:
             query = query.where(DevelopmentViewRow.body_id == ask.body_id)
-        with self.engine.connect() as conn:
+        with collector_paused(), self.engine.connect() as conn:
             return list(map(decoder(DevelopmentSummary), conn.execute(query).scalars()))
 
     def _developments_from_events(self, ask: _Ask) -> list[DevelopmentSummary]:
@@ -658,6 +646,19 @@ class Queries:
         """Every event of one entity in world order, retracted and corrected ones marked."""
         ask = self._ask(as_of, known_at)
         return timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
+
+
+def _decoded(kind: _Kind, rows: Sequence[Any], reduce: Callable[[str], _T | None]) -> list[_T]:
+    """The entities of listed view rows (document, later, key): decoded, or reduced when dated after the asked day."""
+    decode = decoder(kind.result)
+    with collector_paused():
+        # Events dated after the asked day: the row (as of the end of time) holds them, so
+        # those entities are answered from their own events, below, with the collector running.
+        found: list[_T | None] = [None if later else decode(doc) for doc, later, _ in rows]
+    for at, (_, later, key) in enumerate(rows):
+        if later:
+            found[at] = reduce(f"{kind.name}:{key}")
+    return [item for item in found if item is not None]
 
 
 def _stream_order(stream: str) -> tuple[int, str]:
