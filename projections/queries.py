@@ -235,7 +235,8 @@ class Queries:
         ask = self._ask(as_of, known_at, organization_id, body_id)
         found = self._entities(_COMMITMENTS, ask, lambda stream: reduce_commitment(
             self.source.load(stream), as_of=ask.day, known_at=ask.known, stale_days=self.stale_days))
-        return [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in found]
+        with collector_paused():  # judged copies of fresh results: nothing for the collector to find
+            return [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in found]
 
     def proposals(
         self,
@@ -263,7 +264,9 @@ class Queries:
             return reduce_commitment(self.source.load(stream), as_of=ask.day, known_at=ask.known,
                                      stale_days=self.stale_days)
         for page in self._entity_pages(_COMMITMENTS, ask, reduce, size, ids):
-            yield [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in page]
+            with collector_paused():
+                judged = [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in page]
+            yield judged
 
     def proposal_pages(
         self, *, organization_id: str | None = None, body_id: str | None = None, as_of: date | None = None,
