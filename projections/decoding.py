@@ -141,7 +141,7 @@ def _dataclass(cls: type[Any]) -> Convert:
     hints = typing.get_type_hints(cls)
     names = frozenset(f.name for f in dataclasses.fields(cls))
     converters = [(f.name, c) for f in dataclasses.fields(cls) if (c := _converter(hints[f.name])) is not _identity]
-    validate = TypeAdapter(cls).validate_python
+    validate = _validator(cls)
 
     def build(body: dict[str, Any]) -> Any:
         if body.keys() != names:
@@ -153,6 +153,15 @@ def _dataclass(cls: type[Any]) -> Convert:
         return instance
 
     return build
+
+
+def _validator(cls: type[Any]) -> Convert:
+    """Pydantic's validation of `cls`, built when a document first needs it (our own never do)."""
+
+    def validate(body: Any) -> Any:
+        return TypeAdapter(cls).validate_python(body)
+
+    return validate
 
 
 def _model(cls: type[BaseModel]) -> Convert:
@@ -236,17 +245,16 @@ def decoder(cls: type[_T]) -> Callable[[str | bytes], _T]:
 
 
 def _plan(cls: type[_T]) -> Callable[[str | bytes], _T]:
-    adapter: TypeAdapter[_T] = TypeAdapter(cls)
     try:
         build = _dataclass(cls)
     except _Unsupported:
-        return adapter.validate_json
+        return TypeAdapter(cls).validate_json
     loads = orjson.loads
 
     def decode(doc: str | bytes) -> _T:
         body = loads(doc)
         if not isinstance(body, dict):
-            return adapter.validate_json(doc)
+            return TypeAdapter(cls).validate_json(doc)  # not a document at all: the validator names it
         return typing.cast(_T, build(body))
 
     return decode
