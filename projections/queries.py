@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 import orjson
-from sqlalchemy import Engine, Text, cast, select
+from sqlalchemy import Engine, Text, cast, func, select
 
 from tracker.events import PartialDate, Recorded, parse_partial_date
 from tracker.projections.changes import status_changes
@@ -144,6 +144,7 @@ def _date(text: str | None) -> PartialDate | None:
 
 
 _DATES: dict[str, PartialDate] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # views keep record times as microseconds since
 
 
 # Bound parameters per IN (...) query: SQLite allows 32,766, PostgreSQL 65,535; smaller keeps plans simple.
@@ -631,16 +632,14 @@ class Queries:
             return {}
         streams = sorted({stream for stream, moment in asks if moment <= covered})
         found: dict[str, datetime] = {}
-        recorded = DevelopmentViewRow.doc["recorded_at"].as_string()
+        first = func.min(DevelopmentViewRow.recorded_us)
         with self.engine.connect() as conn:
             for start in range(0, len(streams), _IN_CHUNK):
                 chunk = streams[start:start + _IN_CHUNK]
-                query = select(DevelopmentViewRow.stream, recorded).where(DevelopmentViewRow.stream.in_(chunk))
-                for stream, text in conn.execute(query):
-                    at = datetime.fromisoformat(text)
-                    earlier = found.get(stream)
-                    if earlier is None or at < earlier:
-                        found[stream] = at
+                query = select(DevelopmentViewRow.stream, first).where(
+                    DevelopmentViewRow.stream.in_(chunk)).group_by(DevelopmentViewRow.stream)
+                for stream, microseconds in conn.execute(query):
+                    found[stream] = _EPOCH + timedelta(microseconds=microseconds)
         return found
 
     def timeline(

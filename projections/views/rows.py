@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -39,7 +39,7 @@ from tracker.projections.views.schema import (
     ReviewItemViewRow,
 )
 
-__all__ = ["END_OF_TIME", "derive_entity", "development_doc"]
+__all__ = ["END_OF_TIME", "derive_entity", "development_doc", "record_microseconds"]
 
 # Views hold each entity as of the end of time, as known now; the asked date is judged per query.
 END_OF_TIME = date(9999, 12, 31)
@@ -180,7 +180,7 @@ def derive_entity(
     for development in timeline_of(shown, as_of=END_OF_TIME):
         batch.add(DevelopmentViewRow.__table__, {
             "stream": stream, "ref": development.ref, **scope, "occurred_earliest": development.occurred_on.earliest,
-            "doc": development_doc(development),
+            "recorded_us": record_microseconds(development.recorded_at), "doc": development_doc(development),
         })
     for item in [*resolution.problems, *entity.state.problems]:
         batch.add(ReviewItemViewRow.__table__, _review_row(stream, scope, item))
@@ -192,6 +192,14 @@ def _reaches_back(kind: str, record: Recorded) -> bool:
     if isinstance(event, MeetingHeld):
         return event.body_id is not None  # names its body: may create the meeting
     return isinstance(event, (*AMENDMENTS, FOLDS[kind].creator))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def record_microseconds(recorded_at: datetime) -> int:
+    """A record time as whole microseconds since 1970 UTC (exact, unlike a float timestamp)."""
+    return (recorded_at - _EPOCH) // timedelta(microseconds=1)
 
 
 def development_doc(development: DevelopmentSummary) -> str:

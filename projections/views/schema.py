@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.projections.model import (
@@ -163,4 +163,7 @@ class DevelopmentViewRow(ViewBase):
     organization_id: Mapped[str | None] = mapped_column(String(250), index=True)
     body_id: Mapped[str | None] = mapped_column(String(250), index=True)
     occurred_earliest: Mapped[date] = mapped_column(Date)
+    # Its record time in microseconds since 1970 (UTC): "when was this entity first recorded"
+    # is a MIN per stream in SQL, not a JSON field read out of every one of its rows.
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
