@@ -185,7 +185,7 @@ class _Count:
 
 
 def model_read(read_model: Queries, fmt: str) -> int:
-    """The read model's own answers for the same rows (pydantic-validated, judged): where a report's time goes."""
+    """The read model's own answers for the same rows (decoded, judged): where a report's time goes."""
     rows = sum(len(found) for found in (read_model.commitments(), read_model.proposals(), read_model.documents(),
                                         read_model.meetings(), read_model.review_items()))
     drawn = ("commitment", "proposal", "body") if fmt == "html" else ("proposal", "body")

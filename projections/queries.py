@@ -10,18 +10,18 @@ judged here, per query, for that date; "today" and "now" come from the injected 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
-from pydantic import TypeAdapter
-from sqlalchemy import Engine, Text, cast, literal, select
+import orjson
+from sqlalchemy import Engine, Text, cast, func, select
 
 from tracker.events import PartialDate, Recorded, parse_partial_date
 from tracker.projections.changes import status_changes
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
+from tracker.projections.decoding import collector_paused, decoder
 from tracker.projections.errors import QueryRefused, Refusal
 from tracker.projections.model import (
     EMPTY_LOG,
@@ -45,6 +45,7 @@ from tracker.projections.presidency import (
 )
 from tracker.projections.reduce import (
     judge_commitment,
+    judge_proposal,
     reduce_body,
     reduce_commitment,
     reduce_document,
@@ -57,12 +58,7 @@ from tracker.projections.review_queue import ReviewEntry, decisions_of, review_e
 from tracker.projections.rotation import DEFAULT_HORIZON
 from tracker.projections.timeline import timeline
 from tracker.projections.views import (
-    COMMITMENT,
-    DEVELOPMENT,
-    DOCUMENT,
     KIND_ORDER,
-    MEETING,
-    PROPOSAL,
     CommitmentViewRow,
     DevelopmentViewRow,
     DocumentViewRow,
@@ -87,7 +83,7 @@ class EventSource(Protocol):
 
 def _raw(column: Any) -> Any:
     """A JSON column as text (CAST in SQL, so PostgreSQL's driver does not parse it either):
-    pydantic then parses and validates it in one native pass."""
+    orjson then parses it and `decoding` builds the result, with no validation per row."""
     return cast(column, Text)
 
 
@@ -109,13 +105,13 @@ class _Kind:
     name: str
     table: Any
     key: Any
-    adapter: TypeAdapter[Any]
+    result: type[Any]  # the result type its documents hold
 
 
-_COMMITMENTS = _Kind("commitment", CommitmentViewRow, CommitmentViewRow.commitment_id, COMMITMENT)
-_PROPOSALS = _Kind("proposal", ProposalViewRow, ProposalViewRow.proposal_id, PROPOSAL)
-_DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DOCUMENT)
-_MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MEETING)
+_COMMITMENTS = _Kind("commitment", CommitmentViewRow, CommitmentViewRow.commitment_id, CommitmentStatus)
+_PROPOSALS = _Kind("proposal", ProposalViewRow, ProposalViewRow.proposal_id, ProposalStatus)
+_DOCUMENTS = _Kind("document", DocumentViewRow, DocumentViewRow.document_id, DocumentStatus)
+_MEETINGS = _Kind("meeting", MeetingViewRow, MeetingViewRow.meeting_id, MeetingStatus)
 
 
 class _MeetingFacts(NamedTuple):
@@ -148,6 +144,7 @@ def _date(text: str | None) -> PartialDate | None:
 
 
 _DATES: dict[str, PartialDate] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # views keep record times as microseconds since
 
 
 # Bound parameters per IN (...) query: SQLite allows 32,766, PostgreSQL 65,535; smaller keeps plans simple.
@@ -213,26 +210,17 @@ class Queries:
         if not ask.views:
             found = (reduce(stream) for stream in self._streams(kind.name, ask))
             return [item for item in found if item is not None]
-        # Joined on the entity index's primary key, so a scope filter on the view table
-        # (body_id, organization_id) drives the query rather than a walk over every entity.
-        later = (EntityIndexRow.latest_world > ask.day).label("later")  # compared in SQL: no date parsed per row
-        query = select(_raw(kind.table.doc), later, EntityIndexRow.stream).join(
-            EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
-        )
+        # The row's own latest world date: no join on the stream (PostgreSQL hash-joined a
+        # full scan of view_entities on 'kind:' || id), so a scope filter drives the query.
+        later = (kind.table.latest_world > ask.day).label("later")  # compared in SQL: no date parsed per row
+        query = select(_raw(kind.table.doc), later, kind.key)
         if ask.organization_id is not None:
             query = query.where(kind.table.organization_id == ask.organization_id)
         if ask.body_id is not None:
             query = query.where(kind.table.body_id == ask.body_id)
-        with self.engine.connect() as conn:
+        with collector_paused(), self.engine.connect() as conn:
             rows = conn.execute(query.order_by(kind.key)).all()
-        results: list[_T] = []
-        for doc, later, stream in rows:
-            # Events dated after the asked day: the row (as of the end of time) holds them, so
-            # this entity is answered from its own events.
-            item = reduce(stream) if later else kind.adapter.validate_json(doc)
-            if item is not None:
-                results.append(item)
-        return results
+        return _decoded(kind, rows, reduce)
 
     # --- ReadModel ------------------------------------------------------------------------
 
@@ -248,7 +236,8 @@ class Queries:
         ask = self._ask(as_of, known_at, organization_id, body_id)
         found = self._entities(_COMMITMENTS, ask, lambda stream: reduce_commitment(
             self.source.load(stream), as_of=ask.day, known_at=ask.known, stale_days=self.stale_days))
-        return [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in found]
+        with collector_paused():  # judged copies of fresh results: nothing for the collector to find
+            return [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in found]
 
     def proposals(
         self,
@@ -262,7 +251,7 @@ class Queries:
         ask = self._ask(as_of, known_at, organization_id, body_id)
         found = self._entities(_PROPOSALS, ask, lambda stream: reduce_proposal(
             self.source.load(stream), as_of=ask.day, known_at=ask.known))
-        return [self._proposal_flags(p, ask.day) for p in found]
+        return [judge_proposal(p, as_of=ask.day, stale_days=self.stale_days) for p in found]
 
     # --- pages: the same answers as the lists above, for readers that stream (reports) ---------
 
@@ -276,7 +265,9 @@ class Queries:
             return reduce_commitment(self.source.load(stream), as_of=ask.day, known_at=ask.known,
                                      stale_days=self.stale_days)
         for page in self._entity_pages(_COMMITMENTS, ask, reduce, size, ids):
-            yield [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in page]
+            with collector_paused():
+                judged = [judge_commitment(c, as_of=ask.day, stale_days=self.stale_days) for c in page]
+            yield judged
 
     def proposal_pages(
         self, *, organization_id: str | None = None, body_id: str | None = None, as_of: date | None = None,
@@ -287,7 +278,7 @@ class Queries:
         def reduce(stream: str) -> ProposalStatus | None:
             return reduce_proposal(self.source.load(stream), as_of=ask.day, known_at=ask.known)
         for page in self._entity_pages(_PROPOSALS, ask, reduce, size, ids):
-            yield [self._proposal_flags(p, ask.day) for p in page]
+            yield [judge_proposal(p, as_of=ask.day, stale_days=self.stale_days) for p in page]
 
     def _entity_pages(
         self, kind: _Kind, ask: _Ask, reduce: Callable[[str], _T | None], size: int, ids: Sequence[str] | None,
@@ -302,9 +293,8 @@ class Queries:
                 found = (reduce(stream) for stream in streams[start:start + size])
                 yield [item for item in found if item is not None]
             return
-        query = select(_raw(kind.table.doc), EntityIndexRow.latest_world, EntityIndexRow.stream, kind.key).join(
-            EntityIndexRow, EntityIndexRow.stream == literal(f"{kind.name}:") + kind.key
-        )
+        later = (kind.table.latest_world > ask.day).label("later")
+        query = select(_raw(kind.table.doc), later, kind.key)
         if ask.organization_id is not None:
             query = query.where(kind.table.organization_id == ask.organization_id)
         if ask.body_id is not None:
@@ -316,17 +306,12 @@ class Queries:
         for chunk in chunks:
             page = query.where(kind.key.in_(chunk)) if chunk is not None else (
                 query if after is None else query.where(kind.key > after)).order_by(kind.key).limit(size)
-            with self.engine.connect() as conn:
+            with collector_paused(), self.engine.connect() as conn:
                 rows = conn.execute(page).all()
             if chunk is None and not rows:
                 return
-            results: list[_T] = []
-            for doc, latest_world, stream, key in rows:
-                item = reduce(stream) if latest_world > ask.day else kind.adapter.validate_json(doc)
-                if item is not None:
-                    results.append(item)
-                after = key
-            yield results
+            after = rows[-1][2] if chunk is None else after
+            yield _decoded(kind, rows, reduce)
 
     def developments_of(
         self, streams: Sequence[str], *, organization_id: str | None = None, body_id: str | None = None,
@@ -344,18 +329,13 @@ class Queries:
                 query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
             if ask.body_id is not None:
                 query = query.where(DevelopmentViewRow.body_id == ask.body_id)
-            with self.engine.connect() as conn:
+            with collector_paused(), self.engine.connect() as conn:
                 for start in range(0, len(streams), _IN_CHUNK):
                     chunk = query.where(DevelopmentViewRow.stream.in_(streams[start:start + _IN_CHUNK]))
-                    found.extend(DEVELOPMENT.validate_json(doc) for doc in conn.execute(chunk).scalars())
-        found.sort(key=_development_key)
+                    found.extend(map(decoder(DevelopmentSummary), conn.execute(chunk).scalars()))
+        with collector_paused():  # a key per development: the collector would walk them all again
+            found.sort(key=_development_key)
         return found
-
-    def _proposal_flags(self, status: ProposalStatus, day: date) -> ProposalStatus:
-        # A proposal still waiting for a decision goes stale on the same clock as a commitment.
-        waiting = status.status in ("tabled", "deferred")
-        quiet = (day - status.last_development.occurred_on.latest).days
-        return dataclasses.replace(status, stale=waiting and quiet > self.stale_days)
 
     def entity_names(
         self,
@@ -455,8 +435,8 @@ class Queries:
         query = select(
             table.meeting_id, table.number, table.starts_on, table.ends_on, table.host_state, table.status,
             # Compared in SQL: converting each row's date column back in Python cost more than the rest of the read.
-            table.held_on, table.chaired_by, (EntityIndexRow.latest_world > ask.day).label("later"),
-        ).join(EntityIndexRow, EntityIndexRow.stream == literal("meeting:") + table.meeting_id)
+            table.held_on, table.chaired_by, (table.latest_world > ask.day).label("later"),
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query.where(table.body_id == body_id).order_by(table.meeting_id)).all()
         found: list[PresidencyMeeting] = []
@@ -524,7 +504,7 @@ class Queries:
         """Items of the entities whose events all fall by the asked day (the others are left out)."""
         query = select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day)
         items = select(ReviewItemViewRow.stream, ReviewItemViewRow.kind, ReviewItemViewRow.message,
-                       ReviewItemViewRow.refs, ReviewItemViewRow.code, ReviewItemViewRow.params,
+                       _raw(ReviewItemViewRow.refs), ReviewItemViewRow.code, _raw(ReviewItemViewRow.params),
                        ).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
         items = items.where(EntityIndexRow.latest_world <= ask.day)
         if ask.organization_id is not None:
@@ -533,11 +513,12 @@ class Queries:
         if ask.body_id is not None:
             query = query.where(EntityIndexRow.body_id == ask.body_id)
             items = items.where(ReviewItemViewRow.body_id == ask.body_id)
-        with self.engine.connect() as conn:
+        with collector_paused(), self.engine.connect() as conn:
             found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
+            loads = orjson.loads
             for stream, kind, message, refs, code, pairs in conn.execute(items.order_by(ReviewItemViewRow.id)):
-                found[stream].append(ReviewItem(kind, stream, message, tuple(refs), code,
-                                                tuple((name, value) for name, value in pairs)))
+                found[stream].append(ReviewItem(kind, stream, message, tuple(loads(refs)), code,
+                                                tuple([(name, value) for name, value in loads(pairs)])))
         return found
 
     def _all_streams(self, ask: _Ask) -> Iterable[str]:
@@ -564,7 +545,8 @@ class Queries:
             if (recorded_after is None or item.recorded_at > recorded_after)
             and (occurred_after is None or item.occurred_on.earliest > occurred_after)
         ]
-        found.sort(key=_development_key)
+        with collector_paused():
+            found.sort(key=_development_key)
         return found
 
     def _developments_from_views(self, ask: _Ask) -> list[DevelopmentSummary]:
@@ -573,8 +555,8 @@ class Queries:
             query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
         if ask.body_id is not None:
             query = query.where(DevelopmentViewRow.body_id == ask.body_id)
-        with self.engine.connect() as conn:
-            return [DEVELOPMENT.validate_json(doc) for doc in conn.execute(query).scalars()]
+        with collector_paused(), self.engine.connect() as conn:
+            return list(map(decoder(DevelopmentSummary), conn.execute(query).scalars()))
 
     def _developments_from_events(self, ask: _Ask) -> list[DevelopmentSummary]:
         return [
@@ -650,16 +632,14 @@ class Queries:
             return {}
         streams = sorted({stream for stream, moment in asks if moment <= covered})
         found: dict[str, datetime] = {}
-        recorded = DevelopmentViewRow.doc["recorded_at"].as_string()
+        first = func.min(DevelopmentViewRow.recorded_us)
         with self.engine.connect() as conn:
             for start in range(0, len(streams), _IN_CHUNK):
                 chunk = streams[start:start + _IN_CHUNK]
-                query = select(DevelopmentViewRow.stream, recorded).where(DevelopmentViewRow.stream.in_(chunk))
-                for stream, text in conn.execute(query):
-                    at = datetime.fromisoformat(text)
-                    earlier = found.get(stream)
-                    if earlier is None or at < earlier:
-                        found[stream] = at
+                query = select(DevelopmentViewRow.stream, first).where(
+                    DevelopmentViewRow.stream.in_(chunk)).group_by(DevelopmentViewRow.stream)
+                for stream, microseconds in conn.execute(query):
+                    found[stream] = _EPOCH + timedelta(microseconds=microseconds)
         return found
 
     def timeline(
@@ -668,6 +648,19 @@ class Queries:
         """Every event of one entity in world order, retracted and corrected ones marked."""
         ask = self._ask(as_of, known_at)
         return timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
+
+
+def _decoded(kind: _Kind, rows: Sequence[Any], reduce: Callable[[str], _T | None]) -> list[_T]:
+    """The entities of listed view rows (document, later, key): decoded, or reduced when dated after the asked day."""
+    decode = decoder(kind.result)
+    with collector_paused():
+        # Events dated after the asked day: the row (as of the end of time) holds them, so
+        # those entities are answered from their own events, below, with the collector running.
+        found: list[_T | None] = [None if later else decode(doc) for doc, later, _ in rows]
+    for at, (_, later, key) in enumerate(rows):
+        if later:
+            found[at] = reduce(f"{kind.name}:{key}")
+    return [item for item in found if item is not None]
 
 
 def _stream_order(stream: str) -> tuple[int, str]:

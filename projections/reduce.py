@@ -7,8 +7,8 @@ order (earliest, latest, version), never in recording order, because history is 
 
 Each reduction is two steps, so a caller that already holds a fold (the views) builds the same
 answer: `reduce_x(records, ...)` = `x_status(fold(XFold, effective_events(records, ...)))`. What
-depends on the asked date alone (a commitment's `overdue` and `stale`) is judged by
-`judge_commitment`, the one place that judges it.
+depends on the asked date alone (a commitment's `overdue` and `stale`, a proposal's `stale`)
+is judged by `judge_commitment` and `judge_proposal`, the one place that judges each.
 
 Decisions the contract leaves open (callers and tests rely on them):
 - Within one entity every fact is "latest in world order wins" (levels, signatures, consent,
@@ -28,9 +28,9 @@ Decisions the contract leaves open (callers and tests rely on them):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TypeVar
 
 from tracker.events import (
     BodyEstablished,
@@ -74,6 +74,7 @@ __all__ = [
     "describe_rule",
     "document_status",
     "judge_commitment",
+    "judge_proposal",
     "meeting_status",
     "organization_status",
     "proposal_status",
@@ -100,11 +101,32 @@ def judge_commitment(status: CommitmentStatus, *, as_of: date, stale_days: int) 
     """The commitment with `overdue` and `stale` judged on `as_of` (the only date-dependent facts)."""
     open_ = status.status == "undertaken"
     quiet_days = (as_of - status.last_development.occurred_on.latest).days
-    return dataclasses.replace(
-        status,
-        overdue=open_ and status.due_on is not None and status.due_on.latest < as_of,
-        stale=open_ and quiet_days > stale_days,
-    )
+    overdue = open_ and status.due_on is not None and status.due_on.latest < as_of
+    stale = open_ and quiet_days > stale_days
+    if overdue == status.overdue and stale == status.stale:
+        return status  # frozen: the same facts need no copy
+    return _judged(status, overdue=overdue, stale=stale)
+
+
+def judge_proposal(status: ProposalStatus, *, as_of: date, stale_days: int) -> ProposalStatus:
+    """The proposal with `stale` judged on `as_of`: still waiting for a decision, on a commitment's clock."""
+    waiting = status.status in ("tabled", "deferred")
+    stale = waiting and (as_of - status.last_development.occurred_on.latest).days > stale_days
+    return status if stale == status.stale else _judged(status, stale=stale)
+
+
+_J = TypeVar("_J", CommitmentStatus, ProposalStatus)
+
+
+def _judged(status: _J, **flags: bool) -> _J:
+    """`dataclasses.replace(status, **flags)` without re-running the generated __init__ (a tenth of its cost).
+
+    Equal by construction: these result types have no __post_init__ and no field outside __init__,
+    so replace would only copy every field and set the flags.
+    """
+    judged = object.__new__(type(status))
+    object.__setattr__(judged, "__dict__", {**status.__dict__, **flags})
+    return judged
 
 
 def commitment_status(state: CommitmentFold) -> CommitmentStatus | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -39,7 +39,7 @@ from tracker.projections.views.schema import (
     ReviewItemViewRow,
 )
 
-__all__ = ["END_OF_TIME", "derive_entity", "development_doc"]
+__all__ = ["END_OF_TIME", "derive_entity", "development_doc", "record_microseconds"]
 
 # Views hold each entity as of the end of time, as known now; the asked date is judged per query.
 END_OF_TIME = date(9999, 12, 31)
@@ -53,6 +53,7 @@ class _Entity:
     state: EntityFold
     organization_id: str | None = None
     body_id: str | None = None
+    latest_world: date = END_OF_TIME  # the last world date its known events name
 
 
 def _organization(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) -> bool:
@@ -81,7 +82,8 @@ def _meeting(entity: _Entity, batch: RowBatch, organization_of: Callable[[str], 
     entity.organization_id, entity.body_id = organization_id, status.body_id
     batch.add(MeetingViewRow.__table__, {
         "meeting_id": status.meeting_id, "organization_id": organization_id or "", "body_id": status.body_id,
-        "doc": MEETING.dump_json(status).decode(), "number": status.number, "status": status.status,
+        "doc": MEETING.dump_json(status).decode(), "latest_world": entity.latest_world,
+        "number": status.number, "status": status.status,
         "starts_on": status.starts_on.text, "ends_on": partial_text(status.ends_on),
         "held_on": partial_text(status.held_on), "host_state": status.host_state, "chaired_by": status.chaired_by,
     })
@@ -95,7 +97,7 @@ def _proposal(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(ProposalViewRow.__table__, {
         "proposal_id": status.proposal_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": PROPOSAL.dump_json(status).decode(),
+        "doc": PROPOSAL.dump_json(status).decode(), "latest_world": entity.latest_world,
     })
     return True
 
@@ -107,7 +109,7 @@ def _commitment(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(CommitmentViewRow.__table__, {
         "commitment_id": status.commitment_id, "organization_id": status.organization_id,
-        "body_id": status.body_id, "doc": COMMITMENT.dump_json(status).decode(),
+        "body_id": status.body_id, "doc": COMMITMENT.dump_json(status).decode(), "latest_world": entity.latest_world,
     })
     return True
 
@@ -119,7 +121,7 @@ def _document(entity: _Entity, batch: RowBatch, _: Callable[[str], str | None]) 
     entity.organization_id, entity.body_id = status.organization_id, status.body_id
     batch.add(DocumentViewRow.__table__, {
         "document_id": status.document_id, "organization_id": status.organization_id, "body_id": status.body_id,
-        "doc": DOCUMENT.dump_json(status).decode(),
+        "doc": DOCUMENT.dump_json(status).decode(), "latest_world": entity.latest_world,
     })
     return True
 
@@ -160,12 +162,15 @@ def derive_entity(
     else:
         batch.streams.append(stream)
     resolution = resolve(records)
-    entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)))
-    if not resolution.known or not _DERIVE[kind](entity, batch, organization_of):
+    if not resolution.known:
+        return
+    entity = _Entity(stream, fold(FOLDS[kind], counted(resolution, END_OF_TIME)),
+                     latest_world=_latest_world(resolution))
+    if not _DERIVE[kind](entity, batch, organization_of):
         return
     scope = {"organization_id": entity.organization_id, "body_id": entity.body_id}
     batch.add(EntityIndexRow.__table__, {
-        "stream": stream, "kind": kind, **scope, "latest_world": _latest_world(resolution),
+        "stream": stream, "kind": kind, **scope, "latest_world": entity.latest_world,
     })
     shown = resolution
     if fresh is not None:
@@ -175,7 +180,7 @@ def derive_entity(
     for development in timeline_of(shown, as_of=END_OF_TIME):
         batch.add(DevelopmentViewRow.__table__, {
             "stream": stream, "ref": development.ref, **scope, "occurred_earliest": development.occurred_on.earliest,
-            "doc": development_doc(development),
+            "recorded_us": record_microseconds(development.recorded_at), "doc": development_doc(development),
         })
     for item in [*resolution.problems, *entity.state.problems]:
         batch.add(ReviewItemViewRow.__table__, _review_row(stream, scope, item))
@@ -187,6 +192,14 @@ def _reaches_back(kind: str, record: Recorded) -> bool:
     if isinstance(event, MeetingHeld):
         return event.body_id is not None  # names its body: may create the meeting
     return isinstance(event, (*AMENDMENTS, FOLDS[kind].creator))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def record_microseconds(recorded_at: datetime) -> int:
+    """A record time as whole microseconds since 1970 UTC (exact, unlike a float timestamp)."""
+    return (recorded_at - _EPOCH) // timedelta(microseconds=1)
 
 
 def development_doc(development: DevelopmentSummary) -> str:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.projections.model import (
@@ -84,6 +84,8 @@ class CommitmentViewRow(ViewBase):
     organization_id: Mapped[str] = mapped_column(String(250), index=True)
     body_id: Mapped[str | None] = mapped_column(String(250), index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # As in view_entities: a listing reads it beside the document, with no join on the stream.
+    latest_world: Mapped[date] = mapped_column(Date)
 
 
 class ProposalViewRow(ViewBase):
@@ -95,6 +97,8 @@ class ProposalViewRow(ViewBase):
     organization_id: Mapped[str] = mapped_column(String(250), index=True)
     body_id: Mapped[str | None] = mapped_column(String(250), index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # As in view_entities: a listing reads it beside the document, with no join on the stream.
+    latest_world: Mapped[date] = mapped_column(Date)
 
 
 class DocumentViewRow(ViewBase):
@@ -106,6 +110,8 @@ class DocumentViewRow(ViewBase):
     organization_id: Mapped[str] = mapped_column(String(250), index=True)
     body_id: Mapped[str | None] = mapped_column(String(250), index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # As in view_entities: a listing reads it beside the document, with no join on the stream.
+    latest_world: Mapped[date] = mapped_column(Date)
 
 
 class MeetingViewRow(ViewBase):
@@ -117,6 +123,8 @@ class MeetingViewRow(ViewBase):
     organization_id: Mapped[str] = mapped_column(String(250), index=True)
     body_id: Mapped[str] = mapped_column(String(250), index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # As in view_entities: a listing reads it beside the document, with no join on the stream.
+    latest_world: Mapped[date] = mapped_column(Date)
     # A presidency reads every meeting of its body: these columns answer it without parsing
     # and validating each row's document (partial dates as their EDTF text).
     number: Mapped[int | None] = mapped_column(Integer)
@@ -155,4 +163,7 @@ class DevelopmentViewRow(ViewBase):
     organization_id: Mapped[str | None] = mapped_column(String(250), index=True)
     body_id: Mapped[str | None] = mapped_column(String(250), index=True)
     occurred_earliest: Mapped[date] = mapped_column(Date)
+    # Its record time in microseconds since 1970 (UTC): "when was this entity first recorded"
+    # is a MIN per stream in SQL, not a JSON field read out of every one of its rows.
+    recorded_us: Mapped[int] = mapped_column(BigInteger)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
