@@ -27,7 +27,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from tracker.events import PartialDate, parse_partial_date
 
-__all__ = ["collector_paused", "decoder"]
+__all__ = [
+    "Convert", "Unsupported", "collector_paused", "decoder", "dict_of", "identity", "optional", "partial_date",
+    "tuple_of",
+]
 
 _T = TypeVar("_T")
 Convert = Callable[[Any], Any]
@@ -35,26 +38,18 @@ _set = object.__setattr__
 _new = object.__new__
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """A field type the plan does not cover: the type is validated instead."""
 
 
-def _identity(value: Any) -> Any:
+def identity(value: Any) -> Any:
+    """The value as JSON gave it (a string, number, bool or a dict nothing else holds)."""
     return value
 
 
-_DATES: dict[str, PartialDate] = {}
-
-
-def _partial_date(value: Any) -> PartialDate:
-    """A partial date from its JSON form (its EDTF text, or the dataclass's fields), parsed once per text."""
-    text = value if isinstance(value, str) else value["text"]
-    found = _DATES.get(text)
-    if found is None:
-        if len(_DATES) > 100_000:
-            _DATES.clear()
-        found = _DATES[text] = parse_partial_date(text)
-    return found
+def partial_date(value: Any) -> PartialDate:
+    """A partial date from its JSON form (its EDTF text, or the dataclass's fields); the parser caches by text."""
+    return parse_partial_date(value if isinstance(value, str) else value["text"])
 
 
 @cache
@@ -80,32 +75,43 @@ def _datetime(text: str) -> datetime:
     return found
 
 
-def _optional(convert: Convert) -> Convert:
+def optional(convert: Convert) -> Convert:
+    """A conversion that lets None through."""
     return lambda value: None if value is None else convert(value)
 
 
+def tuple_of(convert: Convert) -> Convert:
+    """A JSON list converted item by item into a tuple."""
+    return tuple if convert is identity else lambda value: tuple([convert(item) for item in value])
+
+
+def dict_of(convert: Convert) -> Convert:
+    """A JSON object's values converted (orjson gives a fresh dict per document: nothing else holds it)."""
+    return identity if convert is identity else lambda value: {k: convert(v) for k, v in value.items()}
+
+
 def _converter(annotation: Any) -> Convert:
-    """How a JSON value of `annotation` becomes the field's value (raises _Unsupported)."""
+    """How a JSON value of `annotation` becomes the field's value (raises Unsupported)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         inner, *metadata = typing.get_args(annotation)
         if inner is PartialDate or any(getattr(m, "func", None) is parse_partial_date for m in metadata):
-            return _partial_date
+            return partial_date
         return _converter(inner)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) != 1:
-            raise _Unsupported(annotation)
+            raise Unsupported(annotation)
         convert = _converter(args[0])
-        return convert if convert is _identity else _optional(convert)
+        return convert if convert is identity else optional(convert)
     if origin in (tuple, dict):
         return _container(origin, typing.get_args(annotation))
     if origin is typing.Literal or annotation in (str, int, bool, typing.Any):
-        return _identity
+        return identity
     return _leaf(annotation)
 
 
-_LEAVES: dict[Any, Convert] = {PartialDate: _partial_date, datetime: _datetime, date: date.fromisoformat}
+_LEAVES: dict[Any, Convert] = {PartialDate: partial_date, datetime: _datetime, date: date.fromisoformat}
 
 
 def _leaf(annotation: Any) -> Convert:
@@ -116,19 +122,16 @@ def _leaf(annotation: Any) -> Convert:
         return _model(annotation)
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return _dataclass(annotation)
-    raise _Unsupported(annotation)
+    raise Unsupported(annotation)
 
 
 def _container(origin: Any, args: tuple[Any, ...]) -> Convert:
     if origin is dict:
-        convert = _converter(args[1])
-        # orjson gives a fresh dict per document: nothing else holds it
-        return _identity if convert is _identity else lambda value: {k: convert(v) for k, v in value.items()}
+        return dict_of(_converter(args[1]))
     if len(args) == 2 and args[1] is Ellipsis:
-        convert = _converter(args[0])
-        return tuple if convert is _identity else lambda value: tuple([convert(item) for item in value])
+        return tuple_of(_converter(args[0]))
     converts = [_converter(arg) for arg in args]
-    if all(c is _identity for c in converts):
+    if all(c is identity for c in converts):
         return tuple
     return lambda value: tuple([c(item) for c, item in zip(converts, value, strict=True)])
 
@@ -137,10 +140,10 @@ def _dataclass(cls: type[Any]) -> Convert:
     """A frozen result from its document: fields converted in place, the instance's dict set once."""
     if any(f.init is False for f in dataclasses.fields(cls)) or hasattr(cls, "__post_init__") or hasattr(
             cls, "__slots__"):
-        raise _Unsupported(cls)
+        raise Unsupported(cls)
     hints = typing.get_type_hints(cls)
     names = frozenset(f.name for f in dataclasses.fields(cls))
-    converters = [(f.name, c) for f in dataclasses.fields(cls) if (c := _converter(hints[f.name])) is not _identity]
+    converters = [(f.name, c) for f in dataclasses.fields(cls) if (c := _converter(hints[f.name])) is not identity]
     validate = _validator(cls)
 
     def build(body: dict[str, Any]) -> Any:
@@ -170,14 +173,14 @@ def _model(cls: type[BaseModel]) -> Convert:
     if (cls.__private_attributes__ or cls.model_config.get("extra") != "forbid"
             or any(d.info.mode != "after" for d in decorators.model_validators.values())
             or any(d.info.mode != "after" for d in decorators.field_validators.values())):
-        raise _Unsupported(cls)
+        raise Unsupported(cls)
     fields = cls.model_fields
     converters = [(name, c) for name, info in fields.items()
-                  if (c := _field_converter(info.annotation, info.metadata)) is not _identity]
+                  if (c := _field_converter(info.annotation, info.metadata)) is not identity]
     required = frozenset(name for name, info in fields.items() if info.is_required())
     known = frozenset(fields)
     if any(info.default_factory is not None for info in fields.values()):
-        raise _Unsupported(cls)
+        raise Unsupported(cls)
     template = {name: None if info.is_required() else info.default for name, info in fields.items()}
     validate = cls.model_validate
 
@@ -207,8 +210,8 @@ def _model(cls: type[BaseModel]) -> Convert:
 def _field_converter(annotation: Any, metadata: list[Any]) -> Convert:
     """A pydantic field's converter: its metadata (kept apart from the annotation) may make it a partial date."""
     if any(getattr(m, "func", None) is parse_partial_date for m in metadata):
-        convert = _partial_date
-        return _optional(convert) if _is_optional(annotation) else convert
+        convert = partial_date
+        return optional(convert) if _is_optional(annotation) else convert
     return _converter(annotation)
 
 
@@ -247,7 +250,7 @@ def decoder(cls: type[_T]) -> Callable[[str | bytes], _T]:
 def _plan(cls: type[_T]) -> Callable[[str | bytes], _T]:
     try:
         build = _dataclass(cls)
-    except _Unsupported:
+    except Unsupported:
         return TypeAdapter(cls).validate_json
     loads = orjson.loads
 

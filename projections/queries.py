@@ -132,18 +132,8 @@ def _date(text: str) -> PartialDate: ...
 @overload
 def _date(text: None) -> None: ...
 def _date(text: str | None) -> PartialDate | None:
-    """A partial date from its stored EDTF text (parsed once per distinct text)."""
-    if text is None:
-        return None
-    found = _DATES.get(text)
-    if found is None:
-        if len(_DATES) > 100_000:
-            _DATES.clear()
-        found = _DATES[text] = parse_partial_date(text)
-    return found
-
-
-_DATES: dict[str, PartialDate] = {}
+    """A partial date from its stored EDTF text (the parser caches by text)."""
+    return None if text is None else parse_partial_date(text)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # views keep record times as microseconds since
 
 

@@ -23,55 +23,26 @@ from typing import Any
 from pydantic import BaseModel
 
 from tracker.events import PartialDate, parse_partial_date
+from tracker.projections.decoding import (
+    Convert,
+    Unsupported,
+    dict_of,
+    identity,
+    optional,
+    partial_date,
+    tuple_of,
+)
 
 __all__ = ["constructor"]
 
 _M = typing.TypeVar("_M", bound=BaseModel)
-Convert = Callable[[Any], Any]
 _set = object.__setattr__
 
 
-class _Unsupported(Exception):
-    """A field type the plan does not cover: the class is validated instead."""
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _optional(convert: Convert) -> Convert:
-    return lambda value: None if value is None else convert(value)
-
-
-def _tuple_of(convert: Convert) -> Convert:
-    if convert is _identity:
-        return tuple
-    return lambda value: tuple([convert(item) for item in value])
-
-
-def _dict_of(convert: Convert) -> Convert:
-    if convert is _identity:
-        return _identity  # orjson gives a fresh dict per row: nothing shares it
-    return lambda value: {key: convert(item) for key, item in value.items()}
-
-
-_DATES: dict[str, PartialDate] = {}
-
-
-def _partial_date(text: Any) -> PartialDate:
-    """A stored partial date, parsed once per distinct text (bounded: cleared when large)."""
-    found = _DATES.get(text)
-    if found is None:
-        if len(_DATES) > 100_000:
-            _DATES.clear()
-        found = _DATES[text] = parse_partial_date(text)
-    return found
-
-
 def _converter(annotation: Any, metadata: Sequence[Any]) -> Convert:
-    """How a JSON value of `annotation` becomes the field's value (raises _Unsupported)."""
+    """How a JSON value of `annotation` becomes the field's value (raises Unsupported)."""
     if any(getattr(m, "func", None) is parse_partial_date for m in metadata) or annotation is PartialDate:
-        return _partial_date
+        return partial_date
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         inner, *more = typing.get_args(annotation)
@@ -79,31 +50,31 @@ def _converter(annotation: Any, metadata: Sequence[Any]) -> Convert:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) != 1:
-            raise _Unsupported(annotation)
+            raise Unsupported(annotation)
         convert = _converter(args[0], ())
-        return convert if convert is _identity else _optional(convert)
+        return convert if convert is identity else optional(convert)
     return _container(annotation, origin) if origin in (tuple, dict) else _plain(annotation, origin)
 
 
 def _container(annotation: Any, origin: Any) -> Convert:
     args = typing.get_args(annotation)
     if origin is dict:
-        return _dict_of(_converter(args[1], ()))
+        return dict_of(_converter(args[1], ()))
     if len(args) != 2 or args[1] is not Ellipsis:
-        raise _Unsupported(annotation)
-    return _tuple_of(_converter(args[0], ()))
+        raise Unsupported(annotation)
+    return tuple_of(_converter(args[0], ()))
 
 
 def _plain(annotation: Any, origin: Any) -> Convert:
     if origin is typing.Literal or annotation in (str, int, bool, typing.Any):
-        return _identity
+        return identity
     if annotation is date:
         return date.fromisoformat
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         shareable = annotation.model_config.get("frozen") and all(
             _is_text(info.annotation) for info in annotation.model_fields.values())
         return _shared(constructor(annotation)) if shareable else constructor(annotation)
-    raise _Unsupported(annotation)
+    raise Unsupported(annotation)
 
 
 def _is_text(annotation: Any) -> bool:
@@ -158,9 +129,9 @@ def constructor(cls: type[_M]) -> Callable[[dict[str, Any]], _M]:
     try:
         converters = [
             (name, convert) for name, info in cls.model_fields.items()
-            if (convert := _converter(info.annotation, info.metadata)) is not _identity
+            if (convert := _converter(info.annotation, info.metadata)) is not identity
         ]
-    except _Unsupported:
+    except Unsupported:
         return validate
     fields = cls.model_fields
     required = frozenset(name for name, info in fields.items() if info.is_required())

@@ -7,7 +7,6 @@ BEGIN IMMEDIATE), so two workers never apply the same batch and never skip one.
 
 from __future__ import annotations
 
-import gc
 import threading
 import zlib
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from tracker import store_sql
 from tracker.db import write_transaction
 from tracker.events import EVENT_TYPES, Recorded
+from tracker.projections.decoding import collector_paused
 from tracker.projections.views import KIND_ORDER, RowBatch, TrackingRow, ViewBase, derive_entity, organization_of_body
 from tracker.store import EventLog, decode, schema_lock
 
@@ -64,19 +64,6 @@ def _sources(folder: Traversable, top: bool = True) -> Iterator[Traversable]:
 
 # Tables earlier releases kept and no query reads any more: dropped when found.
 _RETIRED_TABLES = ("view_presidency_terms", "view_document_parties")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector (restored as it was, collected once after)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-            gc.collect(generation=1)
 
 
 class Projector:
@@ -220,7 +207,7 @@ class Projector:
         # A batch holds some 10^5 live objects; the cyclic collector rescanning them (and every
         # imported module's) cost more than decoding them (issue 11). Nothing here builds cycles:
         # reference counting frees each batch, so memory stays bounded with the collector paused.
-        with _collector_paused():
+        with collector_paused():
             return self._rebuild()
 
     def _rebuild(self) -> int:
