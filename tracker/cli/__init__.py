@@ -34,7 +34,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("tracker.cli.report:report",
                "Write a status report (headline, commitments, documents, presidency, meetings, review, sources)."),
     "review": ("tracker.cli.views:review",
-               "What the sources disagree on and what breaks a rule, for a person to look at."),
+               "What the sources disagree on and what breaks a rule, for a person to look at, with reviewers' "
+               "decisions."),
     "scheduler": ("tracker.cli.reminders:scheduler",
                   "Run scan, deliver and the weekly digest on schedule; one active per database, "
                   "others wait as standby."),
