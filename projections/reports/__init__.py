@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Literal, TypeVar
 
+from tracker.projections.decoding import collector_paused
 from tracker.projections.model import ReadModel
 from tracker.projections.reports.csvout import csv_chunks, render_csv
 from tracker.projections.reports.data import SCHEMA, ReportData, build_report
@@ -111,9 +112,13 @@ def stream_report(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
-    report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
-                         known_at=known_at, since=since, generated_at=generated_at, lang=lang,
-                         histories=fmt == "html")
-    for piece in report_chunks(report, fmt):
-        write(piece)
+    # A report's rows are freed by reference counting as they are written (none forms a cycle),
+    # yet the cyclic collector's passes over the objects alive meanwhile cost as much as building
+    # the report (md 11.3x -> 5.7x a raw read of its rows, 100k events): paused while it runs.
+    with collector_paused():
+        report = open_report(read_model, organization_id=organization_id, body_id=body_id, as_of=as_of,
+                             known_at=known_at, since=since, generated_at=generated_at, lang=lang,
+                             histories=fmt == "html")
+        for piece in report_chunks(report, fmt):
+            write(piece)
     return report
