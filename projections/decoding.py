@@ -16,7 +16,7 @@ import dataclasses
 import gc
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
@@ -29,10 +29,11 @@ from tracker.events import PartialDate, parse_partial_date
 
 __all__ = [
     "Convert", "Unsupported", "collector_paused", "decoder", "dict_of", "identity", "optional", "partial_date",
-    "tuple_of",
+    "pydantic_instance", "tuple_of",
 ]
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=BaseModel)
 Convert = Callable[[Any], Any]
 _set = object.__setattr__
 _new = object.__new__
@@ -197,14 +198,23 @@ def _model(cls: type[BaseModel]) -> Convert:
             value = values[name]
             if value is not None:
                 values[name] = convert(value)
-        instance = _new(cls)
-        _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", set(keys))
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
+        return pydantic_instance(cls, values, keys)
 
     return build
+
+
+def pydantic_instance(cls: type[_M], values: dict[str, Any], fields_set: Iterable[str]) -> _M:
+    """An instance of a pydantic model from values already of its fields' types, without validation.
+
+    What pydantic's own `model_construct` sets, without its per-field default handling: the one
+    place the decoders rely on pydantic's instance layout (pinned; tests compare with validation).
+    """
+    instance = _new(cls)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(fields_set))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
 
 
 def _field_converter(annotation: Any, metadata: list[Any]) -> Convert:

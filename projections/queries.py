@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 import orjson
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, Select, Text, cast, func, select
 
 from tracker.events import PartialDate, Recorded, parse_partial_date
 from tracker.projections.changes import status_changes
@@ -187,11 +187,7 @@ class Queries:
         return _Ask(as_of or self.clock.today(), known_at, self.use_views and known_now, organization_id, body_id)
 
     def _streams(self, kind: str, ask: _Ask) -> list[str]:
-        query = select(EntityIndexRow.stream).where(EntityIndexRow.kind == kind)
-        if ask.organization_id is not None:
-            query = query.where(EntityIndexRow.organization_id == ask.organization_id)
-        if ask.body_id is not None:
-            query = query.where(EntityIndexRow.body_id == ask.body_id)
+        query = _scoped(select(EntityIndexRow.stream).where(EntityIndexRow.kind == kind), EntityIndexRow, ask)
         with self.engine.connect() as conn:
             return list(conn.execute(query.order_by(EntityIndexRow.stream)).scalars())
 
@@ -200,16 +196,8 @@ class Queries:
         if not ask.views:
             found = (reduce(stream) for stream in self._streams(kind.name, ask))
             return [item for item in found if item is not None]
-        # The row's own latest world date: no join on the stream (PostgreSQL hash-joined a
-        # full scan of view_entities on 'kind:' || id), so a scope filter drives the query.
-        later = (kind.table.latest_world > ask.day).label("later")  # compared in SQL: no date parsed per row
-        query = select(_raw(kind.table.doc), later, kind.key)
-        if ask.organization_id is not None:
-            query = query.where(kind.table.organization_id == ask.organization_id)
-        if ask.body_id is not None:
-            query = query.where(kind.table.body_id == ask.body_id)
         with collector_paused(), self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(kind.key)).all()
+            rows = conn.execute(_listing(kind, ask).order_by(kind.key)).all()
         return _decoded(kind, rows, reduce)
 
     # --- ReadModel ------------------------------------------------------------------------
@@ -283,12 +271,7 @@ class Queries:
                 found = (reduce(stream) for stream in streams[start:start + size])
                 yield [item for item in found if item is not None]
             return
-        later = (kind.table.latest_world > ask.day).label("later")
-        query = select(_raw(kind.table.doc), later, kind.key)
-        if ask.organization_id is not None:
-            query = query.where(kind.table.organization_id == ask.organization_id)
-        if ask.body_id is not None:
-            query = query.where(kind.table.body_id == ask.body_id)
+        query = _listing(kind, ask)
         chunks: Iterable[Sequence[str] | None] = (
             (ids[i:i + size] for i in range(0, len(ids), size)) if ids is not None else iter(lambda: None, 0)
         )
@@ -314,11 +297,7 @@ class Queries:
                      for item in timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)]
         else:
             found = []
-            query = select(_raw(DevelopmentViewRow.doc)).where(DevelopmentViewRow.occurred_earliest <= ask.day)
-            if ask.organization_id is not None:
-                query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
-            if ask.body_id is not None:
-                query = query.where(DevelopmentViewRow.body_id == ask.body_id)
+            query = _developments_listing(ask)
             with collector_paused(), self.engine.connect() as conn:
                 for start in range(0, len(streams), _IN_CHUNK):
                     chunk = query.where(DevelopmentViewRow.stream.in_(streams[start:start + _IN_CHUNK]))
@@ -492,17 +471,12 @@ class Queries:
 
     def _entity_items_from_views(self, ask: _Ask) -> dict[str, list[ReviewItem]]:
         """Items of the entities whose events all fall by the asked day (the others are left out)."""
-        query = select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day)
+        query = _scoped(select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day),
+                        EntityIndexRow, ask)
         items = select(ReviewItemViewRow.stream, ReviewItemViewRow.kind, ReviewItemViewRow.message,
                        _raw(ReviewItemViewRow.refs), ReviewItemViewRow.code, _raw(ReviewItemViewRow.params),
                        ).join(EntityIndexRow, EntityIndexRow.stream == ReviewItemViewRow.stream)
-        items = items.where(EntityIndexRow.latest_world <= ask.day)
-        if ask.organization_id is not None:
-            query = query.where(EntityIndexRow.organization_id == ask.organization_id)
-            items = items.where(ReviewItemViewRow.organization_id == ask.organization_id)
-        if ask.body_id is not None:
-            query = query.where(EntityIndexRow.body_id == ask.body_id)
-            items = items.where(ReviewItemViewRow.body_id == ask.body_id)
+        items = _scoped(items.where(EntityIndexRow.latest_world <= ask.day), ReviewItemViewRow, ask)
         with collector_paused(), self.engine.connect() as conn:
             found: dict[str, list[ReviewItem]] = {stream: [] for stream in conn.execute(query).scalars()}
             loads = orjson.loads
@@ -540,11 +514,7 @@ class Queries:
         return found
 
     def _developments_from_views(self, ask: _Ask) -> list[DevelopmentSummary]:
-        query = select(_raw(DevelopmentViewRow.doc)).where(DevelopmentViewRow.occurred_earliest <= ask.day)
-        if ask.organization_id is not None:
-            query = query.where(DevelopmentViewRow.organization_id == ask.organization_id)
-        if ask.body_id is not None:
-            query = query.where(DevelopmentViewRow.body_id == ask.body_id)
+        query = _developments_listing(ask)
         with collector_paused(), self.engine.connect() as conn:
             return list(map(decoder(DevelopmentSummary), conn.execute(query).scalars()))
 
@@ -638,6 +608,31 @@ class Queries:
         """Every event of one entity in world order, retracted and corrected ones marked."""
         ask = self._ask(as_of, known_at)
         return timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
+
+
+def _scoped(query: Select[Any], table: Any, ask: _Ask) -> Select[Any]:
+    """`query` narrowed to the asked organization and body, on `table`'s columns of those names."""
+    if ask.organization_id is not None:
+        query = query.where(table.organization_id == ask.organization_id)
+    if ask.body_id is not None:
+        query = query.where(table.body_id == ask.body_id)
+    return query
+
+
+def _listing(kind: _Kind, ask: _Ask) -> Select[Any]:
+    """The view rows of one kind in scope: (document as text, dated after the asked day, key).
+
+    The row's own latest world date, compared in SQL: no join on the stream (PostgreSQL
+    hash-joined a full scan of view_entities on 'kind:' || id) and no date parsed per row.
+    """
+    later = (kind.table.latest_world > ask.day).label("later")
+    return _scoped(select(_raw(kind.table.doc), later, kind.key), kind.table, ask)
+
+
+def _developments_listing(ask: _Ask) -> Select[Any]:
+    """Developments in scope dated by the asked day, as document text."""
+    query = select(_raw(DevelopmentViewRow.doc)).where(DevelopmentViewRow.occurred_earliest <= ask.day)
+    return _scoped(query, DevelopmentViewRow, ask)
 
 
 def _decoded(kind: _Kind, rows: Sequence[Any], reduce: Callable[[str], _T | None]) -> list[_T]:

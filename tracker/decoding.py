@@ -30,13 +30,13 @@ from tracker.projections.decoding import (
     identity,
     optional,
     partial_date,
+    pydantic_instance,
     tuple_of,
 )
 
 __all__ = ["constructor"]
 
 _M = typing.TypeVar("_M", bound=BaseModel)
-_set = object.__setattr__
 
 
 def _converter(annotation: Any, metadata: Sequence[Any]) -> Convert:
@@ -154,11 +154,6 @@ def constructor(cls: type[_M]) -> Callable[[dict[str, Any]], _M]:
         for name, default in fresh:
             if name not in body:
                 values[name] = default()  # type: ignore[call-arg]  # no factory here takes the data
-        instance = cls.__new__(cls)
-        _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", set(keys))
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
+        return pydantic_instance(cls, values, keys)
 
     return build

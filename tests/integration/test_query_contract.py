@@ -11,11 +11,7 @@ both modes, so they are compared too.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.integration.test_rebuild_property import BODIES, STEP, History, _base
-from tests.pg import require_postgres, throwaway_database
+from tests.pg import require_postgres, throwaway_database, throwaway_sqlite
 from tracker.app import Tracker
 from tracker.projections.clock import FixedClock
 from tracker.projections.queries import Queries
@@ -83,16 +79,10 @@ def _check(database_url: str, steps: list[tuple[str, int, str, int]]) -> None:
         tracker.close()
 
 
-@contextmanager
-def _sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'tracker.sqlite'}"
-
-
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=20))
 def test_views_and_events_answer_alike_sqlite(steps: list[tuple[str, int, str, int]]) -> None:
-    with _sqlite_url() as url:
+    with throwaway_sqlite() as url:
         _check(url, steps)
 
 

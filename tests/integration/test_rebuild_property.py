@@ -7,10 +7,6 @@ random points between the writes.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.builders import SCO_2018, event
 from tests.integration.test_projections import assert_rebuild_matches
-from tests.pg import require_postgres, throwaway_database
+from tests.pg import require_postgres, throwaway_database, throwaway_sqlite
 from tracker.app import Tracker
 from tracker.errors import TrackerError
 from tracker.settings import Settings
@@ -154,16 +150,10 @@ def _check(database_url: str, steps: list[tuple[str, int, str, int]]) -> None:
         tracker.close()
 
 
-@contextmanager
-def _sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'tracker.sqlite'}"
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=30))
 def test_incremental_views_equal_a_rebuild_sqlite(steps: list[tuple[str, int, str, int]]) -> None:
-    with _sqlite_url() as url:
+    with throwaway_sqlite() as url:
         _check(url, steps)
 
 

@@ -14,13 +14,9 @@ independent oracle written here from the specification in `projections.resolutio
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
@@ -31,7 +27,7 @@ from hypothesis import strategies as st
 
 import tracker.events as ev
 from tests.builders import event, sco_world
-from tests.pg import require_postgres, throwaway_database
+from tests.pg import require_postgres, throwaway_database, throwaway_sqlite
 from tracker.app import Tracker
 from tracker.domain import effective_history
 from tracker.errors import RuleViolation
@@ -226,19 +222,13 @@ def _run(url: str, monkeypatch: pytest.MonkeyPatch, actions: list[tuple[str, Any
             run.tracker.close()
 
 
-@contextmanager
-def _sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'tracker.sqlite'}"
-
-
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(actions=st.lists(ACTIONS, min_size=1, max_size=18))
 def test_rules_and_answers_agree_with_the_specification_sqlite(
     monkeypatch: pytest.MonkeyPatch, actions: list[tuple[str, Any, Any]],
 ) -> None:
-    with _sqlite_url() as url:
+    with throwaway_sqlite() as url:
         _run(url, monkeypatch, actions)
 
 

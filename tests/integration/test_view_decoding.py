@@ -10,11 +10,7 @@ the same fields set.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,7 +22,7 @@ from sqlalchemy import Text, cast, select
 
 from tests.builders import SOURCE, event
 from tests.integration.test_rebuild_property import STEP, History
-from tests.pg import require_postgres, throwaway_database
+from tests.pg import require_postgres, throwaway_database, throwaway_sqlite
 from tracker.app import Tracker
 from tracker.demo import demo_lines
 from tracker.projections.clock import FixedClock
@@ -134,16 +130,10 @@ def _check(database_url: str, steps: list[tuple[str, int, str, int]]) -> None:
         tracker.close()
 
 
-@contextmanager
-def _sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'tracker.sqlite'}"
-
-
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(STEP, min_size=1, max_size=25))
 def test_view_rows_decode_as_validation_builds_them_sqlite(steps: list[tuple[str, int, str, int]]) -> None:
-    with _sqlite_url() as url:
+    with throwaway_sqlite() as url:
         _check(url, steps)
 
 
