@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, Protocol, TypeVar, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import orjson
 from sqlalchemy import Engine, Select, Text, cast, func, select
 
-from tracker.events import PartialDate, Recorded, parse_partial_date
+from tracker.events import PartialDate, parse_partial_date
+from tracker.projections.answers import Ask, EventAnswers, EventSource
 from tracker.projections.changes import status_changes
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
 from tracker.projections.decoding import collector_paused, decoder
@@ -39,8 +40,6 @@ from tracker.projections.model import (
 )
 from tracker.projections.presidency import (
     PresidencyMeeting,
-    compute_body_presidency,
-    presidency_inputs,
     presidency_review_items,
 )
 from tracker.projections.reduce import (
@@ -49,7 +48,6 @@ from tracker.projections.reduce import (
     reduce_body,
     reduce_commitment,
     reduce_document,
-    reduce_meeting,
     reduce_organization,
     reduce_proposal,
 )
@@ -68,34 +66,15 @@ from tracker.projections.views import (
     ReviewItemViewRow,
 )
 
-__all__ = ["EventSource", "Queries"]
+__all__ = ["EventSource", "Queries"]  # EventSource: where it was first defined, for callers
 
 _T = TypeVar("_T")
-
-
-class EventSource(Protocol):
-    """Reads entity streams from the event log."""
-
-    def load(self, stream: str) -> list[Recorded]:
-        """All events of one stream, in version order."""
-        ...
 
 
 def _raw(column: Any) -> Any:
     """A JSON column as text (CAST in SQL, so PostgreSQL's driver does not parse it either):
     orjson then parses it and `decoding` builds the result, with no validation per row."""
     return cast(column, Text)
-
-
-@dataclass(frozen=True)
-class _Ask:
-    """One question's times and scope, and whether the views may answer it."""
-
-    day: date
-    known: datetime | None  # None: everything recorded
-    views: bool
-    organization_id: str | None
-    body_id: str | None
 
 
 @dataclass(frozen=True)
@@ -145,7 +124,7 @@ def _development_key(d: DevelopmentSummary) -> tuple[date, date, datetime, str]:
     return (d.occurred_on.earliest, d.occurred_on.latest, d.recorded_at, d.ref)
 
 
-class Queries:
+class Queries(EventAnswers):
     """Implements projections.model.ReadModel over the views and the event log."""
 
     def __init__(
@@ -160,18 +139,13 @@ class Queries:
         head: LogHead = EMPTY_LOG,
         refuse: Refusal = QueryRefused,
     ) -> None:
+        super().__init__(source, stale_days=stale_days, clock=clock, refuse=refuse)
         self.engine = engine
         self.head = head
-        self.source = source
-        self.stale_days = stale_days
-        self.clock = clock
         # The record time of the last event the views hold, when they hold the whole log:
         # asked "as known at" that time or later, the views' answer is the answer.
         self.views_known_at = views_known_at
         self.use_views = use_views
-        # What a question asked wrongly raises: the owner's error (the tracker gives its
-        # InvalidInput), so a caller of the tracker meets only the tracker's errors.
-        self.refuse = refuse
 
     def log_head(self) -> LogHead:
         """The log position and chain head read when these queries were built (the owner supplies it)."""
@@ -182,16 +156,16 @@ class Queries:
     def _ask(
         self, as_of: date | None, known_at: datetime | None,
         organization_id: str | None = None, body_id: str | None = None,
-    ) -> _Ask:
+    ) -> Ask:
         known_now = known_at is None or (self.views_known_at is not None and known_at >= self.views_known_at)
-        return _Ask(as_of or self.clock.today(), known_at, self.use_views and known_now, organization_id, body_id)
+        return Ask(as_of or self.clock.today(), known_at, self.use_views and known_now, organization_id, body_id)
 
-    def _streams(self, kind: str, ask: _Ask) -> list[str]:
+    def _streams(self, kind: str, ask: Ask) -> list[str]:
         query = _scoped(select(EntityIndexRow.stream).where(EntityIndexRow.kind == kind), EntityIndexRow, ask)
         with self.engine.connect() as conn:
             return list(conn.execute(query.order_by(EntityIndexRow.stream)).scalars())
 
-    def _entities(self, kind: _Kind, ask: _Ask, reduce: Callable[[str], _T | None]) -> list[_T]:
+    def _entities(self, kind: _Kind, ask: Ask, reduce: Callable[[str], _T | None]) -> list[_T]:
         """Entities of one kind in scope: from their view rows when dated by the asked day, else reduced."""
         if not ask.views:
             found = (reduce(stream) for stream in self._streams(kind.name, ask))
@@ -259,7 +233,7 @@ class Queries:
             yield [judge_proposal(p, as_of=ask.day, stale_days=self.stale_days) for p in page]
 
     def _entity_pages(
-        self, kind: _Kind, ask: _Ask, reduce: Callable[[str], _T | None], size: int, ids: Sequence[str] | None,
+        self, kind: _Kind, ask: Ask, reduce: Callable[[str], _T | None], size: int, ids: Sequence[str] | None,
     ) -> Iterator[list[_T]]:
         """`_entities` a page at a time: by key ranges (or chunks of `ids`), each page one query."""
         if not ask.views:
@@ -357,16 +331,6 @@ class Queries:
         organizations: dict[str, str] = {}  # a body's organization, reduced once per body
         return self._entities(_MEETINGS, ask, lambda stream: self._meeting(stream, ask, organizations))
 
-    def _meeting(self, stream: str, ask: _Ask, organizations: dict[str, str]) -> MeetingStatus | None:
-        records = self.source.load(stream)
-        if not records:
-            return None
-        body_id = str(getattr(records[0].event, "body_id", ""))
-        if body_id not in organizations:
-            body = reduce_body(self.source.load(f"body:{body_id}"), as_of=ask.day, known_at=ask.known)
-            organizations[body_id] = body.organization_id if body else ""
-        return reduce_meeting(records, as_of=ask.day, known_at=ask.known, organization_id=organizations[body_id])
-
     def presidencies(
         self,
         *,
@@ -379,24 +343,14 @@ class Queries:
         return [p for p, _ in self._presidencies(self._ask(as_of, known_at, organization_id, body_id), known_at)]
 
     def _presidencies(
-        self, ask: _Ask, known_at: datetime | None, horizon: int = DEFAULT_HORIZON,
+        self, ask: Ask, known_at: datetime | None, horizon: int = DEFAULT_HORIZON,
     ) -> list[tuple[PresidencyStatus, Any]]:
-        answers = []
-        for stream in self._streams("body", ask):
-            inputs = presidency_inputs(self.source.load, stream, as_of=ask.day, known_at=ask.known)
-            if inputs is None:
-                continue
-            # From the views' typed columns when they can answer, else reduced (the body once, not per meeting).
-            meetings = self._presidency_meetings(inputs.body.body_id, ask)
-            answers.append(compute_body_presidency(
-                inputs.body, inputs.organization, meetings, as_of=ask.day, horizon=horizon,
-                party_names=inputs.party_names,
-            ))
-        return answers
+        found = (self._body_presidency(stream, ask, horizon) for stream in self._streams("body", ask))
+        return [answer for answer in found if answer is not None]
 
-    def _presidency_meetings(self, body_id: str, ask: _Ask) -> Sequence[PresidencyMeeting]:
+    def _presidency_meetings(self, body_id: str, ask: Ask) -> Sequence[PresidencyMeeting]:
         """A body's meetings as a presidency reads them, in meeting id order as `meetings()` gives them."""
-        scoped = _Ask(ask.day, ask.known, ask.views, None, body_id)
+        scoped = Ask(ask.day, ask.known, ask.views, None, body_id)
         organizations: dict[str, str] = {}
         if not ask.views:
             return self._entities(_MEETINGS, scoped, lambda stream: self._meeting(stream, scoped, organizations))
@@ -418,14 +372,6 @@ class Queries:
             found.append(_MeetingFacts(
                 meeting_id, number, _date(starts_on), _date(ends_on), host, status, _date(held_on), chaired_by))
         return found
-
-    def presidency(
-        self, body_id: str, *, as_of: date | None = None, known_at: datetime | None = None,
-        horizon: int = DEFAULT_HORIZON,
-    ) -> PresidencyStatus | None:
-        """One body's presidency, with `horizon` upcoming terms."""
-        found = self._presidencies(self._ask(as_of, known_at, None, body_id), known_at, horizon)
-        return next((p for p, _ in found if p.body_id == body_id), None)
 
     def review_items(
         self,
@@ -469,7 +415,7 @@ class Queries:
             entries.append(review_entry(item, decisions_of(records, as_of=ask.day, known_at=known)))
         return entries
 
-    def _entity_items_from_views(self, ask: _Ask) -> dict[str, list[ReviewItem]]:
+    def _entity_items_from_views(self, ask: Ask) -> dict[str, list[ReviewItem]]:
         """Items of the entities whose events all fall by the asked day (the others are left out)."""
         query = _scoped(select(EntityIndexRow.stream).where(EntityIndexRow.latest_world <= ask.day),
                         EntityIndexRow, ask)
@@ -485,7 +431,7 @@ class Queries:
                                                 tuple([(name, value) for name, value in loads(pairs)])))
         return found
 
-    def _all_streams(self, ask: _Ask) -> Iterable[str]:
+    def _all_streams(self, ask: Ask) -> Iterable[str]:
         for kind in KIND_ORDER:
             if ask.organization_id is not None and ask.body_id is None and kind == "organization":
                 yield f"organization:{ask.organization_id}"
@@ -513,12 +459,12 @@ class Queries:
             found.sort(key=_development_key)
         return found
 
-    def _developments_from_views(self, ask: _Ask) -> list[DevelopmentSummary]:
+    def _developments_from_views(self, ask: Ask) -> list[DevelopmentSummary]:
         query = _developments_listing(ask)
         with collector_paused(), self.engine.connect() as conn:
             return list(map(decoder(DevelopmentSummary), conn.execute(query).scalars()))
 
-    def _developments_from_events(self, ask: _Ask) -> list[DevelopmentSummary]:
+    def _developments_from_events(self, ask: Ask) -> list[DevelopmentSummary]:
         return [
             item for stream in self._all_streams(ask)
             for item in timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
@@ -545,26 +491,6 @@ class Queries:
         return changes
 
     # --- one entity -------------------------------------------------------------------------
-
-    def status(
-        self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None,
-    ) -> EntityStatus | None:
-        """The status of one entity (a body's is its presidency); None if it did not exist then."""
-        ask = self._ask(as_of, known_at)
-        kind, _, entity_id = stream.partition(":")
-        answer: Callable[[], EntityStatus | None] | None = {
-            "commitment": lambda: reduce_commitment(
-                self.source.load(stream), as_of=ask.day, known_at=ask.known, stale_days=self.stale_days),
-            "proposal": lambda: reduce_proposal(self.source.load(stream), as_of=ask.day, known_at=ask.known),
-            "document": lambda: reduce_document(self.source.load(stream), as_of=ask.day, known_at=ask.known),
-            "meeting": lambda: self._meeting(stream, ask, {}),
-            "body": lambda: self.presidency(entity_id, as_of=ask.day, known_at=known_at),
-            "organization": lambda: reduce_organization(self.source.load(stream), as_of=ask.day, known_at=ask.known),
-        }.get(kind)
-        if answer is None:
-            raise self.refuse([("id", stream, f"no status for kind {kind!r}: give commitment, proposal, "
-                                             "document, meeting, body or organization")])
-        return answer()
 
     def statuses_known_at(
         self, asks: Sequence[tuple[str, datetime]], *, as_of: date | None = None,
@@ -602,15 +528,7 @@ class Queries:
                     found[stream] = _EPOCH + timedelta(microseconds=microseconds)
         return found
 
-    def timeline(
-        self, stream: str, *, as_of: date | None = None, known_at: datetime | None = None
-    ) -> list[DevelopmentSummary]:
-        """Every event of one entity in world order, retracted and corrected ones marked."""
-        ask = self._ask(as_of, known_at)
-        return timeline(self.source.load(stream), as_of=ask.day, known_at=ask.known)
-
-
-def _scoped(query: Select[Any], table: Any, ask: _Ask) -> Select[Any]:
+def _scoped(query: Select[Any], table: Any, ask: Ask) -> Select[Any]:
     """`query` narrowed to the asked organization and body, on `table`'s columns of those names."""
     if ask.organization_id is not None:
         query = query.where(table.organization_id == ask.organization_id)
@@ -619,7 +537,7 @@ def _scoped(query: Select[Any], table: Any, ask: _Ask) -> Select[Any]:
     return query
 
 
-def _listing(kind: _Kind, ask: _Ask) -> Select[Any]:
+def _listing(kind: _Kind, ask: Ask) -> Select[Any]:
     """The view rows of one kind in scope: (document as text, dated after the asked day, key).
 
     The row's own latest world date, compared in SQL: no join on the stream (PostgreSQL
@@ -629,7 +547,7 @@ def _listing(kind: _Kind, ask: _Ask) -> Select[Any]:
     return _scoped(select(_raw(kind.table.doc), later, kind.key), kind.table, ask)
 
 
-def _developments_listing(ask: _Ask) -> Select[Any]:
+def _developments_listing(ask: Ask) -> Select[Any]:
     """Developments in scope dated by the asked day, as document text."""
     query = select(_raw(DevelopmentViewRow.doc)).where(DevelopmentViewRow.occurred_earliest <= ask.day)
     return _scoped(query, DevelopmentViewRow, ask)
