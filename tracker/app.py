@@ -23,10 +23,10 @@ from tracker.errors import (
     ConcurrencyConflict,
     ImportFailed,
     InvalidInput,
-    NotFound,
     TrackerError,
 )
 from tracker.events import Development, InvalidEvent, Recorded
+from tracker.log_reader import resolve
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
 from tracker.projections.model import LogHead
 from tracker.projections.queries import Queries
@@ -39,7 +39,6 @@ from tracker.streams import StreamIndex
 
 __all__ = ["ImportReport", "RecordResult", "Tracker"]
 
-KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
 _MAX_ATTEMPTS = 8
 # Streams an import keeps indexed, in digest-sized units (a decoded event counts DECODED_COST).
 # Measured peak over the interpreter: 76 MiB at 250,000 units held, 92 MiB at a 300,000 cap;
@@ -183,17 +182,7 @@ class Tracker(RecordingMethods):
 
     def resolve(self, entity: str) -> str:
         """Turn 'x' or 'commitment:x' into the one stream that exists, or raise NotFound."""
-        if ":" in entity:
-            kind = entity.partition(":")[0]
-            if kind in KINDS and self.event_log.exists(entity):
-                return entity
-            raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
-        found = [f"{kind}:{entity}" for kind in KINDS if self.event_log.exists(f"{kind}:{entity}")]
-        if not found:
-            raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
-        if len(found) > 1:
-            raise NotFound(f"id: {entity!r} names several entities; say which: {', '.join(found)}")
-        return found[0]
+        return resolve(entity, self.event_log.exists)
 
     def streams(self, kind: str | None = None) -> list[str]:
         """Every recorded entity as 'kind:id', optionally of one kind."""

@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 
 from tracker import store_sql as sql
 from tracker.chain import GENESIS, ChainReport, seal, verify_rows
-from tracker.decoding import constructor
 from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
-from tracker.events import EVENT_TYPES, Development, Recorded, upcast
+from tracker.events import Development, Recorded
+from tracker.log_reader import decode_row, decode_stored, epoch_us
 from tracker.store_sql import StoredRow
 
 if TYPE_CHECKING:
@@ -39,14 +39,7 @@ __all__ = [
 # eventsourcing names the application's table after the environment's name on PostgreSQL.
 _APPLICATION_NAME = "tracker"
 _ONE_TICK = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FILL_PAGE = 5000
-
-
-def epoch_us(moment: datetime) -> int:
-    """A time as whole microseconds since the epoch (exact integer arithmetic; naive means UTC)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return (aware - _EPOCH) // _ONE_TICK
 
 
 def _stream_key(stream: str) -> int:
@@ -197,40 +190,9 @@ def _state(
 def decode(stored: StoredEvent) -> tuple[Recorded, str]:
     """A stored event back as a Recorded, upcast to its class's current version, and its digest."""
     position = stored.id if isinstance(stored, Notification) else None
-    return _decode(str(stored.originator_id), stored.originator_version, stored.topic, stored.state, position)
+    return decode_stored(str(stored.originator_id), stored.originator_version, stored.topic, stored.state, position)
 
 
-def decode_row(row: StoredRow) -> tuple[Recorded, str]:
-    """A row read inside a transaction back as a Recorded, and its digest."""
-    return _decode(row.stream, row.version, row.topic, row.state, row.position)
-
-
-def _decode(stream: str, version: int, topic: str, blob: bytes, position: int | None) -> tuple[Recorded, str]:
-    cls = EVENT_TYPES[topic]
-    state = orjson.loads(blob)
-    written = state.get("v", 1)
-    if written == cls.class_version:
-        # Written by this store under the current schema and validated then: rebuilt, not re-validated.
-        event = constructor(cls)(state["event"])
-    else:
-        # The same upcast as a correction's replacement, then a full validation of the result.
-        event = cls.model_validate(upcast(cls, state["event"], written))
-    return _recorded(stream, version, datetime.fromisoformat(state["at"]), event, position), str(state["digest"])
-
-
-def _recorded(stream: str, version: int, recorded_at: datetime, event: Development, position: int | None) -> Recorded:
-    """A Recorded from values our store already typed (what model_construct does, without its per-field walk)."""
-    record = Recorded.__new__(Recorded)
-    object.__setattr__(record, "__dict__", {
-        "stream": stream, "version": version, "recorded_at": recorded_at, "event": event, "position": position,
-    })
-    object.__setattr__(record, "__pydantic_fields_set__", set(_RECORDED_FIELDS))
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
-    return record
-
-
-_RECORDED_FIELDS = frozenset(Recorded.model_fields)
 
 
 class EventLog:
@@ -304,11 +266,11 @@ class EventLog:
         The record-time filter runs in the database (`position_known_at`), not by decoding
         every event to read its record time.
         """
-        if known_at is None:
-            return [decode(s)[0] for s in self.recorder.select_events(stream)]
+        # One statement with or without the bound (the standard-library reader runs it too), so
+        # every loaded event carries its log position, whichever way it was asked.
         with self.recorder.datastore.transaction(commit=False) as curs:
-            until = sql.position_known_at(curs, self.table, epoch_us(known_at))
-            rows = sql.stream_rows(curs, self.table, stream, until=until) if until else []
+            until = None if known_at is None else sql.position_known_at(curs, self.table, epoch_us(known_at))
+            rows = [] if until == 0 else sql.stream_rows(curs, self.table, stream, until=until)
         return [decode_row(row)[0] for row in rows]
 
     def position_known_at(self, known_at: datetime) -> int:
