@@ -38,7 +38,14 @@ def test_help_imports_neither_the_store_nor_the_vocabulary() -> None:
     assert done.stdout.strip().splitlines()[-1] == "LOADED []"
 
 
-def test_status_on_sqlite_loads_no_postgresql_driver_and_builds_only_the_events_it_reads(tmp_path: Path) -> None:
+ONE_ENTITY = [("status", "body:sco-prosecutors-general"), ("presidency", "sco-prosecutors-general"),
+              ("timeline", "body:sco-prosecutors-general"), ("status", "sco-prosecutors-general/16")]
+
+
+@pytest.mark.parametrize("args", ONE_ENTITY, ids=[" ".join(a) for a in ONE_ENTITY])
+def test_one_entity_on_sqlite_loads_neither_the_sql_toolkit_nor_the_store_and_builds_only_the_events_it_reads(
+    args: tuple[str, str], tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'startup.sqlite'}"
     for development in sco_world():
         assert CliRunner().invoke(cli, ["--database-url", url, "record", json.dumps(development)]).exit_code == 0
@@ -46,12 +53,12 @@ def test_status_on_sqlite_loads_no_postgresql_driver_and_builds_only_the_events_
         "import sys\n"
         "from tracker.cli import cli\n"
         "try:\n"
-        f"    cli(['--database-url', {url!r}, 'status', 'body:sco-prosecutors-general'], prog_name='tracker')\n"
+        f"    cli(['--database-url', {url!r}, *{list(args)!r}], prog_name='tracker')\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
         "from tracker import events\n"
         "built = sorted(n for n, c in events.EVENT_TYPES.items() if c.__pydantic_complete__)\n"
-        "print('LOADED', sorted(m for m in ('psycopg', 'eventsourcing.postgres', 'pydantic_settings') "
+        "print('LOADED', sorted(m for m in ('psycopg', 'eventsourcing', 'sqlalchemy', 'pydantic_settings') "
         "if m in sys.modules))\n"
         "print('BUILT', built)\n"
     )

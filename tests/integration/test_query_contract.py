@@ -6,7 +6,9 @@ Every ReadModel query is then asked in both modes -- `use_views=True` (view rows
 hold the answer) and `use_views=False` (everything reduced from the events) -- for past, current
 and future dates, as known now and as known half-way, in every scope; the answers must be equal.
 Presidencies and their review items (gaps, deviations, chain conflicts) are judged per query in
-both modes, so they are compared too.
+both modes, so they are compared too. One entity's status and timeline are also asked of the
+events path alone (`EventAnswers`, which lists streams from the log, not the views' index):
+over the store, and on SQLite over the standard library's reader that `tracker status` uses.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from hypothesis import strategies as st
 from tests.integration.test_rebuild_property import BODIES, STEP, History, _base
 from tests.pg import require_postgres, throwaway_database, throwaway_sqlite
 from tracker.app import Tracker
+from tracker.bootstrap import sqlite_path
+from tracker.log_reader import SQLiteLogReader
+from tracker.projections.answers import EventAnswers, EventSource
 from tracker.projections.clock import FixedClock
 from tracker.projections.queries import Queries
 from tracker.settings import Settings
@@ -63,6 +68,31 @@ def assert_modes_agree(tracker: Tracker) -> int:
             for key, answer in expected.items():
                 assert found[key] == answer, (key, as_of, known_at)
             compared += len(expected)
+            compared += _events_alone_agree(tracker, expected, as_of=as_of, known_at=known_at)
+    return compared
+
+
+def _events_alone_agree(
+    tracker: Tracker, expected: dict[str, Any], *, as_of: date | None, known_at: datetime | None,
+) -> int:
+    """Each entity's status and timeline from `EventAnswers` alone equal the read model's; how many compared."""
+    sources: list[EventSource] = [tracker.event_log]
+    path = sqlite_path(tracker.settings)
+    reader = SQLiteLogReader(path) if path is not None else None
+    if reader is not None:
+        sources.append(reader)
+    compared = 0
+    try:
+        for source in sources:
+            alone = EventAnswers(source, stale_days=tracker.settings.stale_days, clock=tracker.clock)
+            for stream in tracker.streams():
+                times = {"as_of": as_of, "known_at": known_at}
+                assert alone.status(stream, **times) == expected[f"status {stream}"], (stream, source)
+                assert alone.timeline(stream, **times) == expected[f"timeline {stream}"], (stream, source)
+                compared += 2
+    finally:
+        if reader is not None:
+            reader.close()
     return compared
 
 

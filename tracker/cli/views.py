@@ -54,9 +54,9 @@ def _when(as_of: date | None, known_at: datetime | None) -> str:
 @click.pass_obj
 def status(obj: CliContext, entity: str, as_of: date | None, known_at: datetime | None, as_json: bool) -> None:
     """Status of a commitment, proposal, document, meeting or body (an id, or kind:id)."""
-    tracker = obj.tracker()
-    stream = tracker.resolve(entity)
-    answer = tracker.read_model().status(stream, as_of=as_of, known_at=known_at)
+    resolve, answers = obj.answers()
+    stream = resolve(entity)
+    answer = answers.status(stream, as_of=as_of, known_at=known_at)
     if answer is None:
         raise NotFound(f"id: {stream} did not exist {_when(as_of, known_at)} (value: {entity!r})")
     if as_json:
@@ -99,9 +99,9 @@ def presidency(
     obj: CliContext, body: str, as_of: date | None, known_at: datetime | None, as_json: bool, horizon: int
 ) -> None:
     """Who chairs BODY and since when, its history, who is expected next, and deviations."""
-    tracker = obj.tracker()
-    stream = tracker.resolve(body if ":" in body else f"body:{body}")
-    answer: PresidencyStatus | None = tracker.read_model().presidency(
+    resolve, answers = obj.answers()
+    stream = resolve(body if ":" in body else f"body:{body}")
+    answer: PresidencyStatus | None = answers.presidency(
         stream.partition(":")[2], as_of=as_of, known_at=known_at, horizon=horizon
     )
     if answer is None:
@@ -149,11 +149,9 @@ def presidency(
 @click.pass_obj
 def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetime | None, as_json: bool) -> None:
     """Every development of one entity in world order, retracted and corrected ones marked."""
-    tracker = obj.tracker()
-    stream = tracker.resolve(entity)
-    items: list[DevelopmentSummary] = tracker.read_model(catch_up=False).timeline(
-        stream, as_of=as_of, known_at=known_at
-    )
+    resolve, answers = obj.answers()
+    stream = resolve(entity)
+    items: list[DevelopmentSummary] = answers.timeline(stream, as_of=as_of, known_at=known_at)
     if as_json:
         _emit("timeline", items, as_of, known_at)
         return
