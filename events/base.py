@@ -138,7 +138,7 @@ class Source(BaseModel):
     kinds existed read as they did.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     publisher: str = Field(min_length=1, max_length=300, description="who published it (agency, journal, body)")
     url: str | None = Field(default=None, pattern=_HTTP_URL, max_length=2000, description="web page, http(s)")
@@ -244,7 +244,7 @@ class Development(BaseModel):
 class Recorded(BaseModel):
     """A development as the store holds it: its stream, version, record time and position."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     stream: str
     version: int = Field(ge=1)

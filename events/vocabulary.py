@@ -82,7 +82,7 @@ _LanguageNames = dict[str, str]
 class _Part(BaseModel):
     """Base of value objects nested inside events."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 def _check_languages(value: dict[str, str]) -> dict[str, str]:
