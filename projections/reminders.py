@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from tracker.events import PartialDate
+from tracker.projections.errors import QueryRefused
 from tracker.projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
@@ -373,7 +374,7 @@ def due_reminders(
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise ValueError(f"now: a timezone-aware datetime is required, got naive {moment.isoformat()}")
+        raise QueryRefused([("now", moment.isoformat(), "a timezone-aware datetime is required, got a naive one")])
     return moment.astimezone(UTC)
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Literal, TypeVar
 
 from tracker.projections.decoding import collector_paused
+from tracker.projections.errors import QueryRefused
 from tracker.projections.model import ReadModel
 from tracker.projections.reports.csvout import csv_chunks, render_csv
 from tracker.projections.reports.data import SCHEMA, ReportData, build_report
@@ -38,6 +39,11 @@ FORMATS: tuple[Format, ...] = ("md", "html", "json", "csv")
 """The formats `render` accepts."""
 
 
+def _unknown_format(fmt: object) -> QueryRefused:
+    """The refusal of a format no renderer writes (a ValueError; the tracker's InvalidInput at its front door)."""
+    return QueryRefused([("format", fmt, f"unknown report format: use one of {', '.join(FORMATS)}")])
+
+
 def render(report: ReportData, fmt: Format) -> str | bytes:
     """Render a report: str for md, html and json; bytes (UTF-8 with BOM) for csv."""
     if fmt == "md":
@@ -48,7 +54,7 @@ def render(report: ReportData, fmt: Format) -> str | bytes:
         return render_json(report)
     if fmt == "csv":
         return render_csv(report)
-    raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    raise _unknown_format(fmt)
 
 
 def _text_chunks(report: ReportData, fmt: Format) -> Iterator[str] | None:
@@ -64,7 +70,7 @@ def _text_chunks(report: ReportData, fmt: Format) -> Iterator[str] | None:
 def report_chunks(report: ReportData, fmt: Format) -> Iterator[bytes]:
     """`render`'s output as UTF-8 pieces of about 64 KiB (csv: with its BOM), made as they are written."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+        raise _unknown_format(fmt)
     text = _text_chunks(report, fmt)
     if text is None:
         yield from _gathered(csv_chunks(report), b"")
@@ -111,7 +117,7 @@ def stream_report(
     Returns the report (its headline, scope and times; its sections were spent writing it).
     """
     if fmt not in FORMATS:
-        raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+        raise _unknown_format(fmt)
     # A report's rows are freed by reference counting as they are written (none forms a cycle),
     # yet the cyclic collector's passes over the objects alive meanwhile cost as much as building
     # the report (md 11.3x -> 5.7x a raw read of its rows, 100k events): paused while it runs.

@@ -20,6 +20,7 @@ from typing import Any
 import pycountry
 
 from tracker.events import PartialDate, parse_partial_date, party_organization
+from tracker.projections.errors import QueryRefused
 from tracker.projections.model import Message
 from tracker.projections.safety import safe_text
 
@@ -75,7 +76,7 @@ class Texts:
 
     def __init__(self, lang: str) -> None:
         if lang not in languages():
-            raise ValueError(f"lang: no report catalogue for {lang!r} (have {', '.join(languages())})")
+            raise QueryRefused([("lang", lang, f"no report catalogue for it (have {', '.join(languages())})")])
         self.lang = lang
         self._strings = {**_catalogue(DEFAULT_LANGUAGE), **_catalogue(lang)}
         # Babel (CLDR data) is imported when a report is built, not when the CLI starts.

@@ -8,6 +8,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.unit.reminder_fakes import commitment, development, meeting, pd, presidency, status_change
+from tracker.errors import InvalidInput, as_tracker_error
+from tracker.projections.errors import QueryRefused
 from tracker.projections.reminders import (
     RecipientGroup,
     Rule,
@@ -119,8 +121,10 @@ def test_chair_term_ending_names_who_is_expected_next() -> None:
 
 
 def test_naive_now_is_refused() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(QueryRefused, match="timezone-aware") as refused:
         due([DEADLINE], datetime(2025, 6, 1), commitments=[commitment()])
+    assert refused.value.problems[0][:2] == ("now", "2025-06-01T00:00:00")
+    assert isinstance(as_tracker_error(refused.value), InvalidInput)
 
 
 def test_digest_slot_is_the_latest_weekly_time_and_one_per_slot() -> None:

@@ -22,7 +22,9 @@ if str(ROOT) not in sys.path:  # the fake lives in tests/unit; make it importabl
 
 from tests.unit.fake_read_model import FakeReadModel, demo_read_model, dev  # noqa: E402
 from tracker.cli.report import report as report_command  # noqa: E402
+from tracker.errors import InvalidInput, as_tracker_error  # noqa: E402
 from tracker.events import parse_partial_date  # noqa: E402
+from tracker.projections.errors import QueryRefused  # noqa: E402
 from tracker.projections.reports import FORMATS, build_report, render, render_csv, render_html, render_json  # noqa: E402
 from tracker.projections.reports.charts import life_axis, life_chart, presidency_chart  # noqa: E402
 from tracker.projections.reports.csvout import COLUMNS  # noqa: E402
@@ -367,8 +369,10 @@ def test_render_dispatches_every_format_and_refuses_others() -> None:
     assert str(outputs["md"]).startswith("# Status report")
     assert json.loads(outputs["json"])["schema"] == "tracker.report/1"
     assert str(outputs["html"]).startswith("<!DOCTYPE html>")
-    with pytest.raises(ValueError, match="unknown report format"):
+    with pytest.raises(QueryRefused, match="unknown report format") as refused:
         render(data, "pdf")  # type: ignore[arg-type]
+    assert refused.value.problems[0][:2] == ("format", "pdf")
+    assert isinstance(as_tracker_error(refused.value), InvalidInput)  # the tracker's tree at its front door
 
 
 class _Obj:
@@ -547,7 +551,7 @@ def test_a_third_language_is_a_catalogue_file_only(tmp_path: Path, monkeypatch: 
 
 
 def test_unknown_language_is_refused_with_its_name() -> None:
-    with pytest.raises(ValueError, match="lang: no report catalogue for 'xx'"):
+    with pytest.raises(QueryRefused, match=r"lang: no report catalogue for it \(have en, ru\) \(value: 'xx'\)"):
         _report(lang="xx")
     result = CliRunner().invoke(report_command, ["--lang", "xx"], obj=_Obj(demo_read_model()))
     assert result.exit_code == 2 and "'xx' is not one of" in result.output
