@@ -121,3 +121,16 @@ def test_commands_that_open_a_database_name_it_on_stderr(tmp_path: Path) -> None
     listed = runner.invoke(cli, ["--database-url", url, "list", "--json"])
     assert f"Database: {url}" in listed.stderr
     assert json.loads(listed.stdout) == ["organization:sco"]  # stdout stays machine-readable
+
+
+def test_stored_text_is_printed_as_recorded_with_no_emoji_codes_replaced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'emoji.sqlite'}"
+    organization = {"type": "OrganizationRegistered", "occurred_on": "2001-06-15", "organization_id": "smile",
+                    "names": {"en": "Union :smile: of :thumbs_up: states"}, "unsourced": True}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--database-url", url, "record", json.dumps(organization)]).exit_code == 0
+    shown = runner.invoke(cli, ["--database-url", url, "status", "organization:smile"])
+    assert shown.exit_code == 0, shown.output
+    assert "Union :smile: of :thumbs_up: states" in shown.stdout
+    assert "\N{SMILING FACE WITH OPEN MOUTH AND SMILING EYES}" not in shown.stdout
+    assert "\N{THUMBS UP SIGN}" not in shown.stdout

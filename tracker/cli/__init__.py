@@ -147,11 +147,12 @@ def verify(obj: CliContext) -> None:
 @click.pass_obj
 def migrate(obj: CliContext, target: str, progress: bool | None) -> None:
     """Copy the whole store into an empty one, keeping record times, order, keys, digests and the chain."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from tracker.cli.display import terminal
+
     tracker = obj.tracker()
-    console = Console(stderr=True)
+    console = terminal(stderr=True)
     show = console.is_terminal if progress is None else progress
     if show:
         with Progress(TextColumn("migrating"), BarColumn(), MofNCompleteColumn(), console=console,
@@ -241,10 +242,9 @@ def export(obj: CliContext, output: str, force: bool, mkdir: bool, fmt: str, wik
 def show(obj: CliContext, entity: str, as_json: bool) -> None:
     """Show every recorded event of one entity (an id, or kind:id)."""
     import orjson
-    from rich.console import Console
     from rich.table import Table
 
-    from tracker.cli.display import shown
+    from tracker.cli.display import shown, terminal
 
     history = obj.tracker().history(entity)
     if as_json:
@@ -261,7 +261,7 @@ def show(obj: CliContext, entity: str, as_json: bool) -> None:
             shown(r.ref), r.event.type_name(), shown(r.event.occurred_on.describe()),
             r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), shown(r.event.recorded_by),
         )
-    Console().print(table)
+    terminal().print(table)
 
 
 @cli.command(name="list")
@@ -288,11 +288,10 @@ def list_(obj: CliContext, kind: str | None, as_json: bool) -> None:
 @click.pass_obj
 def demo(obj: CliContext, force: bool, report_path: Path) -> None:
     """Load the demo dataset (the two seed articles) and summarise it."""
-    from rich.console import Console
-
+    from tracker.cli.display import terminal
     from tracker.demo import run_demo
 
-    run_demo(obj.tracker(create=True), force=force, report_path=report_path, console=Console())
+    run_demo(obj.tracker(create=True), force=force, report_path=report_path, console=terminal())
 
 
 def main() -> None:

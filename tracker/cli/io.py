@@ -82,9 +82,9 @@ class _Lines:
 
 def import_file(tracker: Tracker, path: Path, *, keep_going: bool, progress: bool | None) -> ImportReport:
     """Import `path` and print what happened; exit 1 when lines were rejected."""
-    from rich.console import Console
+    from tracker.cli.display import terminal
 
-    console = Console(stderr=True)
+    console = terminal(stderr=True)
     show = console.is_terminal if progress is None else progress
     bar = None
     if show:

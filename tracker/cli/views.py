@@ -14,11 +14,10 @@ from typing import Any
 import click
 import orjson
 from pydantic import TypeAdapter
-from rich.console import Console
 from rich.table import Table
 
 from tracker.cli.context import CliContext
-from tracker.cli.display import shown
+from tracker.cli.display import shown, terminal
 from tracker.cli.options import time_options
 from tracker.errors import NotFound
 from tracker.events import state_name
@@ -62,7 +61,7 @@ def status(obj: CliContext, entity: str, as_of: date | None, known_at: datetime 
     if as_json:
         _emit("status", answer, as_of, known_at)
         return
-    console = Console()
+    console = terminal()
     console.print(f"[bold]{shown(stream)}[/bold] ({_when(as_of, known_at)})")
     data = TypeAdapter(Any).dump_python(answer, mode="json")
     table = Table(show_header=False)
@@ -109,7 +108,7 @@ def presidency(
     if as_json:
         _emit("presidency", answer, as_of, known_at)
         return
-    console = Console()
+    console = terminal()
     current = answer.current
     console.print(f"[bold]{shown(answer.body_id)}[/bold] — rule: {shown(answer.rule)} ({_when(as_of, known_at)})")
     if current:
@@ -171,7 +170,7 @@ def timeline(obj: CliContext, entity: str, as_of: date | None, known_at: datetim
             item.recorded_at.strftime("%Y-%m-%d %H:%M"),
             shown("; ".join(s.publisher for s in item.sources)),
         )
-    Console().print(table)
+    terminal().print(table)
 
 
 @click.command()
@@ -206,7 +205,7 @@ def review(
     for e in entries:
         table.add_row(e.item_id, shown(e.item.entity), shown(e.item.kind), shown(e.item.message),
                       shown(", ".join(e.item.refs)), shown(_state_line(e)))
-    Console().print(table)
+    terminal().print(table)
 
 
 def _state_line(entry: ReviewEntry) -> str:
