@@ -28,6 +28,7 @@ from tracker.errors import (
 )
 from tracker.events import Development, InvalidEvent, Recorded
 from tracker.projections.clock import SYSTEM_CLOCK, Clock
+from tracker.projections.decoding import collector_paused
 from tracker.projections.model import LogHead
 from tracker.projections.queries import Queries
 from tracker.projections.views import KIND_ORDER
@@ -247,7 +248,11 @@ class Tracker(RecordingMethods):
     ) -> ImportReport:
         """Import JSON Lines in one transaction: all stored or none (or keep the good lines)."""
         report = ImportReport()
-        with self.event_log.bulk("import") as bulk:
+        # The collector paused: its passes over what the import holds (the stream cache) cost
+        # 3.6 us an event at 100k events, a tenth of the import. An import makes no reference
+        # cycles (tests/integration/test_import_cycles.py): reference counting frees all it
+        # drops, so memory stays as flat as before.
+        with collector_paused(), self.event_log.bulk("import") as bulk:
             reader = _BulkReader(bulk)
             for number, line in enumerate(lines, start=1):
                 if on_line is not None:
