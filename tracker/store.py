@@ -482,8 +482,12 @@ class EventLog:
                         writer = BulkWriter(self, curs)
                 except psycopg.errors.LockNotAvailable:
                     raise StoreBusy(self.describe(), self.lock_timeout, self.holders()) from None
-                yield writer
-                writer.finish()
+                try:
+                    yield writer
+                    writer.finish()
+                except BaseException as exc:
+                    writer.abandon(exc)  # else the rollback would wait behind the COPY's hold on the connection
+                    raise
             return
         # BEGIN IMMEDIATE takes SQLite's write lock up front: a deferred transaction that
         # reads first would fail with SQLITE_BUSY if another writer committed meanwhile.
@@ -529,7 +533,8 @@ class BulkWriter:
 
     def __init__(self, log: EventLog, cursor: sql.Cursor, *, deferred: bool = False) -> None:
         self.log = log
-        self.cursor = cursor
+        self._cursor = cursor
+        self._copy: sql.RowCopy | None = None  # PostgreSQL: the COPY an import's batches go into
         self.pending: list[tuple[str, int, str, bytes]] = []
         self.pending_streams: set[str] = set()
         self._notified = False
@@ -549,6 +554,20 @@ class BulkWriter:
             self._start(sql.last_row_state(cursor, log.table))
             if self.empty:
                 self._written = _WrittenStreams()
+
+    @property
+    def cursor(self) -> sql.Cursor:
+        """The transaction's cursor, for a statement of its own: an open COPY is ended first."""
+        if self._copy is not None:
+            copy, self._copy = self._copy, None
+            copy.close()
+        return self._cursor
+
+    def abandon(self, exc: BaseException) -> None:
+        """The transaction is failing with `exc`: end an open COPY so that the rollback can run."""
+        if self._copy is not None:
+            copy, self._copy = self._copy, None
+            copy.close(exc)
 
     def _start(self, last: bytes | None) -> None:
         """Under the write lock: the chain head and this transaction's record time, from the log's last row."""
@@ -647,7 +666,9 @@ class BulkWriter:
             self._time_noted = True
             return [sql.insert_one(self.cursor, table, pending[0], epoch_us(self.recorded_at))]
         if table.postgres and not with_positions:
-            sql.copy_rows(self.cursor, table, pending)
+            if self._copy is None:
+                self._copy = sql.RowCopy(self.cursor, table)
+            self._copy.write(pending)  # the COPY stays open until another statement needs the cursor
             return []
         return sql.insert_rows(self.cursor, table, pending, with_positions=with_positions)
 
