@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 from tests.builders import SCO_2018, event
 from tests.integration.test_rebuild_property import STEP, History, _base
+from tests.integration.test_store_import import _lines
 from tests.pg import throwaway_sqlite
+from tracker import app as app_module
 from tracker.app import Tracker
 from tracker.chain import GENESIS
 from tracker.demo import demo_lines
@@ -175,3 +177,20 @@ def test_an_import_failing_after_many_batches_stores_nothing_and_leaves_the_stor
     # The store takes more afterwards, a single record() included.
     assert tracker.import_events(lines).already_present == len(lines)
     assert tracker.record(event("ProgressAssessed", "2022", commitment_id="c", level="complete")).stored
+
+
+@pytest.mark.parametrize("known", [1, 10_000])
+def test_an_import_remembering_streams_that_exist_judges_as_one_asking_each_time(
+    tracker: Tracker, monkeypatch: pytest.MonkeyPatch, known: int
+) -> None:
+    """Streams found to exist are remembered (bounded); with room for one only, the database is asked again."""
+    monkeypatch.setattr(app_module, "_IMPORT_CACHE_COST", 1)
+    monkeypatch.setattr(app_module, "_IMPORT_FLUSH_EVERY", 3)
+    monkeypatch.setattr(app_module, "_IMPORT_KNOWN_STREAMS", known)
+    lines = _lines()
+    first = tracker.import_events(lines, all_or_nothing=False)
+    again = tracker.import_events(lines, all_or_nothing=False)
+    assert (first.stored, first.already_present, [n for n, _ in first.rejected]) == (
+        len(lines) - 3, 1, [len(lines) - 10, len(lines) - 9])
+    assert (again.stored, again.already_present, len(again.rejected)) == (0, len(lines) - 2, 2)
+    assert tracker.verify().ok
