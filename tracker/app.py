@@ -258,7 +258,7 @@ class Tracker(RecordingMethods):
             for number, line in enumerate(lines, start=1):
                 if on_line is not None:
                     on_line(number)
-                if not line.strip():
+                if not line or line.isspace():  # as `not line.strip()`, without copying every line
                     continue
                 try:
                     outcome = self._import_line(line, reader, bulk)

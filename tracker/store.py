@@ -177,8 +177,9 @@ def body_and_digest(event: Development) -> Prepared:
     and after "type" are serialised apart and joined around it. tests/integration/
     test_store_encoding.py compares both with the direct serialisations on random events.
     """
-    body = event.model_dump(mode="json", exclude_defaults=True)
     cls = type(event)
+    # The serializer model_dump calls, without model_dump's own Python layer (0.45 us an event).
+    body = cls.__pydantic_serializer__.to_python(event, mode="json", exclude_defaults=True)
     name = orjson.dumps(cls.type_name())
     late_keys = _late_keys(cls)
     if _TYPE in body:  # no event has such a field; the canonical form would take its value
@@ -635,9 +636,10 @@ class BulkWriter:
         state, self.head = seal_serialized(
             self.head, stream, version, topic, _unsealed(self._recorded_at_json, event, prepared))
         self.pending.append((stream, version, topic, state))
-        self.pending_streams.add(stream)
-        if self._written is not None:
-            self._written.add(stream)
+        if stream not in self.pending_streams:  # else noted already, in both, since the last flush
+            self.pending_streams.add(stream)
+            if self._written is not None:
+                self._written.add(stream)
         # Built as decoding builds it: Recorded.model_construct cost 2.7 us an event.
         return _recorded(stream, version, self.recorded_at, event, None)
 
