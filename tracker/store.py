@@ -213,6 +213,8 @@ def encode(
     stream: str, version: int, recorded_at: datetime | str, event: Development, prepared: Prepared | None = None,
 ) -> StoredEvent:
     """One event as eventsourcing stores it, unchained: the topic is the type name, not a module path."""
+    # The topic is the event's type name rather than a module path, so that moving a
+    # class between modules never strands stored events.
     state = _unsealed(_at_json(recorded_at), event, prepared)
     return StoredEvent(originator_id=stream, originator_version=version, topic=event.type_name(), state=state)
 
@@ -239,8 +241,6 @@ def _unsealed(at_json: bytes, event: Development, prepared: Prepared | None) -> 
     JSON already, so the body is serialised once per event (the digest's serialisation).
     """
     body, digest = prepared or body_and_digest(event)
-    # The topic is the event's type name rather than a module path, so that moving a
-    # class between modules never strands stored events.
     version = type(event).class_version
     tail = b"}" if version <= 1 else b',"v":' + str(version).encode() + b"}"
     return b'{"at":' + at_json + b',"digest":"' + digest.encode() + b'","event":' + body + tail
