@@ -59,7 +59,7 @@ import tracker.events as ev  # noqa: E402
 from tests.builders import SCO_2018, event, sco_world  # noqa: E402
 from tracker.app import Tracker  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
-from tracker.store import body_and_digest, encode, encode_chained  # noqa: E402
+from tracker.store import Prepared, body_and_digest, encode, encode_chained  # noqa: E402
 
 RECORD_GOAL = 0.6  # SQLite: Tracker.record() rate / raw single-row insert rate
 IMPORT_GOAL = 0.25  # SQLite: Tracker.import_events() rate / raw executemany rate
@@ -497,7 +497,7 @@ CHAIN_GOAL = 0.10  # extra time the chain adds / time per event
 
 def chain_cost(path: Path, limit: int = 20_000) -> float:
     """Seconds per event that linking adds: encoding with the chain minus encoding without it."""
-    items: list[tuple[str, int, ev.Development, tuple[dict[str, Any], str]]] = []
+    items: list[tuple[str, int, ev.Development, Prepared]] = []
     versions: dict[str, int] = {}
     with path.open("rb") as src:
         for line in itertools.islice(src, limit):

@@ -24,7 +24,9 @@ from tracker.errors import NotFound
 from tracker.events import EVENT_TYPES, Development, Recorded, upcast
 from tracker.store_sql import StoredRow
 
-__all__ = ["KINDS", "SQLITE_EVENTS_TABLE", "SQLiteLogReader", "decode_row", "decode_stored", "epoch_us", "resolve"]
+__all__ = [
+    "KINDS", "SQLITE_EVENTS_TABLE", "SQLiteLogReader", "decode_row", "decode_stored", "epoch_us", "recorded", "resolve",
+]
 
 KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
 # eventsourcing's SQLite recorder keeps events in this table (its default; a store test holds
@@ -56,10 +58,10 @@ def decode_stored(stream: str, version: int, topic: str, blob: bytes, position: 
     else:
         # The same upcast as a correction's replacement, then a full validation of the result.
         event = cls.model_validate(upcast(cls, state["event"], written))
-    return _recorded(stream, version, datetime.fromisoformat(state["at"]), event, position), str(state["digest"])
+    return recorded(stream, version, datetime.fromisoformat(state["at"]), event, position), str(state["digest"])
 
 
-def _recorded(stream: str, version: int, recorded_at: datetime, event: Development, position: int | None) -> Recorded:
+def recorded(stream: str, version: int, recorded_at: datetime, event: Development, position: int | None) -> Recorded:
     """A Recorded from values our store already typed (what model_construct does, without its per-field walk)."""
     record = Recorded.__new__(Recorded)
     object.__setattr__(record, "__dict__", {

@@ -23,11 +23,12 @@ database from an index instead of by decoding every event's JSON.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = [
-    "RECORD_TIMES", "Cursor", "EventsTable", "StoredRow", "blocking_holders", "channel", "copy_rows",
+    "RECORD_TIMES", "Cursor", "EventsTable", "RowCopy", "StoredRow", "blocking_holders", "channel",
     "create_record_times", "insert_one", "insert_rows", "last_row_state", "lock_and_read_versions",
     "lock_stream", "lock_table", "max_position", "note_record_time", "notify", "position_known_at",
     "record_time_rows", "record_times_exist", "record_times_position", "schema_is_complete", "stream_exists",
@@ -220,13 +221,34 @@ def insert_one(curs: Cursor, table: EventsTable, row: tuple[str, int, str, bytes
     return int(_row(curs.fetchone())[0])
 
 
-def copy_rows(curs: Any, table: EventsTable, rows: Iterable[tuple[str, int, str, bytes]]) -> None:
-    """PostgreSQL: append rows with COPY in binary format (the driver's fastest bulk path)."""
-    with curs.copy(f"COPY {table.qualified} (originator_id, originator_version, topic, state) "
-                   "FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["text", "int8", "text", "bytea"])
+class RowCopy:
+    """PostgreSQL: one COPY in binary format held open while rows come, ended by `close`.
+
+    Held open across an import's batches, the server stores each batch while the client
+    validates the next; a COPY per batch made both sides wait for each other at every end
+    (measured, 50k events, 3 runs each: 36.5-51.8 -> 32.1-32.3 us an event). While it is
+    open its connection can run nothing else (psycopg holds the connection's lock): the
+    writer ends it before any other statement.
+    """
+
+    def __init__(self, curs: Any, table: EventsTable) -> None:
+        self._stack = ExitStack()
+        self._copy = self._stack.enter_context(curs.copy(
+            f"COPY {table.qualified} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"))
+        self._copy.set_types(["text", "int8", "text", "bytea"])
+
+    def write(self, rows: Iterable[tuple[str, int, str, bytes]]) -> None:
+        """Send rows (buffered by the driver; the server reports a bad row at the latest by `close`)."""
+        write_row = self._copy.write_row
         for row in rows:
-            copy.write_row(row)
+            write_row(row)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """End the COPY: done, or abandoned because of `exc` (the server then stores none of it)."""
+        if exc is None:
+            self._stack.close()
+        else:
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
 
 
 def max_position(curs: Cursor, table: EventsTable) -> int:
