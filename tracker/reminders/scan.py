@@ -90,20 +90,27 @@ def _known_in_time(read_model: ReadModel, reminders: Sequence[Reminder], *, toda
     return [_matches(status, r) for status, r in zip(then, reminders, strict=True)]
 
 
-def _settle(engine: Engine, read_model: ReadModel, due: Sequence[Reminder], *, today: date) -> list[Reminder]:
-    """Due reminders with lateness decided, asking about facts only for reminders not issued yet."""
-    missed = [r for r in due if r.late and r.kind != "digest"]
-    if not missed:
-        return list(due)
+def _unissued(engine: Engine, due: Sequence[Reminder]) -> tuple[list[Reminder], set[str]]:
+    """The due reminders with a channel not in the outbox yet, and the outbox keys found (one read)."""
+    keys = [[outbox_key(r.key, ch) for ch in r.channels] for r in due]
     with engine.connect() as conn:
-        # Checked against the outbox first: a reminder issued earlier is not asked about again,
-        # so a scan with nothing new stays a key lookup however many reminders are overdue.
-        have = existing_keys(conn, [outbox_key(r.key, ch) for r in missed for ch in r.channels])
-    fresh = [r for r in missed if any(outbox_key(r.key, ch) not in have for ch in r.channels)]
-    # One batch for every fresh reminder: the read model reads when each entity was first
+        # One lookup of every key, outside the write transaction: a reminder issued earlier is
+        # neither asked about nor built again, so a scan with nothing new stays a key lookup.
+        have = existing_keys(conn, [key for per in keys for key in per])
+    if not have:
+        return list(due), have
+    return [r for r, per in zip(due, keys, strict=True) if any(key not in have for key in per)], have
+
+
+def _settle(read_model: ReadModel, fresh: Sequence[Reminder], *, today: date) -> list[Reminder]:
+    """Reminders not issued yet with lateness decided (digests are late by their slot alone)."""
+    missed = [r for r in fresh if r.late and r.kind != "digest"]
+    if not missed:
+        return list(fresh)
+    # One batch for every missed reminder: the read model reads when each entity was first
     # recorded once, rather than reducing each entity's stream as known at its due day.
-    in_time = dict(zip((r.key for r in fresh), _known_in_time(read_model, fresh, today=today), strict=True))
-    return [settle_lateness(r, known_in_time=in_time[r.key]) if r.key in in_time else r for r in due]
+    in_time = dict(zip((r.key for r in missed), _known_in_time(read_model, missed, today=today), strict=True))
+    return [settle_lateness(r, known_in_time=in_time[r.key]) if r.key in in_time else r for r in fresh]
 
 
 # (database, scope, slot) found empty: record times only grow, so a slot with nothing recorded
@@ -181,11 +188,14 @@ def scan(
         due = due_reminders(rules, commitments=commitments, meetings=meetings, presidencies=presidencies, now=now)
         if digests:
             due += due_digests(engine, read_model, config, now=now)
-        due = _settle(engine, read_model, due, today=today)
+        fresh, have = _unissued(engine, due)
+        fresh = _settle(read_model, fresh, today=today)
         with write_transaction(engine) as conn:
-            issued = issue(conn, due, now=now)
+            # The keys just read are not read again: ON CONFLICT (and, on SQLite, the ids
+            # written) still decide when another scanner wrote one of them since.
+            issued = issue(conn, fresh, now=now, known=have)
         issued_set = set(issued)
-        late = sum(1 for r in due if r.late and any(outbox_key(r.key, ch) in issued_set for ch in r.channels))
+        late = sum(1 for r in fresh if r.late and any(outbox_key(r.key, ch) in issued_set for ch in r.channels))
     return ScanReport(due=len(due), issued=tuple(issued), late=late)
 
 
