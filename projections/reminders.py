@@ -214,7 +214,7 @@ def settle_lateness(reminder: Reminder, *, known_in_time: bool) -> Reminder:
     if not reminder.late or known_in_time:
         return reminder
     # A copy of the instance's fields, not dataclasses.replace: replace re-runs the generated
-    # __init__ for every field (5,297 reminders settled on a first scan: 40 ms against 8 ms).
+    # __init__ for every field (5,297 reminders settled on a first scan: 74 ms against 19 ms, loaded).
     # Equal by construction: Reminder has no __post_init__ and no field outside __init__.
     settled = object.__new__(Reminder)
     fields = dict(reminder.__dict__)
