@@ -12,6 +12,9 @@ same database). Two baselines, measured in the same run:
 Goals: the first scan (fresh outbox) within 3x the raw read; a second scan with nothing new due
 issues nothing and is no slower than the first.
 
+`--phases` also prints where a first scan's time goes (read, derive, outbox lookup, lateness, write),
+as CPU and wall time per commitment, beside the raw read's: the scan's own steps run one by one.
+
 `--store fake` keeps the stand-in: rows stored as JSON in SQLite and rebuilt into the frozen
 result types on every read. Weekly digests are left out: they read developments, not these rows.
 """
@@ -44,15 +47,17 @@ if str(ROOT) not in sys.path:
 from bench.realstore import real_store, stores_to_run  # noqa: E402
 from tracker.db import write_transaction  # noqa: E402
 from tracker.events import PartialDate  # noqa: E402
+from tracker.projections.decoding import collector_paused  # noqa: E402
 from tracker.projections.model import (  # noqa: E402
     CommitmentStatus,
     DevelopmentSummary,
     MeetingStatus,
     ReadModel,
 )
+from tracker.projections.reminders import due_reminders  # noqa: E402
 from tracker.reminders.config import RemindersConfig, load_config  # noqa: E402
-from tracker.reminders.outbox import OUTBOX, create_outbox  # noqa: E402
-from tracker.reminders.scan import ScanReport, scan  # noqa: E402
+from tracker.reminders.outbox import OUTBOX, create_outbox, issue  # noqa: E402
+from tracker.reminders.scan import ScanReport, _settle, _unissued, scan  # noqa: E402
 
 NOW = datetime(2025, 6, 1, 9, tzinfo=UTC)
 GOAL = 3.0
@@ -183,7 +188,7 @@ def raw_read(engine: Engine) -> int:
         conn.close()
 
 
-def run_store(kind: str, commitments: int, meetings: int, repeat: int, profile: bool) -> bool:
+def run_store(kind: str, commitments: int, meetings: int, repeat: int, profile: bool, phases: bool = False) -> bool:
     """Build the real store, then measure the read and both scans; True when the goals are met."""
     with real_store(kind, commitments, meetings) as tracker:  # type: ignore[arg-type]
         read_model = tracker.read_model(catch_up=False)
@@ -226,11 +231,55 @@ def run_store(kind: str, commitments: int, meetings: int, repeat: int, profile: 
         ok = first_s <= GOAL * raw_s and not second.issued and second_s <= first_s
         print("goals (first within 3x the raw read; second issues nothing and is no slower):",
               "met" if ok else "NOT met", flush=True)
+        if phases:
+            _phases(tracker.engine, read_model, config, now=now, commitments=commitments, repeat=repeat)
         if profile:
             _empty_outbox(tracker.engine)
             _profile("first scan", lambda: scan(tracker.engine, read_model, config, now=now, digests=False))
             _profile("second scan", lambda: scan(tracker.engine, read_model, config, now=later, digests=False))
         return ok
+
+
+def _phases(engine: Engine, read_model: ReadModel, config: RemindersConfig, *, now: datetime, commitments: int,
+            repeat: int) -> None:
+    """A first scan's steps one by one (as scan() runs them), CPU and wall time per commitment, best of `repeat`."""
+    # The scan's own private steps, so the phases add up to what scan() does.
+    today = now.date()
+    rules = config.core_rules()
+    timings: dict[str, list[tuple[float, float]]] = {}
+
+    def timed(label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fn(*args, **kwargs)
+        timings.setdefault(label, []).append((time.perf_counter() - wall, time.process_time() - cpu))
+        return out
+
+    def write(fresh: list[Any], have: set[str]) -> list[str]:
+        with write_transaction(engine) as conn:
+            return issue(conn, fresh, now=now, known=have)
+
+    for _ in range(repeat):
+        timed("raw read + orjson (baseline)", raw_read, engine)
+        _empty_outbox(engine)
+        with collector_paused():
+            found = timed("read: commitments", read_model.commitments, as_of=today)
+            met = timed("read: meetings", read_model.meetings, as_of=today)
+            chairs = timed("read: presidencies", read_model.presidencies, as_of=today)
+            due = timed("derive reminders", due_reminders, rules, commitments=found, meetings=met,
+                        presidencies=chairs, now=now)
+            fresh, have = timed("outbox lookup", _unissued, engine, due)
+            fresh = timed("lateness (read model)", _settle, read_model, fresh, today=today)
+            timed("build + write + commit", write, fresh, have)
+    print(f"first scan by phase, per commitment ({commitments}), best of {repeat}:")
+    print(f"  {'phase':30s} {'CPU us':>8s} {'wall us':>8s}")
+    total_cpu = total_wall = 0.0
+    for label, runs in timings.items():
+        wall = min(w for w, _ in runs) * 1e6 / commitments
+        cpu = min(c for _, c in runs) * 1e6 / commitments
+        if not label.startswith("raw"):
+            total_cpu, total_wall = total_cpu + cpu, total_wall + wall
+        print(f"  {label:30s} {cpu:8.1f} {wall:8.1f}")
+    print(f"  {'scan, sum of phases':30s} {total_cpu:8.1f} {total_wall:8.1f}", flush=True)
 
 
 def _empty_outbox(engine: Engine) -> None:
@@ -305,12 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meetings", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3, help="real stores: best of N (outbox emptied each time)")
     parser.add_argument("--profile", action="store_true", help="real stores: also print cProfile's top costs")
+    parser.add_argument("--phases", action="store_true",
+                        help="real stores: also print the first scan's time per commitment by phase")
     args = parser.parse_args(argv)
     if args.store == "fake":
         return 0 if run_fake(args) else 1
     ok = True
     for kind in stores_to_run(args.store):
-        ok = run_store(kind, args.commitments, args.meetings, args.repeat, args.profile) and ok
+        ok = run_store(kind, args.commitments, args.meetings, args.repeat, args.profile, args.phases) and ok
     return 0 if ok else 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -162,9 +162,34 @@ def _late_note(late: bool, due: date) -> str:
     return f"\n\n(Issued late: this reminder was due on {due.isoformat()}.)" if late else ""
 
 
+_Heard = tuple[tuple[str, ...], tuple[str, ...]]  # (addresses, group names) of the groups an item concerns
+
+
+class _Audience:
+    """A rule's recipients for an item's scope, resolved once per (organization, body) a scan meets.
+
+    Thousands of items share a handful of scopes: matching every group against every item,
+    then collecting addresses and names, was a fifth of deriving 6,357 reminders.
+    """
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.seen: dict[tuple[str | None, str | None], _Heard | None] = {}
+
+    def __call__(self, organization_id: str | None, body_id: str | None) -> _Heard | None:
+        """(addresses, group names) for an item of this scope; None when the rule's groups leave it out."""
+        scope = (organization_id, body_id)
+        if scope in self.seen:
+            return self.seen[scope]
+        groups = _groups(self.rule, organization_id, body_id)
+        found = None if groups is None else (_addresses(groups), tuple(g.name for g in groups))
+        self.seen[scope] = found
+        return found
+
+
 def _make(
-    rule: Rule, key_tail: str, entity: str, groups: tuple[RecipientGroup, ...], *, due: date, today: date,
-    subject: str, body: str, fact: str,
+    rule: Rule, key_tail: str, entity: str, audience: _Heard, *, due: date, today: date, subject: str, body: str,
+    fact: str,
 ) -> Reminder:
     # Tentatively late when its day has passed; the scan then asks whether the fact was
     # recorded by that day (settle_lateness): a fact recorded after it was never missed.
@@ -176,8 +201,8 @@ def _make(
         entity=entity,
         subject=subject,
         body=body + _late_note(late, due),
-        recipients=_addresses(groups),
-        groups=tuple(g.name for g in groups),
+        recipients=audience[0],
+        groups=audience[1],
         channels=rule.channels,
         due_on=due,
         late=late,
@@ -189,7 +214,15 @@ def settle_lateness(reminder: Reminder, *, known_in_time: bool) -> Reminder:
     """The reminder as issued: late only if its day has passed and the fact was recorded by that day."""
     if not reminder.late or known_in_time:
         return reminder
-    return replace(reminder, late=False, body=reminder.body.removesuffix(_late_note(True, reminder.due_on)))
+    # A copy of the instance's fields, not dataclasses.replace: replace re-runs the generated
+    # __init__ for every field (5,297 reminders settled on a first scan: 74 ms against 19 ms, loaded).
+    # Equal by construction: Reminder has no __post_init__ and no field outside __init__.
+    settled = object.__new__(Reminder)
+    fields = dict(reminder.__dict__)
+    fields["late"] = False
+    fields["body"] = reminder.body.removesuffix(_late_note(True, reminder.due_on))
+    object.__setattr__(settled, "__dict__", fields)
+    return settled
 
 
 def fact_token(item: CommitmentStatus | MeetingStatus | PresidencyStatus | None, kind: RuleKind) -> str | None:
@@ -218,19 +251,21 @@ def _commitment_open(c: CommitmentStatus) -> bool:
 
 
 def _deadline_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], today: date) -> Iterable[Reminder]:
+    """Approaching deadlines of open commitments (the caller leaves out the others)."""
+    audience = _Audience(rule)
     for c in commitments:
-        if c.due_on is None or not _commitment_open(c):
-            continue
-        groups = _groups(rule, c.organization_id, c.body_id)
-        if groups is None:
+        if c.due_on is None:
             continue
         target = deadline_day(c.due_on)
         stage = _stage(target, rule.days_before, today)
         if stage is None:
             continue
+        heard = audience(c.organization_id, c.body_id)
+        if heard is None:
+            continue
         left = (target - today).days
         yield _make(
-            rule, f"v{c.due_version}:{stage}d", f"commitment:{c.commitment_id}", groups,
+            rule, f"v{c.due_version}:{stage}d", f"commitment:{c.commitment_id}", heard,
             due=target - timedelta(days=stage), today=today, fact=_token(fact_token(c, rule.kind)),
             subject=f"Due {_days_phrase(left)}: {c.title}",
             body=f"Commitment {c.commitment_id} ({c.organization_id}) is due on {c.due_on.describe()}"
@@ -241,17 +276,19 @@ def _deadline_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], tod
 
 
 def _overdue_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], today: date) -> Iterable[Reminder]:
+    """Overdue open commitments (the caller leaves out the others)."""
+    audience = _Audience(rule)
     for c in commitments:
-        if not c.overdue or c.due_on is None or not _commitment_open(c):
+        if not c.overdue or c.due_on is None:
             continue
-        groups = _groups(rule, c.organization_id, c.body_id)
-        if groups is None:
+        heard = audience(c.organization_id, c.body_id)
+        if heard is None:
             continue
         # Overdue from the day after the latest possible due day; the due version is the fact's
         # version, so a moved deadline that passes again is a new reminder, the same one never twice.
         became = deadline_day(c.due_on) + timedelta(days=1)
         yield _make(
-            rule, f"v{c.due_version}", f"commitment:{c.commitment_id}", groups, due=min(became, today), today=today,
+            rule, f"v{c.due_version}", f"commitment:{c.commitment_id}", heard, due=min(became, today), today=today,
             fact=_token(fact_token(c, rule.kind)), subject=f"Overdue: {c.title}",
             body=f"Commitment {c.commitment_id} ({c.organization_id}) was due on {c.due_on.describe()}"
             f" and is still {c.status}.\nImplementation level: {c.level}\n"
@@ -260,9 +297,9 @@ def _overdue_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], toda
 
 
 def _stale_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], today: date) -> Iterable[Reminder]:
+    """Open commitments with no development for the rule's days (the caller leaves out the others)."""
+    audience = _Audience(rule)
     for c in commitments:
-        if not _commitment_open(c):
-            continue
         last = c.last_development
         last_day = max(last.occurred_on.latest, last.recorded_at.date())
         if rule.stale_after_days is None:
@@ -274,12 +311,12 @@ def _stale_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], today:
             since = last_day + timedelta(days=rule.stale_after_days)
             if since > today:
                 continue
-        groups = _groups(rule, c.organization_id, c.body_id)
-        if groups is None:
+        heard = audience(c.organization_id, c.body_id)
+        if heard is None:
             continue
         # Keyed on the last development: a new development and another silence is a new reminder.
         yield _make(
-            rule, f"after:{last.ref}", f"commitment:{c.commitment_id}", groups, due=since, today=today,
+            rule, f"after:{last.ref}", f"commitment:{c.commitment_id}", heard, due=since, today=today,
             fact=_token(fact_token(c, rule.kind)), subject=f"No news: {c.title}",
             body=f"Commitment {c.commitment_id} ({c.organization_id}) has had no development since"
             f" {last.occurred_on.describe()} ({last.summary}).\nStatus: {c.status}; level: {c.level}",
@@ -287,11 +324,12 @@ def _stale_reminders(rule: Rule, commitments: Iterable[CommitmentStatus], today:
 
 
 def _meeting_reminders(rule: Rule, meetings: Iterable[MeetingStatus], today: date) -> Iterable[Reminder]:
+    audience = _Audience(rule)
     for m in meetings:
         if m.status not in OPEN_MEETING_STATES:
             continue
-        groups = _groups(rule, m.organization_id, m.body_id)
-        if groups is None:
+        heard = audience(m.organization_id, m.body_id)
+        if heard is None:
             continue
         # Earliest possible day: for a meeting known only to the month, warn ahead of the month.
         target = m.starts_on.earliest
@@ -303,7 +341,7 @@ def _meeting_reminders(rule: Rule, meetings: Iterable[MeetingStatus], today: dat
         name = f"{m.body_id} meeting" + (f" no. {m.number}" if m.number else "")
         when = m.starts_on.describe() + (f" to {m.ends_on.describe()}" if m.ends_on else "")
         yield _make(
-            rule, f"r{m.reschedule_count}:{stage}d", f"meeting:{m.meeting_id}", groups,
+            rule, f"r{m.reschedule_count}:{stage}d", f"meeting:{m.meeting_id}", heard,
             due=target - timedelta(days=stage), today=today, fact=_token(fact_token(m, rule.kind)),
             subject=f"Meeting {_days_phrase(left)}: {name}",
             body=f"Meeting {m.meeting_id} of {m.body_id} ({m.organization_id}): {when}, {where}"
@@ -327,8 +365,8 @@ def _chair_reminders(rule: Rule, presidencies: Iterable[PresidencyStatus], today
         end = _term_end(p)
         if end is None or p.current is None:
             continue
-        groups = _groups(rule, p.organization_id, p.body_id)
-        if groups is None:
+        heard = _Audience(rule)(p.organization_id, p.body_id)
+        if heard is None:
             continue
         stage = _stage(end, rule.days_before, today)
         if stage is None:
@@ -338,7 +376,7 @@ def _chair_reminders(rule: Rule, presidencies: Iterable[PresidencyStatus], today
         # The term's start and end are its version: a moved end date is a new reminder.
         tail = f"{p.current.state}:{p.current.start.text}:{end.isoformat()}:{stage}d"
         yield _make(
-            rule, tail, f"body:{p.body_id}", groups, due=end - timedelta(days=stage), today=today,
+            rule, tail, f"body:{p.body_id}", heard, due=end - timedelta(days=stage), today=today,
             fact=_token(fact_token(p, rule.kind)),
             subject=f"Chair term ending {_days_phrase(left)}: {p.current.state} in {p.body_id}",
             body=f"{p.current.state}'s chairmanship of {p.body_id} ({p.organization_id}), since"
@@ -358,13 +396,15 @@ def due_reminders(
     """Every reminder the rules make due at `now` (digests aside), each under its unique key."""
     today = _utc(now).date()
     out: list[Reminder] = []
+    # Every commitment rule is about open commitments only: picked once, not once per rule.
+    open_commitments = [c for c in commitments if _commitment_open(c)]
     for rule in rules:
         if rule.kind == "deadline_approaching":
-            out.extend(_deadline_reminders(rule, commitments, today))
+            out.extend(_deadline_reminders(rule, open_commitments, today))
         elif rule.kind == "overdue":
-            out.extend(_overdue_reminders(rule, commitments, today))
+            out.extend(_overdue_reminders(rule, open_commitments, today))
         elif rule.kind == "stale":
-            out.extend(_stale_reminders(rule, commitments, today))
+            out.extend(_stale_reminders(rule, open_commitments, today))
         elif rule.kind == "meeting_upcoming":
             out.extend(_meeting_reminders(rule, meetings, today))
         elif rule.kind == "chair_term_ending":

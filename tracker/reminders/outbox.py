@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 import orjson
@@ -31,8 +32,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tracker.db import write_transaction
 from tracker.projections.reminders import Attachment, Reminder
@@ -127,73 +126,136 @@ def outbox_key(reminder_key: str, channel: str) -> str:
 
 def existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
     """Which of `keys` the outbox already holds."""
+    if not keys:
+        return set()
+    if conn.dialect.name == "postgresql":
+        # One array parameter: the unique index answers each key, one round trip.
+        return set(conn.execute(_PG_EXISTING, {"keys": list(keys)}).scalars())
     found: set[str] = set()
-    # Chunks keep the bound-parameter count under SQLite's limit and PostgreSQL's 65535.
-    for start in range(0, len(keys), 900):
-        chunk = keys[start:start + 900]
-        found.update(conn.execute(select(OUTBOX.c.key).where(OUTBOX.c.key.in_(chunk))).scalars())
+    # Through the driver, chunked under SQLite's parameter limit: an expanding IN through
+    # SQLAlchemy cost twice the lookup itself (12,714 keys: 40 ms against 20 ms).
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start:start + _KEY_CHUNK]
+        found.update(row[0] for row in conn.exec_driver_sql(_sqlite_existing(len(chunk)), tuple(chunk)))
     return found
 
 
-def _insert(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
-        return pg_insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    if conn.dialect.name == "sqlite":
-        return sqlite_insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    raise NotImplementedError(f"dialect: the outbox supports sqlite and postgresql, not {conn.dialect.name!r}")
+_KEY_CHUNK = 900
+_PG_EXISTING = text(f"SELECT key FROM {OUTBOX.name} WHERE key = ANY(:keys)")  # noqa: S608 - a constant
 
 
-def issue(conn: Connection, reminders: Iterable[Reminder], *, now: datetime) -> list[str]:
+@cache
+def _sqlite_existing(size: int) -> str:
+    return f"SELECT key FROM {OUTBOX.name} WHERE key IN ({', '.join('?' * size)})"  # noqa: S608 - placeholders
+
+
+def issue(
+    conn: Connection, reminders: Iterable[Reminder], *, now: datetime, known: Collection[str] | None = None,
+) -> list[str]:
     """Insert each reminder once per channel (ON CONFLICT DO NOTHING); the outbox keys actually written.
 
     Run inside the caller's transaction so a scan's reminders land all together or not at all.
+    `known`: outbox keys the caller already read (a scan reads them once, before deciding
+    lateness); a key written since by another scanner is still left alone by the ON CONFLICT
+    and not counted as written.
     """
-    stamp = _naive(now)
     wanted = {outbox_key(r.key, channel): (r, channel) for r in reminders for channel in r.channels}
     if not wanted:
         return []
     # Reading the keys first keeps a scan with nothing new as cheap as a key lookup (rows are
     # only built for new keys); the ON CONFLICT still decides when two scans race in between.
-    have = existing_keys(conn, list(wanted))
-    new = [
-        {
-            "key": key,
-            "reminder_key": r.key,
-            "channel": channel,
-            "rule": r.rule,
-            "kind": r.kind,
-            "entity": r.entity,
-            "subject": r.subject,
-            "body": r.body,
-            "recipients": list(r.recipients),
-            "attachments": [
-                {"filename": a.filename, "content_type": a.content_type, "content": a.content} for a in r.attachments
-            ],
-            "due_on": r.due_on,
-            "late": r.late,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": stamp,
-            "created_at": stamp,
-        }
-        for key, (r, channel) in wanted.items()
-        if key not in have
-    ]
+    have = existing_keys(conn, list(wanted)) if known is None else known
+    new = [(key, r, channel) for key, (r, channel) in wanted.items() if key not in have]
     if not new:
         return []
-    written: list[str] = []
     if conn.dialect.name == "postgresql":
-        # One JSON parameter per chunk: psycopg converts a multi-row VALUES statement's
-        # placeholders in Python (measured: 3 of 4.5 s for 12,714 rows); a recordset is one.
-        for start in range(0, len(new), 5000):
-            payload = orjson.dumps(new[start:start + 5000]).decode()
-            written.extend(conn.execute(_PG_ISSUE, {"rows": payload}).scalars())
-        return written
-    for start in range(0, len(new), 1000):
-        chunk = new[start:start + 1000]
-        result = conn.execute(_insert(conn).returning(OUTBOX.c.key), chunk)
-        written.extend(result.scalars())
+        return _issue_postgresql(conn, new, _naive(now))
+    if conn.dialect.name == "sqlite":
+        return _issue_sqlite(conn, new, _naive(now))
+    raise NotImplementedError(f"dialect: the outbox supports sqlite and postgresql, not {conn.dialect.name!r}")
+
+
+def _attachments(r: Reminder) -> list[dict[str, str]]:
+    return [{"filename": a.filename, "content_type": a.content_type, "content": a.content} for a in r.attachments]
+
+
+def _issue_postgresql(conn: Connection, new: Sequence[tuple[str, Reminder, str]], stamp: datetime) -> list[str]:
+    rows = [
+        {
+            "key": key, "reminder_key": r.key, "channel": channel, "rule": r.rule, "kind": r.kind,
+            "entity": r.entity, "subject": r.subject, "body": r.body, "recipients": list(r.recipients),
+            "attachments": _attachments(r), "due_on": r.due_on, "late": r.late, "status": "pending",
+            "attempts": 0, "next_attempt_at": stamp, "created_at": stamp,
+        }
+        for key, r, channel in new
+    ]
+    written: list[str] = []
+    # One JSON parameter per chunk: psycopg converts a multi-row VALUES statement's
+    # placeholders in Python (measured: 3 of 4.5 s for 12,714 rows); a recordset is one.
+    for start in range(0, len(rows), 5000):
+        payload = orjson.dumps(rows[start:start + 5000]).decode()
+        written.extend(conn.execute(_PG_ISSUE, {"rows": payload}).scalars())
     return written
+
+
+def _issue_sqlite(conn: Connection, new: Sequence[tuple[str, Reminder, str]], stamp: datetime) -> list[str]:
+    """One driver executemany of plain tuples, the write lock held since the transaction began.
+
+    SQLAlchemy's INSERT ... RETURNING in 1,000-row statements built a parameter dict per row
+    and ran every column's bind processor on it: 12,714 rows cost 322 ms of CPU with the
+    commit, now 99 ms, of which the driver's executemany into the table and its three indexes
+    is about 85. The values are converted by the same processors, once per distinct value, so
+    the stored text is what SQLAlchemy would store (a test compares them).
+    """
+    convert = _sqlite_converters(conn)
+    stamp_text = convert.timestamp(stamp)
+    days: dict[date, Any] = {}
+    json_lists: dict[tuple[str, ...], Any] = {}
+    no_attachments = convert.json([])
+    late_values = (convert.boolean(False), convert.boolean(True))
+    rows = []
+    for key, r, channel in new:
+        due = days.get(r.due_on)
+        if due is None:
+            due = days[r.due_on] = convert.day(r.due_on)
+        recipients = json_lists.get(r.recipients)
+        if recipients is None:
+            recipients = json_lists[r.recipients] = convert.json(list(r.recipients))
+        attachments = convert.json(_attachments(r)) if r.attachments else no_attachments
+        rows.append((key, r.key, channel, r.rule, r.kind, r.entity, r.subject, r.body, recipients, attachments,
+                     due, late_values[r.late], "pending", 0, stamp_text, stamp_text))
+    # Rows get ids above the largest one there: with the write lock held (BEGIN IMMEDIATE),
+    # the rows above it after the insert are this transaction's, should a key have been
+    # written by another scanner since the caller read the outbox.
+    before = conn.exec_driver_sql(f"SELECT max(id) FROM {OUTBOX.name}").scalar()  # noqa: S608 - a constant
+    result = conn.exec_driver_sql(_SQLITE_ISSUE, rows)
+    if result.rowcount == len(rows):
+        return [key for key, _, _ in new]
+    return list(conn.exec_driver_sql(
+        f"SELECT key FROM {OUTBOX.name} WHERE id > ? ORDER BY id", (before or 0,)).scalars())  # noqa: S608
+
+
+@dataclass(frozen=True)
+class _Converters:
+    """The outbox columns' SQLAlchemy bind processors on one dialect (a value as the driver gets it)."""
+
+    timestamp: Any
+    day: Any
+    boolean: Any
+    json: Any
+
+
+def _processor(column: Column[Any], conn: Connection) -> Any:
+    # The dialect's own type (SQLite's DATETIME formats text; the generic type hands it on as is).
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process if process is not None else (lambda value: value)
+
+
+def _sqlite_converters(conn: Connection) -> _Converters:
+    return _Converters(
+        timestamp=_processor(OUTBOX.c.created_at, conn), day=_processor(OUTBOX.c.due_on, conn),
+        boolean=_processor(OUTBOX.c.late, conn), json=_processor(OUTBOX.c.recipients, conn),
+    )
 
 
 _ISSUED_COLUMNS = (
@@ -207,6 +269,10 @@ _PG_ISSUE = text(
     f"SELECT {', '.join(name for name, _ in _ISSUED_COLUMNS)} FROM json_to_recordset(CAST(:rows AS json)) "
     f"AS t({', '.join(f'{name} {kind}' for name, kind in _ISSUED_COLUMNS)}) "
     "ON CONFLICT (key) DO NOTHING RETURNING key"
+)
+_SQLITE_ISSUE = (
+    f"INSERT INTO {OUTBOX.name} ({', '.join(name for name, _ in _ISSUED_COLUMNS)}) "  # noqa: S608 - constants
+    f"VALUES ({', '.join('?' * len(_ISSUED_COLUMNS))}) ON CONFLICT (key) DO NOTHING"
 )
 
 
