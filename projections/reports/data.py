@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Generic, Literal, TypedDict, TypeVar, overload
+from typing import Any, Generic, Literal, TypedDict, TypeVar, overload
 
 from tracker.events import PartialDate, Source, party_organization
 from tracker.projections.model import (
@@ -101,12 +101,20 @@ class Rows(Sequence[_R], Generic[_R]):
         """The rows, their sources numbered in a scratch index: the report's numbering is untouched."""
         return self._build(_SourceIndex())
 
+    def release(self) -> None:
+        """Let go of what the rows are built from (a written report's): the count stays, iterating is refused."""
+        self._build = _released
+
     @overload
     def __getitem__(self, i: int) -> _R: ...
     @overload
     def __getitem__(self, i: slice) -> Sequence[_R]: ...
     def __getitem__(self, i: int | slice) -> _R | Sequence[_R]:
         return tuple(self)[i]  # builds every row: for small sections and tests, not for renderers
+
+
+def _released(index: _SourceIndex) -> Iterator[Any]:
+    raise RuntimeError("these report rows were written and released: open the report again to read them")
 
 
 def preview(rows: Sequence[_R]) -> Sequence[_R]:
