@@ -163,13 +163,24 @@ def csv_chunks(report: ReportData) -> Iterator[bytes]:
         (_commitment(report, row, t, by_number) for row in report.commitments),
         (_proposal(report, proposal, t, by_number) for proposal in report.proposals),
     )
-    for n, cells in enumerate(rows, start=1):
-        writer.writerow(_cell(v) for v in (*cells, *head))
-        if n % _ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
+    while batch := list(itertools.islice(rows, _ROWS_PER_CHUNK)):
+        writer.writerows(_cells([*cells, *head]) for cells in batch)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+def _cells(cells: list[str]) -> list[str]:
+    """`_cell` of each cell: display safety judged once for the whole row (35 cells), the same answer.
+
+    safe_text removes characters one by one, so a row is unchanged exactly when each of its cells
+    is; a row is almost always clean (10,000 rows: 350,000 safe_text calls -> 10,000).
+    """
+    line = "".join(cells)
+    if safe_text(line) == line:
+        return [("'" + v) if v.startswith(_FORMULA_STARTS) else v for v in cells]
+    return [_cell(v) for v in cells]
 
 
 def render_csv(report: ReportData) -> bytes:
