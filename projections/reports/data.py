@@ -83,10 +83,11 @@ class Rows(Sequence[_R], Generic[_R]):
     """
 
     def __init__(self, count: int | Callable[[], int], build: Callable[[_SourceIndex], Iterator[_R]],
-                 index: _SourceIndex) -> None:
+                 index: _SourceIndex, cite: Callable[[_SourceIndex], None] | None = None) -> None:
         self._count = count
         self._build = build
         self._index = index
+        self._cite = cite
 
     def __len__(self) -> int:
         return self._count if isinstance(self._count, int) else self._count()
@@ -100,6 +101,18 @@ class Rows(Sequence[_R], Generic[_R]):
     def preview(self) -> Iterator[_R]:
         """The rows, their sources numbered in a scratch index: the report's numbering is untouched."""
         return self._build(_SourceIndex())
+
+    def cite(self) -> None:
+        """Cite the rows' sources into the report's index, in the order iterating would, without keeping the rows.
+
+        For a renderer that needs every citation (and quote) before it writes the first row: the
+        section's own citing pass when it has one (no row built), else its rows built and dropped.
+        """
+        if self._cite is not None:
+            self._cite(self._index)
+            return
+        for _ in self:
+            pass
 
     def release(self) -> None:
         """Let go of what the rows are built from (a written report's): the count stays, iterating is refused."""
