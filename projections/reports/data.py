@@ -116,7 +116,10 @@ class Rows(Sequence[_R], Generic[_R]):
 
     def release(self) -> None:
         """Let go of what the rows are built from (a written report's): the count stays, iterating is refused."""
+        self._count = len(self)  # a count asked of the index (the sources') is fixed by now
         self._build = _released
+        self._cite = None
+        self._index = _SourceIndex()  # the report's own index holds every source cited (10,000 a large report)
 
     @overload
     def __getitem__(self, i: int) -> _R: ...
