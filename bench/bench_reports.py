@@ -251,12 +251,14 @@ def bench_phases(tracker: Any, *, repeat: int = 3) -> None:
             for rows in (r.commitments, r.proposals, r.documents, r.meetings.recent, r.meetings.upcoming, r.sources):
                 for _ in rows:
                     pass
+            del r, rows  # freed before the collector resumes, as stream_report's are
 
     def rendered(fmt: Format) -> None:
         with collector_paused():
             r = opened(fmt)
             for _ in _text_chunks(r, fmt) or csv_chunks(r):
                 pass
+            del r
 
     def written(fmt: Format) -> None:
         with collector_paused():
