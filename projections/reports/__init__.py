@@ -10,7 +10,7 @@ from tracker.projections.decoding import collector_paused
 from tracker.projections.errors import QueryRefused
 from tracker.projections.model import ReadModel
 from tracker.projections.reports.csvout import csv_chunks, render_csv
-from tracker.projections.reports.data import SCHEMA, ReportData, build_report
+from tracker.projections.reports.data import SCHEMA, ReportData, Rows, build_report
 from tracker.projections.reports.html import html_chunks, render_html
 from tracker.projections.reports.i18n import DEFAULT_LANGUAGE
 from tracker.projections.reports.jsonout import json_chunks, render_json, report_to_dict
@@ -114,7 +114,7 @@ def stream_report(
 ) -> ReportData:
     """Read, build and write a report a page at a time: the bytes of `render(build_report(...), fmt)`.
 
-    Returns the report (its headline, scope and times; its sections were spent writing it).
+    Returns the report: its headline, scope and times; its sections were written and released (counted, not re-read).
     """
     if fmt not in FORMATS:
         raise _unknown_format(fmt)
@@ -127,4 +127,18 @@ def stream_report(
                              histories=fmt == "html")
         for piece in report_chunks(report, fmt):
             write(piece)
+        # Freed here, by reference counting, rather than walked by the collector's first pass
+        # once it runs again: the rows kept for the second pass (10,000 commitments) made that
+        # pass cost 40-170 ms at the end of every report.
+        _release(report)
     return report
+
+
+def _release(report: ReportData) -> None:
+    sections: list[object] = [report.commitments, report.proposals, report.documents, report.meetings.recent,
+                              report.meetings.upcoming, report.sources]
+    if report.changes is not None:
+        sections.append(report.changes.groups)
+    for rows in sections:
+        if isinstance(rows, Rows):
+            rows.release()

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Generic, Literal, TypedDict, TypeVar, overload
+from typing import Any, Generic, Literal, TypedDict, TypeVar, overload
 
 from tracker.events import PartialDate, Source, party_organization
 from tracker.projections.model import (
@@ -83,10 +83,11 @@ class Rows(Sequence[_R], Generic[_R]):
     """
 
     def __init__(self, count: int | Callable[[], int], build: Callable[[_SourceIndex], Iterator[_R]],
-                 index: _SourceIndex) -> None:
+                 index: _SourceIndex, cite: Callable[[_SourceIndex], None] | None = None) -> None:
         self._count = count
         self._build = build
         self._index = index
+        self._cite = cite
 
     def __len__(self) -> int:
         return self._count if isinstance(self._count, int) else self._count()
@@ -101,12 +102,35 @@ class Rows(Sequence[_R], Generic[_R]):
         """The rows, their sources numbered in a scratch index: the report's numbering is untouched."""
         return self._build(_SourceIndex())
 
+    def cite(self) -> None:
+        """Cite the rows' sources into the report's index, in the order iterating would, without keeping the rows.
+
+        For a renderer that needs every citation (and quote) before it writes the first row: the
+        section's own citing pass when it has one (no row built), else its rows built and dropped.
+        """
+        if self._cite is not None:
+            self._cite(self._index)
+            return
+        for _ in self:
+            pass
+
+    def release(self) -> None:
+        """Let go of what the rows are built from (a written report's): the count stays, iterating is refused."""
+        self._count = len(self)  # a count asked of the index (the sources') is fixed by now
+        self._build = _released
+        self._cite = None
+        self._index = _SourceIndex()  # the report's own index holds every source cited (10,000 a large report)
+
     @overload
     def __getitem__(self, i: int) -> _R: ...
     @overload
     def __getitem__(self, i: slice) -> Sequence[_R]: ...
     def __getitem__(self, i: int | slice) -> _R | Sequence[_R]:
         return tuple(self)[i]  # builds every row: for small sections and tests, not for renderers
+
+
+def _released(index: _SourceIndex) -> Iterator[Any]:
+    raise RuntimeError("these report rows were written and released: open the report again to read them")
 
 
 def preview(rows: Sequence[_R]) -> Sequence[_R]:
@@ -396,16 +420,15 @@ class _SourceIndex:
             if number is None:
                 number = len(self._entries) + 1
                 self._numbers[key] = number
-                self._entries.append(
-                    SourceEntry(
-                        number=number,
-                        publisher=source.publisher,
-                        title=source.title,
-                        url=source.url,
-                        published_on=source.published_on,
-                        language=source.language,
-                    )
-                )
+                self._entries.append(_frozen(SourceEntry, dict(
+                    number=number,
+                    publisher=source.publisher,
+                    title=source.title,
+                    url=source.url,
+                    published_on=source.published_on,
+                    language=source.language,
+                    quotes=(),
+                )))
             if source.quote and source.quote not in self._quotes[number]:
                 self._quotes[number].append(source.quote)
             if number not in numbers:
@@ -425,22 +448,37 @@ class _SourceIndex:
             yield replace(e, quotes=tuple(quotes)) if quotes else e
 
 
+_F = TypeVar("_F")
+
+
+def _frozen(cls: type[_F], fields: dict[str, Any]) -> _F:
+    """An instance of a frozen dataclass (no __post_init__) with these fields: what its __init__ makes.
+
+    A frozen dataclass's __init__ sets each field through object.__setattr__: 2.5 us for a
+    commitment row's 16 fields, 0.5 us this way; a large report makes three such objects a row.
+    Every field must be given (tests/unit/test_reports.py checks these rows against __init__'s).
+    """
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
 def _last(dev: DevelopmentSummary, index: _SourceIndex) -> LastDevelopment:
-    return LastDevelopment(
+    return _frozen(LastDevelopment, dict(
         ref=dev.ref,
         type=dev.type,
         summary=dev.summary,
         occurred_on=dev.occurred_on,
         recorded_at=dev.recorded_at,
         sources=index.cite(dev.sources),
-    )
+    ))
 
 
 def _commitment_row(
     c: CommitmentStatus, history: list[DevelopmentSummary], index: _SourceIndex
 ) -> CommitmentRow:
     last = _last(c.last_development, index)
-    return CommitmentRow(
+    return _frozen(CommitmentRow, dict(
         commitment_id=c.commitment_id,
         organization_id=c.organization_id,
         body_id=c.body_id,
@@ -459,7 +497,7 @@ def _commitment_row(
         # into another type, not re-sorted): at 100,000 developments that was most of the build time.
         history=tuple(history),
         sources=last.sources,
-    )
+    ))
 
 
 def _proposal_row(

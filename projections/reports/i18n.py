@@ -66,6 +66,7 @@ _PARAM_KINDS: tuple[tuple[Callable[[str], bool], str], ...] = (
 )
 
 
+@cache  # a few parameter names, asked for each parameter of each review item
 def _param_kind(name: str) -> str:
     """What a message parameter holds, by its name: a state, a date, a status word, ... or text."""
     return next((kind for test, kind in _PARAM_KINDS if test(name)), "text")
@@ -135,15 +136,10 @@ class Texts:
         kind = _param_kind(name)
         if not value:
             return self("msg.nobody") if kind == "state" else ""
-        wording: dict[str, Callable[[], str]] = {
-            "states": lambda: self.states(value.split(",")),
-            "state": lambda: self.state(value),
-            "date": lambda: self.date(parse_partial_date(value)),
-            "day": lambda: self.day(_Day.fromisoformat(value)),
-            "status": lambda: self.word("value.status", value),
-            "action": lambda: self.word("value.action", value),
-        }
-        return wording[kind]() if kind in wording else self.safe(value)
+        # One table for every call, not a table of lambdas made afresh on each: a report words
+        # thousands of parameters.
+        wording = _WORDING.get(kind)
+        return wording(self, value) if wording is not None else self.safe(value)
 
     def rule(self, text: str) -> str:
         """A rotation rule as the read model words it ('alphabetical (ru), per_meeting'), term by term."""
@@ -228,6 +224,17 @@ class Texts:
     def safe(self, value: str | None) -> str:
         """Stored text made safe to display (see projections.safety)."""
         return safe_text(value) if value else ""
+
+
+_WORDING: dict[str, Callable[[Texts, str], str]] = {
+    "states": lambda t, value: t.states(value.split(",")),
+    "state": lambda t, value: t.state(value),
+    "date": lambda t, value: t.date(parse_partial_date(value)),
+    "day": lambda t, value: t.day(_Day.fromisoformat(value)),
+    "status": lambda t, value: t.word("value.status", value),
+    "action": lambda t, value: t.word("value.action", value),
+}
+"""How each kind of message parameter is worded (any other kind: as text, display-safe)."""
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -337,6 +338,10 @@ def _dumps(value: Any, depth: int) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8").replace("\n", "\n" + "  " * depth)
 
 
+# Items of a long list dumped by one orjson call.
+_ITEMS_PER_DUMP = 128
+
+
 def json_chunks(report: ReportData) -> Iterator[str]:
     """The JSON report as consecutive pieces of text, byte for byte `render_json`'s, long lists an item at a time."""
     yield "{"
@@ -348,8 +353,13 @@ def json_chunks(report: ReportData) -> Iterator[str]:
             yield _dumps(value, 1)
             continue
         opened = False
-        for item in value.items:
-            yield ("[\n    " if not opened else ",\n    ") + _dumps(item, 2)
+        items = iter(value.items)
+        # A batch of items dumped as one list, shifted to where it sits, brackets dropped: the
+        # same text as an item at a time, with one orjson call and one shift per batch
+        # (10,000 commitments: 20,000 calls -> 80).
+        while batch := list(itertools.islice(items, _ITEMS_PER_DUMP)):
+            listed = _dumps(batch, 1)  # '[\n    {...},\n    {...}\n  ]'
+            yield ("[" if not opened else ",") + listed[1:-4]
             opened = True
         yield "\n  ]" if opened else "[]"
     yield "\n}\n" if not first else "}\n"

@@ -35,8 +35,16 @@ _ESCAPES = str.maketrans(
 )
 
 
+# ASCII text that none of the steps below would change: no control character (safe_text), nothing
+# to escape, no whitespace but single inner spaces. Most stored text is such: returned as it is
+# (a third of the time, and a 10,000-commitment report escapes some 85,000 pieces).
+_NOT_PLAIN = re.compile(r"[&<>\\`*_\[\]{}|~\x00-\x1f\x7f]|  |^ | $")
+
+
 def escape_markdown(text: str) -> str:
     """Text made inert for Markdown: display-safe, raw HTML as entities, pipes and link marks backslashed, one line."""
+    if text.isascii() and _NOT_PLAIN.search(text) is None:
+        return text
     # A newline would end a table row or a list item and let the rest start a block of its own.
     return " ".join(safe_text(text).translate(_ESCAPES).split())
 
@@ -61,6 +69,24 @@ class _Writer:
         self._dates: dict[str, str] = {}
         self._states: dict[tuple[str, ...], str] = {}
         self._words: dict[tuple[str, str], str] = {}
+        self._said: dict[tuple[str, str], str] = {}  # catalogue phrases by key and one repeated value
+        self._short: dict[str, str] = {}  # short repeated text (publishers, languages) escaped
+        self.overdue_mark = f"**{self.tr('mark.overdue').upper()}**"
+        self.stale_mark = self.tr("mark.stale")
+
+    def said(self, key: str, name: str, value: str) -> str:
+        """`tr(key, name=value)`, once per distinct value: for values drawn from a small set (dates)."""
+        found = self._said.get((key, value))
+        if found is None:
+            found = self._said[key, value] = self.tr(key, **{name: value})
+        return found
+
+    def short(self, text: str) -> str:
+        """`_e(text)` once per distinct text: for a small set of values repeated row after row."""
+        found = self._short.get(text)
+        if found is None:
+            found = self._short[text] = _e(text)
+        return found
 
     def tr(self, key: str, **values: object) -> str:
         # Catalogue strings are ours, but the values filled in may be stored text: escape the whole.
@@ -107,7 +133,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[str
     yield "| " + " | ".join(header) + " |"
     yield "|" + "|".join("---" for _ in header) + "|"
     for row in rows:
-        yield "| " + " | ".join(cell or " " for cell in row) + " |"
+        yield "| " + " | ".join([cell or " " for cell in row]) + " |"
 
 
 def _headline(w: _Writer) -> list[str]:
@@ -141,9 +167,9 @@ def _headline(w: _Writer) -> list[str]:
 def _commitment_cells(w: _Writer, row: CommitmentRow) -> list[str]:
     marks = []
     if row.overdue:
-        marks.append(f"**{w.tr('mark.overdue').upper()}**")
+        marks.append(w.overdue_mark)
     if row.stale:
-        marks.append(w.tr("mark.stale"))
+        marks.append(w.stale_mark)
     status = w.word("value.status", row.status) + (
         f" {w.tr('status.superseded_by', id=row.superseded_by)}" if row.superseded_by else ""
     )
@@ -358,15 +384,15 @@ def _review(w: _Writer, items: Sequence[ReviewItem]) -> list[str]:
 
 
 def _source(w: _Writer, s: SourceEntry) -> list[str]:
-    title = _e(s.title) if s.title else _e(s.publisher)
+    title = _e(s.title) if s.title else w.short(s.publisher)
     cited = f"[{title}](<{_url(s.url)}>)" if s.url and s.url.startswith(("https://", "http://")) else title
     parts = [cited]
     if s.title:
-        parts.append(_e(s.publisher))
-    parts.append(w.tr("sources.published", date=w.t.date(s.published_on)) if s.published_on
+        parts.append(w.short(s.publisher))
+    parts.append(w.said("sources.published", "date", w.t.date(s.published_on)) if s.published_on
                  else w.tr("sources.undated"))
     if s.language:
-        parts.append(_e(s.language))
+        parts.append(w.short(s.language))
     lines = [f"- \\[{s.number}\\] " + ", ".join(parts)]
     lines.extend(f"  - {w.tr('sources.quote', quote=q)}" for q in s.quotes)
     return lines

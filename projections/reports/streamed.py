@@ -180,6 +180,39 @@ def _first_pass(paged: PagedReadModel, query: _Query) -> _FirstPass:
     return out
 
 
+@dataclass
+class _Commitments:
+    """The commitments section of a streamed report: its rows a page at a time, or only what they cite."""
+
+    paged: PagedReadModel
+    query: _Query
+    first: _FirstPass
+    histories: bool
+
+    def _pages(self) -> Iterator[tuple[list[str], dict[str, CommitmentStatus]]]:
+        ids_in_order = self.first.commitment_ids
+        for start in range(0, len(ids_in_order), PAGE):
+            ids = ids_in_order[start:start + PAGE]
+            kept = self.first.commitments
+            yield ids, kept if kept is not None else {
+                c.commitment_id: c for page in self.paged.commitment_pages(**self.query, size=PAGE, ids=ids)
+                for c in page}
+
+    def rows(self, index: _SourceIndex) -> Iterator[CommitmentRow]:
+        """The rows in report order, citing their sources into `index`."""
+        for ids, found in self._pages():
+            streams = [f"commitment:{i}" for i in ids]
+            history = _histories(self.paged, streams, self.query) if self.histories else defaultdict(list)
+            for i in ids:
+                yield _commitment_row(found[i], history[f"commitment:{i}"], index)
+
+    def citations(self, index: _SourceIndex) -> None:
+        """What building the rows cites (each its last development's sources), in their order; no row built."""
+        for ids, found in self._pages():
+            for i in ids:
+                index.cite(found[i].last_development.sources)
+
+
 def open_report(
     read_model: ReadModel,
     *,
@@ -236,16 +269,6 @@ def open_report(
     bodies = [n.stream for n in entity_names if n.stream.startswith("body:")]
     rule_developments = [d for d in paged.developments_of(bodies, **query) if d.entity.startswith("body:")]
 
-    def commitment_rows(index: _SourceIndex) -> Iterator[CommitmentRow]:
-        for start in range(0, len(commitment_ids), PAGE):
-            ids = commitment_ids[start:start + PAGE]
-            found = first.commitments if first.commitments is not None else {
-                c.commitment_id: c for page in paged.commitment_pages(**query, size=PAGE, ids=ids) for c in page}
-            streams = [f"commitment:{i}" for i in ids]
-            history = _histories(paged, streams, query) if histories else defaultdict(list)
-            for i in ids:
-                yield _commitment_row(found[i], history[f"commitment:{i}"], index)
-
     def proposal_rows(index: _SourceIndex) -> Iterator[ProposalRow]:
         for start in range(0, len(proposal_ids), PAGE):
             ids = proposal_ids[start:start + PAGE]
@@ -255,6 +278,7 @@ def open_report(
             for i in ids:
                 yield _proposal_row(found[i], history[f"proposal:{i}"], labels, world, index)
 
+    commitments = _Commitments(paged, query, first, histories)
     index = _SourceIndex()
     changes: Changes | None = None
     if since is not None:
@@ -281,7 +305,7 @@ def open_report(
         generated_at=generated,
         log_head=head,
         headline=first.tally.headline(documents, presidencies),
-        commitments=Rows(len(commitment_ids), commitment_rows, index),
+        commitments=Rows(len(commitment_ids), commitments.rows, index, cite=commitments.citations),
         proposals=Rows(len(proposal_ids), proposal_rows, index),
         documents=Rows(len(documents), lambda ix: (_document_row(d, ix) for d in documents), index),
         presidencies=presidencies,
