@@ -28,8 +28,8 @@ from pydantic import BaseModel, TypeAdapter
 from tracker.events import PartialDate, parse_partial_date
 
 __all__ = [
-    "Convert", "Unsupported", "collector_paused", "decoder", "dict_of", "identity", "optional", "partial_date",
-    "pydantic_instance", "tuple_of",
+    "Convert", "Unsupported", "collector_paused", "dataclass_instance", "decoder", "dict_of", "identity", "optional",
+    "partial_date", "pydantic_instance", "tuple_of",
 ]
 
 _T = TypeVar("_T")
@@ -163,9 +163,7 @@ def _dataclass(cls: type[Any]) -> Convert:
             return validate(body)  # a document of another layout: the validator decides (or names the problem)
         for name, convert in converters:
             body[name] = convert(body[name])
-        instance = _new(cls)
-        _set(instance, "__dict__", body)
-        return instance
+        return dataclass_instance(cls, body)
 
     return build
 
@@ -212,6 +210,19 @@ def _model(cls: type[BaseModel]) -> Convert:
         return pydantic_instance(cls, values, keys)
 
     return build
+
+
+def dataclass_instance(cls: type[_T], values: dict[str, Any]) -> _T:
+    """An instance of a frozen result dataclass from all its fields' values, without its generated __init__.
+
+    That __init__ sets each field through object.__setattr__ (2.5 us for a commitment row's 16
+    fields, 0.5 us this way). Equal to what __init__ makes only for a class with no __post_init__,
+    no field outside __init__ and no __slots__: the one place the reductions, reports and
+    reminders rely on that layout (tests compare with __init__'s instances). `values` is kept.
+    """
+    instance = _new(cls)
+    _set(instance, "__dict__", values)
+    return instance
 
 
 def pydantic_instance(cls: type[_M], values: dict[str, Any], fields_set: Iterable[str]) -> _M:

@@ -43,6 +43,7 @@ from tracker.events import (
     ProposalTabled,
     Recorded,
 )
+from tracker.projections.decoding import dataclass_instance
 from tracker.projections.folds import (
     BodyFold,
     CommitmentFold,
@@ -124,9 +125,7 @@ def _judged(status: _J, **flags: bool) -> _J:
     Equal by construction: these result types have no __post_init__ and no field outside __init__,
     so replace would only copy every field and set the flags.
     """
-    judged = object.__new__(type(status))
-    object.__setattr__(judged, "__dict__", {**status.__dict__, **flags})
-    return judged
+    return dataclass_instance(type(status), {**status.__dict__, **flags})
 
 
 def commitment_status(state: CommitmentFold) -> CommitmentStatus | None:

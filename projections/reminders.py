@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from tracker.events import PartialDate
+from tracker.projections.decoding import dataclass_instance
 from tracker.projections.errors import QueryRefused
 from tracker.projections.model import (
     CommitmentStatus,
@@ -217,12 +218,10 @@ def settle_lateness(reminder: Reminder, *, known_in_time: bool) -> Reminder:
     # A copy of the instance's fields, not dataclasses.replace: replace re-runs the generated
     # __init__ for every field (5,297 reminders settled on a first scan: 74 ms against 19 ms, loaded).
     # Equal by construction: Reminder has no __post_init__ and no field outside __init__.
-    settled = object.__new__(Reminder)
     fields = dict(reminder.__dict__)
     fields["late"] = False
     fields["body"] = reminder.body.removesuffix(_late_note(True, reminder.due_on))
-    object.__setattr__(settled, "__dict__", fields)
-    return settled
+    return dataclass_instance(Reminder, fields)
 
 
 def fact_token(item: CommitmentStatus | MeetingStatus | PresidencyStatus | None, kind: RuleKind) -> str | None:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, Literal, TypedDict, TypeVar, overload
 
 from tracker.events import PartialDate, Source, party_organization
+from tracker.projections.decoding import dataclass_instance
 from tracker.projections.model import (
     ChairTerm,
     CommitmentStatus,
@@ -420,7 +421,7 @@ class _SourceIndex:
             if number is None:
                 number = len(self._entries) + 1
                 self._numbers[key] = number
-                self._entries.append(_frozen(SourceEntry, dict(
+                self._entries.append(dataclass_instance(SourceEntry, dict(
                     number=number,
                     publisher=source.publisher,
                     title=source.title,
@@ -448,23 +449,8 @@ class _SourceIndex:
             yield replace(e, quotes=tuple(quotes)) if quotes else e
 
 
-_F = TypeVar("_F")
-
-
-def _frozen(cls: type[_F], fields: dict[str, Any]) -> _F:
-    """An instance of a frozen dataclass (no __post_init__) with these fields: what its __init__ makes.
-
-    A frozen dataclass's __init__ sets each field through object.__setattr__: 2.5 us for a
-    commitment row's 16 fields, 0.5 us this way; a large report makes three such objects a row.
-    Every field must be given (tests/unit/test_reports.py checks these rows against __init__'s).
-    """
-    made = object.__new__(cls)
-    made.__dict__.update(fields)
-    return made
-
-
 def _last(dev: DevelopmentSummary, index: _SourceIndex) -> LastDevelopment:
-    return _frozen(LastDevelopment, dict(
+    return dataclass_instance(LastDevelopment, dict(
         ref=dev.ref,
         type=dev.type,
         summary=dev.summary,
@@ -478,7 +464,7 @@ def _commitment_row(
     c: CommitmentStatus, history: list[DevelopmentSummary], index: _SourceIndex
 ) -> CommitmentRow:
     last = _last(c.last_development, index)
-    return _frozen(CommitmentRow, dict(
+    return dataclass_instance(CommitmentRow, dict(
         commitment_id=c.commitment_id,
         organization_id=c.organization_id,
         body_id=c.body_id,
