@@ -12,7 +12,8 @@ statements of `tracker.store_sql` that the store itself runs on its own transact
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import orjson
 
 from tracker import store_sql as sql
 from tracker.decoding import constructor
-from tracker.errors import NotFound
+from tracker.errors import NotFound, StoreUnavailable
 from tracker.events import EVENT_TYPES, Development, Recorded, upcast
 from tracker.store_sql import StoredRow
 
@@ -93,47 +94,54 @@ def resolve(entity: str, exists: Callable[[str], bool]) -> str:
 class SQLiteLogReader:
     """An SQLite store's events, read-only, through the standard library's sqlite3."""
 
-    def __init__(self, path: Path) -> None:
-        # mode=ro: a missing file is an error here, never a new empty store.
-        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    def __init__(self, path: Path, database: str | None = None) -> None:
+        # Named in errors as the user gave it (the settings' URL), else by its path.
+        self.database = database or f"sqlite:///{path}"
         self.table = sql.EventsTable(SQLITE_EVENTS_TABLE, postgres=False)
+        with self._translated():
+            # mode=ro: a missing file is an error here, never a new empty store.
+            self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """sqlite3's errors (not a database, unreadable, missing) as the tracker's StoreUnavailable, naming it."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(self.database, " ".join(str(exc).split())) from None
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        """A cursor closed after use, its errors translated."""
+        with self._translated():
+            curs = self._conn.cursor()
+            try:
+                yield curs
+            finally:
+                curs.close()
 
     def has_record_times(self) -> bool:
         """True when the store has the tables this reader needs (a store made by an older tracker may not)."""
-        curs = self._conn.cursor()
-        try:
+        with self._cursor() as curs:
             return sql.record_times_exist(curs, self.table) and bool(curs.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [self.table.name]).fetchone())
-        finally:
-            curs.close()
 
     def load(self, stream: str, *, known_at: datetime | None = None) -> list[Recorded]:
         """Every event of one stream, in version order; only those recorded by `known_at` when given."""
-        curs = self._conn.cursor()
-        try:
+        with self._cursor() as curs:
             until = None if known_at is None else sql.position_known_at(curs, self.table, epoch_us(known_at))
-            if until == 0:
-                return []
-            rows = sql.stream_rows(curs, self.table, stream, until=until)
-        finally:
-            curs.close()
+            rows = [] if until == 0 else sql.stream_rows(curs, self.table, stream, until=until)
         return [decode_row(row)[0] for row in rows]
 
     def exists(self, stream: str) -> bool:
         """True when the stream has at least one event."""
-        curs = self._conn.cursor()
-        try:
+        with self._cursor() as curs:
             return sql.stream_exists(curs, self.table, stream)
-        finally:
-            curs.close()
 
     def streams(self, kind: str | None = None) -> list[str]:
         """Every stream in the log (of one kind when given), sorted."""
-        curs = self._conn.cursor()
-        try:
+        with self._cursor() as curs:
             return sql.streams(curs, self.table, f"{kind}:%" if kind else "%")
-        finally:
-            curs.close()
 
     def close(self) -> None:
         """Close the connection."""

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from tracker.app import Tracker
 from tracker.cli import cli
 from tracker.demo import demo_lines
-from tracker.errors import NotFound
+from tracker.errors import NotFound, StoreUnavailable
 from tracker.log_reader import SQLiteLogReader, resolve
 from tracker.settings import Settings
 
@@ -63,9 +63,20 @@ def test_resolves_ids_as_the_tracker_does(demo_store: Tracker, tmp_path: Path) -
 
 
 def test_a_missing_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreUnavailable, match="cannot open sqlite:///.*missing.sqlite: unable to open database file"):
         SQLiteLogReader(tmp_path / "missing.sqlite")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_is_not_a_database_is_named_in_a_clear_error(tmp_path: Path) -> None:
+    """`tracker status` on a file that is not an SQLite database: one line naming it, exit 1, no traceback."""
+    path = tmp_path / "notes.sqlite"
+    path.write_text("not a database\n")
+    url = f"sqlite:///{path}"
+    result = CliRunner().invoke(cli, ["--database-url", url, "status", "sco"])
+    assert result.exit_code == 1
+    assert f"database_url: cannot open {url}: file is not a database" in result.stderr
+    assert path.read_text() == "not a database\n"
 
 
 def test_reads_beside_an_open_write_transaction(demo_store: Tracker, tmp_path: Path) -> None:

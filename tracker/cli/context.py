@@ -59,7 +59,7 @@ class CliContext:
 
             click.echo(f"Database: {self.settings.describe()}", err=True)
             check_database(self.settings, create=False)  # a missing file: the message naming it
-            reader = self._reader or SQLiteLogReader(path)
+            reader = self._reader or SQLiteLogReader(path, self.settings.describe())
             self._reader = reader
             if reader.has_record_times():
                 from tracker.errors import InvalidInput
