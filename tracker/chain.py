@@ -12,11 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
-__all__ = ["GENESIS", "ChainReport", "link", "seal", "seal_serialized", "verify_rows"]
+__all__ = ["GENESIS", "ChainReport", "link", "seal", "verify_rows"]
 
 GENESIS = ""  # the link before the first chained event
 
@@ -28,13 +27,8 @@ def link(previous: str, stream: str, version: int, topic: str, unsealed: bytes) 
     return hashlib.sha256(f"{previous}\0{stream}\0{version}\0{topic}\0".encode() + unsealed).hexdigest()
 
 
-def seal(previous: str, stream: str, version: int, topic: str, state: dict[str, Any]) -> tuple[bytes, str]:
-    """The state as stored, carrying its link, and the link."""
-    return seal_serialized(previous, stream, version, topic, orjson.dumps(state, option=orjson.OPT_SORT_KEYS))
-
-
-def seal_serialized(previous: str, stream: str, version: int, topic: str, unsealed: bytes) -> tuple[bytes, str]:
-    """`seal` of a state already serialised with sorted keys (the store builds those bytes itself)."""
+def seal(previous: str, stream: str, version: int, topic: str, unsealed: bytes) -> tuple[bytes, str]:
+    """The state (serialised with sorted keys) as stored, carrying its link, and the link."""
     h = link(previous, stream, version, topic, unsealed)
     # Append the link as the last key: verification reads it back and re-serialises the rest.
     return unsealed[:-1] + b',"h":"' + h.encode() + b'"}', h

@@ -22,7 +22,7 @@ from eventsourcing.utils import Environment
 from sqlalchemy.engine import make_url
 
 from tracker import store_sql as sql
-from tracker.chain import GENESIS, ChainReport, seal_serialized, verify_rows
+from tracker.chain import GENESIS, ChainReport, seal, verify_rows
 from tracker.errors import ChainBroken, ConfigurationError, InvalidInput, StoreBusy
 from tracker.events import Development, Recorded
 from tracker.log_reader import decode_row, decode_stored, epoch_us, recorded
@@ -218,7 +218,7 @@ def encode_chained(
 ) -> tuple[StoredEvent, str]:
     """One event as stored, carrying its link to `previous` (tracker.chain), and that link."""
     topic = event.type_name()
-    blob, head = seal_serialized(previous, stream, version, topic, _unsealed(_at_json(recorded_at), event, prepared))
+    blob, head = seal(previous, stream, version, topic, _unsealed(_at_json(recorded_at), event, prepared))
     return StoredEvent(originator_id=stream, originator_version=version, topic=topic, state=blob), head
 
 
@@ -595,7 +595,7 @@ class BulkWriter:
             self._lock()
         self._appended = True
         topic = event.type_name()
-        state, self.head = seal_serialized(
+        state, self.head = seal(
             self.head, stream, version, topic, _unsealed(self._recorded_at_json, event, prepared))
         self.pending.append((stream, version, topic, state))
         if stream not in self.pending_streams:  # else noted already, in both, since the last flush
