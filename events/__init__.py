@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tracker.events.base import (
+    ENTITY_KINDS,
     EXCERPT_CHARS,
     Development,
     EventRef,
@@ -36,6 +37,7 @@ from tracker.events.vocabulary import *  # noqa: F403 - the vocabulary's own __a
 from tracker.events.vocabulary import __all__ as _vocabulary
 
 __all__ = [
+    "ENTITY_KINDS",
     "EVENT_TYPES",
     "EXCERPT_CHARS",
     "Development",

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from tracker.events.dates import WorldDate
 
 __all__ = [
+    "ENTITY_KINDS",
     "EXCERPT_CHARS",
     "Development",
     "EventRef",
@@ -185,6 +186,10 @@ class Source(BaseModel):
                 digest.update(chunk)
         fields.setdefault("file_name", Path(path).name)
         return cls(publisher=publisher, file_sha256=digest.hexdigest(), **fields)
+
+
+ENTITY_KINDS: tuple[str, ...] = ("organization", "body", "meeting", "proposal", "commitment", "document")
+"""The kinds of entity an event's stream can be (`kind:id`), in the order answers list them."""
 
 
 class Development(BaseModel):

@@ -22,14 +22,13 @@ import orjson
 from tracker import store_sql as sql
 from tracker.decoding import constructor
 from tracker.errors import NotFound, StoreUnavailable
-from tracker.events import EVENT_TYPES, Development, Recorded, upcast
+from tracker.events import ENTITY_KINDS, EVENT_TYPES, Development, Recorded, upcast
 from tracker.store_sql import StoredRow
 
 __all__ = [
-    "KINDS", "SQLITE_EVENTS_TABLE", "SQLiteLogReader", "decode_row", "decode_stored", "epoch_us", "recorded", "resolve",
+    "SQLITE_EVENTS_TABLE", "SQLiteLogReader", "decode_row", "decode_stored", "epoch_us", "recorded", "resolve",
 ]
 
-KINDS = ("organization", "body", "meeting", "proposal", "commitment", "document")
 # eventsourcing's SQLite recorder keeps events in this table (its default; a store test holds
 # the reader's name equal to the recorder's).
 SQLITE_EVENTS_TABLE = "stored_events"
@@ -80,10 +79,10 @@ _RECORDED_FIELDS = frozenset(Recorded.model_fields)
 def resolve(entity: str, exists: Callable[[str], bool]) -> str:
     """Turn 'x' or 'commitment:x' into the one stream that exists, or raise NotFound."""
     if ":" in entity:
-        if entity.partition(":")[0] in KINDS and exists(entity):
+        if entity.partition(":")[0] in ENTITY_KINDS and exists(entity):
             return entity
         raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
-    found = [f"{kind}:{entity}" for kind in KINDS if exists(f"{kind}:{entity}")]
+    found = [f"{kind}:{entity}" for kind in ENTITY_KINDS if exists(f"{kind}:{entity}")]
     if not found:
         raise NotFound(f"id: nothing recorded as {entity!r} (value: {entity!r})")
     if len(found) > 1:

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tracker.events import ENTITY_KINDS
 from tracker.projections.model import (
     CommitmentStatus,
     DevelopmentSummary,
@@ -41,7 +42,7 @@ __all__ = [
     "ViewBase",
 ]
 
-KIND_ORDER = {"organization": 0, "body": 1, "meeting": 2, "proposal": 3, "commitment": 4, "document": 5}
+KIND_ORDER = {kind: order for order, kind in enumerate(ENTITY_KINDS)}
 
 COMMITMENT: TypeAdapter[CommitmentStatus] = TypeAdapter(CommitmentStatus)
 PROPOSAL: TypeAdapter[ProposalStatus] = TypeAdapter(ProposalStatus)

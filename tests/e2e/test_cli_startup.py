@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from tests.builders import sco_world
 from tracker.cli import LAZY_COMMANDS, cli
+from tracker.events import ENTITY_KINDS
 
 ROOT = Path(__file__).parents[2]
 HEAVY = ("sqlalchemy", "pydantic", "eventsourcing", "tracker.events", "tracker.projections", "tracker.app", "rich",
@@ -134,3 +135,10 @@ def test_stored_text_is_printed_as_recorded_with_no_emoji_codes_replaced(tmp_pat
     assert "Union :smile: of :thumbs_up: states" in shown.stdout
     assert "\N{SMILING FACE WITH OPEN MOUTH AND SMILING EYES}" not in shown.stdout
     assert "\N{THUMBS UP SIGN}" not in shown.stdout
+
+
+def test_list_offers_every_entity_kind_in_order() -> None:
+    command = cli.get_command(click.Context(cli), "list")
+    assert command is not None
+    kind = next(p for p in command.params if p.name == "kind")
+    assert isinstance(kind.type, click.Choice) and tuple(kind.type.choices) == ENTITY_KINDS

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracker.events as ev
-from tracker.events import InvalidEvent, parse_event, parse_partial_date
+from tracker.events import ENTITY_KINDS, EVENT_TYPES, InvalidEvent, parse_event, parse_partial_date
 
 SOURCE = {"publisher": "BNews.kz", "title": "Kazakh Prosecutor General partook", "language": "en"}
 
@@ -215,3 +215,8 @@ def test_creations_and_renamings_check_names_alike(type_: str, identity: dict[st
     keys = list(stored)
     assert stored["names"] == {"en": "Organization of Turkic States"}
     assert keys.index("names") == keys.index(next(iter(identity))) + 1
+
+
+def test_every_entity_kind_has_an_event_that_creates_it_and_no_other_does() -> None:
+    created = {cls.stream_kind for cls in EVENT_TYPES.values() if cls.creates_stream}
+    assert created == set(ENTITY_KINDS)

@@ -265,6 +265,8 @@ def show(obj: CliContext, entity: str, as_json: bool) -> None:
 
 
 @cli.command(name="list")
+# tracker.events.ENTITY_KINDS, written out: importing the vocabulary here would cost every
+# `tracker --help` its start-up (tests/e2e/test_cli_startup.py holds the two equal).
 @click.argument("kind", required=False, type=click.Choice(
     ["organization", "body", "meeting", "proposal", "commitment", "document"]))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
