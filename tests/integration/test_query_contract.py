@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.test_rebuild_property import BODIES, STEP, History, _base
+from tests.integration.test_rebuild_property import BODIES, STEP, recorded_history
 from tests.pg import require_postgres, throwaway_database, throwaway_sqlite
 from tracker.app import Tracker
 from tracker.bootstrap import sqlite_path
@@ -99,11 +99,7 @@ def _events_alone_agree(
 def _check(database_url: str, steps: list[tuple[str, int, str, int]]) -> None:
     tracker = Tracker(Settings(database_url=database_url, batch_size=4), clock=FixedClock(TODAY))
     try:
-        for data in _base():
-            tracker.record(data)
-        history = History(tracker)
-        for step in steps:
-            history.step(*step)
+        recorded_history(tracker, steps)
         assert assert_modes_agree(tracker) > 0
     finally:
         tracker.close()

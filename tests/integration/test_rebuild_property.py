@@ -135,14 +135,20 @@ class History:
                                   replacement={**original, "occurred_on": day}))
 
 
+def recorded_history(tracker: Tracker, steps: list[tuple[str, int, str, int]]) -> History:
+    """The base world, then each drawn step, recorded through the tracker: where every property test starts."""
+    for data in _base():
+        tracker.record(data)
+    history = History(tracker)
+    for step in steps:
+        history.step(*step)
+    return history
+
+
 def _check(database_url: str, steps: list[tuple[str, int, str, int]]) -> None:
     tracker = Tracker(Settings(database_url=database_url, batch_size=4))
     try:
-        for data in _base():
-            tracker.record(data)
-        history = History(tracker)
-        for step in steps:
-            history.step(*step)
+        history = recorded_history(tracker, steps)
         # Mostly valid histories: the generator is not just exercising the rules' refusals.
         assert history.stored >= history.refused or len(steps) < 6
         assert_rebuild_matches(tracker)

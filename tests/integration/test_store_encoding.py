@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import SCO_2018, event
-from tests.integration.test_rebuild_property import STEP, History, _base
+from tests.integration.test_rebuild_property import STEP, _base, recorded_history
 from tests.integration.test_store_import import _lines
 from tests.pg import throwaway_sqlite
 from tracker import app as app_module
@@ -137,11 +137,7 @@ def test_random_histories_are_stored_as_the_reference_encodes_them(steps: list[t
         tracker = Tracker(Settings(database_url=url))
         other = Tracker(Settings(database_url=other_url))
         try:
-            for data in _base():
-                tracker.record(data)
-            history = History(tracker)
-            for step in steps:
-                history.step(*step)
+            recorded_history(tracker, steps)
             count = assert_store_wrote_reference_bytes(tracker)
             lines = [orjson.dumps(r.event.to_json_dict()) for r in tracker.iter_log()]
             assert other.import_events(lines).stored == count
